@@ -1,0 +1,57 @@
+# `make demo` and `make test` do all their own set-up on a fresh machine (see README.md).
+PYTHON ?= python3
+VENV ?= $(CURDIR)/.venv
+BIN := $(VENV)/bin
+COLLECTIONS := $(CURDIR)/build/collections
+COLLECTION := $(COLLECTIONS)/ansible_collections/citrix_cloud/daas
+INSTALLED := $(CURDIR)/build/installed
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+
+.PHONY: demo test venv collection install sanity lint units simulator-tests integration release-check clean
+
+demo: install
+	ANSIBLE_COLLECTIONS_PATH=$(INSTALLED) VENV=$(VENV) bash scripts/demo.sh
+
+test: collection sanity lint units simulator-tests integration release-check
+	@echo "make test: every check passed"
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	touch $@
+
+# ansible-test needs the collection under ansible_collections/<namespace>/<name>: copy the tracked and new files there.
+collection: venv
+	rm -rf $(COLLECTION) && mkdir -p $(COLLECTION)
+	git ls-files -z -co --exclude-standard | tar --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -xf - -C $(COLLECTION)
+
+install: collection
+	rm -rf $(CURDIR)/build/dist $(INSTALLED)
+	cd $(COLLECTION) && ansible-galaxy collection build --force --output-path $(CURDIR)/build/dist
+	ansible-galaxy collection install --force -p $(INSTALLED) $(CURDIR)/build/dist/citrix_cloud-daas-*.tar.gz
+
+sanity: collection
+	cd $(COLLECTION) && ansible-test sanity --venv --python 3.11 --color no
+
+lint: collection
+	cd $(COLLECTION) && ansible-lint --profile production --offline
+
+units: collection
+	cd $(COLLECTION) && PYTHONPATH=$(COLLECTIONS) python -m pytest tests/unit -q -p no:cacheprovider
+
+simulator-tests: venv
+	python -m pytest tests/simulator/tests -q -p no:cacheprovider
+
+# TARGET=<name> runs one integration target; default: all of them.
+integration: collection
+	VENV=$(VENV) COLLECTION=$(COLLECTION) bash tests/integration/run.sh $(TARGET)
+
+release-check: collection
+	cd $(COLLECTION) && VENV=$(VENV) bash tests/release/check.sh
+
+clean:
+	rm -rf build $(VENV) tests/output

@@ -1,0 +1,121 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, citrix_cloud.daas contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""DaaSModule: the shared options, one DaaSClient per module run, API errors as one-line failures."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import (
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    DaaSClient,
+    DaaSError,
+)
+
+REGIONS = ['us', 'eu', 'ap-s', 'jp']
+
+
+def daas_argument_spec():
+    """The connection options of doc fragment citrix_cloud.daas.daas."""
+    return dict(
+        customer_id=dict(type='str', fallback=(env_fallback, ['CITRIX_CUSTOMER_ID'])),
+        client_id=dict(type='str', fallback=(env_fallback, ['CITRIX_CLIENT_ID'])),
+        client_secret=dict(type='str', no_log=True, fallback=(env_fallback, ['CITRIX_CLIENT_SECRET'])),
+        token=dict(type='str', no_log=True, fallback=(env_fallback, ['CITRIX_ACCESS_TOKEN'])),
+        site_id=dict(type='str', fallback=(env_fallback, ['CITRIX_SITE_ID'])),
+        region=dict(type='str', choices=REGIONS, fallback=(env_fallback, ['CITRIX_REGION'])),
+        api_url=dict(type='str', fallback=(env_fallback, ['CITRIX_API_URL'])),
+        auth_url=dict(type='str', fallback=(env_fallback, ['CITRIX_AUTH_URL'])),
+        validate_certs=dict(type='bool', default=True),
+        ca_path=dict(type='path'),
+        timeout=dict(type='float', default=30),
+        retries=dict(type='int', default=5),
+    )
+
+
+class DaaSModule(object):
+    """An AnsibleModule with the shared options and a lazily built, shared DaaSClient."""
+
+    def __init__(self, argument_spec=None, required_together=None, **kwargs):
+        spec = daas_argument_spec()
+        spec.update(argument_spec or {})
+        self.module = AnsibleModule(
+            argument_spec=spec,
+            required_together=[['client_id', 'client_secret']] + list(required_together or []),
+            **kwargs
+        )
+        if not HAS_REQUESTS:
+            self.module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+        self.params = self.module.params
+        self._client = None
+
+    @property
+    def check_mode(self):
+        return self.module.check_mode
+
+    @property
+    def client(self):
+        """The one DaaSClient of this module run (one sign-in, reused by every request)."""
+        if self._client is None:
+            params = self.params
+            if not params['customer_id']:
+                self.fail('customer_id is required: set the option or the CITRIX_CUSTOMER_ID environment variable')
+            if not params['token'] and not params['client_id']:
+                self.fail('either token or client_id and client_secret are required to sign in '
+                          '(options, or CITRIX_ACCESS_TOKEN / CITRIX_CLIENT_ID and CITRIX_CLIENT_SECRET)')
+            self._client = DaaSClient(
+                customer_id=params['customer_id'],
+                client_id=params['client_id'],
+                client_secret=params['client_secret'],
+                token=params['token'],
+                site_id=params['site_id'],
+                region=params['region'] or 'us',
+                api_url=params['api_url'],
+                auth_url=params['auth_url'],
+                validate_certs=params['validate_certs'],
+                ca_path=params['ca_path'],
+                timeout=params['timeout'],
+                retries=params['retries'],
+            )
+        return self._client
+
+    def fail(self, msg, **result):
+        """Fail the task with a one-line message."""
+        self.module.fail_json(msg=msg, **result)
+
+    def fail_from_error(self, err, **result):
+        """Fail the task with a DaaSError's one-line message and its status, method, URL and transaction id."""
+        details = err.to_dict()
+        details.update(result)
+        self.module.fail_json(msg=str(err), **details)
+
+    def run(self, execute):
+        """Call execute(self) -> result dict and exit with it; a DaaSError becomes a one-line failure."""
+        try:
+            result = execute(self)
+        except DaaSError as err:
+            self.fail_from_error(err)
+        self.module.exit_json(**result)
+
+
+def run_concurrently(func, items, concurrency):
+    """Call func(item) for every item on at most `concurrency` threads.
+
+    Returns a list of (result, error) pairs in the order of `items`; error is the exception the call raised, or None.
+    """
+    def call(item):
+        try:
+            return func(item), None
+        except Exception as err:  # pylint: disable=broad-except
+            return None, err
+
+    items = list(items)
+    if not items:
+        return []
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(items)))) as pool:
+        return list(pool.map(call, items))
