@@ -28,13 +28,17 @@ $(VENV)/.installed: requirements-dev.txt
 collection: venv
 	rm -rf $(COLLECTION) && mkdir -p $(COLLECTION)
 	git ls-files -z -co --exclude-standard | tar --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -xf - -C $(COLLECTION)
+	cd $(COLLECTION) && git init -q  # its own repository, so that ansible-test does not see it as ignored files of this one
 
 install: collection
 	rm -rf $(CURDIR)/build/dist $(INSTALLED)
 	cd $(COLLECTION) && ansible-galaxy collection build --force --output-path $(CURDIR)/build/dist
 	ansible-galaxy collection install --force -p $(INSTALLED) $(CURDIR)/build/dist/citrix_cloud-daas-*.tar.gz
 
+# ansible-test downloads a pip bootstrap script from a host outside the package registries: give it ours.
+
 sanity: collection
+	python tests/tools/get_pip.py --install
 	cd $(COLLECTION) && ansible-test sanity --venv --python 3.11 --color no
 
 lint: collection

@@ -20,7 +20,7 @@ description:
     signs in again by itself when the token it was given has expired or is rejected.
   - Register the result with C(no_log) set on the task, so that the token is not shown.
 author:
-  - citrix_cloud.daas contributors
+  - citrix_cloud.daas contributors (@citrix-cloud-daas)
 extends_documentation_fragment:
   - citrix_cloud.daas.daas
   - citrix_cloud.daas.attributes
@@ -36,18 +36,16 @@ EXAMPLES = r'''
 - name: Sign in once and reuse the token for the rest of the play
   hosts: localhost
   gather_facts: false
-  module_defaults:
-    group/citrix_cloud.daas.daas:
-      customer_id: "{{ citrix_customer_id }}"
-      client_id: "{{ citrix_client_id }}"
-      client_secret: "{{ citrix_client_secret }}"
   tasks:
     - name: Sign in to Citrix Cloud
       citrix_cloud.daas.token:
+        customer_id: "{{ citrix_customer_id }}"
+        client_id: "{{ citrix_client_id }}"
+        client_secret: "{{ citrix_client_secret }}"
       register: citrix_token
       no_log: true
 
-    - name: Read the DaaS estate with the token
+    - name: Read the estate with the token, without signing in again
       module_defaults:
         group/citrix_cloud.daas.daas:
           customer_id: "{{ citrix_customer_id }}"
@@ -61,15 +59,19 @@ EXAMPLES = r'''
           citrix_cloud.daas.catalog_info:
           register: catalogs
 
-- name: Sign in with credentials from the environment (CITRIX_CUSTOMER_ID, CITRIX_CLIENT_ID, CITRIX_CLIENT_SECRET)
-  citrix_cloud.daas.token:
-    region: eu
-  register: citrix_token
-  no_log: true
+        - name: Show when the token expires
+          ansible.builtin.debug:
+            msg: "The token expires at {{ citrix_token.expires_at }}"
 
-- name: Show when the token expires
-  ansible.builtin.debug:
-    msg: "The token expires at {{ citrix_token.expires_at }}"
+- name: Sign in with the credentials of the environment
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Sign in to the EU region with CITRIX_CUSTOMER_ID, CITRIX_CLIENT_ID and CITRIX_CLIENT_SECRET
+      citrix_cloud.daas.token:
+        region: eu
+      register: citrix_token
+      no_log: true
 '''
 
 RETURN = r'''
@@ -110,7 +112,7 @@ def execute(daas):
         changed=False,
         access_token=token['access_token'],
         token_type=token['token_type'],
-        expires_in=int(token['expires_in']),
+        expires_in=token['expires_in'],
         expires_at=token['expires_at'],
     )
 

@@ -1,0 +1,287 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, citrix_cloud.daas contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Return Citrix DaaS machines by name, catalog or delivery group, filtered, optionally with their sessions."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: machine_info
+short_description: Return Citrix DaaS machines, filtered, optionally with their sessions
+version_added: 0.1.0
+description:
+  - Returns the machines named by O(names), or those of a O(catalog) or a O(delivery_group), or every machine of the site.
+  - The filters O(power_state), O(registration_state), O(in_maintenance_mode), O(max_session_count) and O(tags)
+    narrow the result; a machine is returned when it passes every filter that is set.
+  - With O(include_sessions=true), adds the sessions of each returned machine, read concurrently.
+  - Machines are looked up by name concurrently, bounded by O(concurrency).
+author:
+  - citrix_cloud.daas contributors (@citrix-cloud-daas)
+extends_documentation_fragment:
+  - citrix_cloud.daas.daas
+  - citrix_cloud.daas.attributes
+  - citrix_cloud.daas.attributes.READ_ONLY
+options:
+  names:
+    description:
+      - The names or IDs of the machines to return. A name may be written C(DOMAIN\NAME).
+      - The module fails, naming them, when any of the machines is not found.
+      - Mutually exclusive with O(catalog) and O(delivery_group).
+    type: list
+    elements: str
+  catalog:
+    description:
+      - Return the machines of this machine catalog, given by name or ID (C(Folder|Name) for a catalog in an admin folder).
+      - Mutually exclusive with O(names) and O(delivery_group).
+    type: str
+  delivery_group:
+    description:
+      - Return the machines of this delivery group, given by name or ID.
+      - Mutually exclusive with O(names) and O(catalog).
+    type: str
+  power_state:
+    description:
+      - Only return machines in one of these power states, for example V(On), V(Off), V(Suspended), V(TurningOn).
+      - Compared without regard to case.
+    type: list
+    elements: str
+  registration_state:
+    description:
+      - Only return machines in one of these registration states, for example V(Registered), V(Unregistered).
+      - Compared without regard to case.
+    type: list
+    elements: str
+  in_maintenance_mode:
+    description:
+      - Only return machines that are (V(true)) or are not (V(false)) in maintenance mode.
+    type: bool
+  max_session_count:
+    description:
+      - Only return machines with at most this many sessions (C(SessionCount), pending and established).
+      - V(0) returns the idle machines.
+    type: int
+  tags:
+    description:
+      - Only return machines that carry at least one of these tags.
+    type: list
+    elements: str
+  include_sessions:
+    description:
+      - Add the sessions of each returned machine as C(Sessions).
+    type: bool
+    default: false
+  concurrency:
+    description:
+      - How many machines are looked up, or have their sessions read, at the same time.
+    type: int
+    default: 10
+seealso:
+  - module: citrix_cloud.daas.session_info
+  - module: citrix_cloud.daas.catalog_info
+  - module: citrix_cloud.daas.machine_power
+'''
+
+EXAMPLES = r'''
+- name: Read machines with the connection options set once
+  module_defaults:
+    group/citrix_cloud.daas.daas:
+      customer_id: "{{ citrix_customer_id }}"
+      client_id: "{{ citrix_client_id }}"
+      client_secret: "{{ citrix_client_secret }}"
+  block:
+    - name: Read two machines by name
+      citrix_cloud.daas.machine_info:
+        names:
+          - DEMOLAB\EAGLE
+          - DEMOLAB\FALCON
+      register: named
+
+    - name: Find the idle, registered machines of a catalog that are not in maintenance mode
+      citrix_cloud.daas.machine_info:
+        catalog: W11-Pooled
+        power_state: ["On"]
+        registration_state: [Registered]
+        in_maintenance_mode: false
+        max_session_count: 0
+      register: idle
+
+    - name: Show the machines to reboot
+      ansible.builtin.debug:
+        msg: "{{ idle.machines | map(attribute='Name') | list }}"
+
+    - name: Read the machines of a delivery group tagged for reboots, with their sessions
+      citrix_cloud.daas.machine_info:
+        delivery_group: W11-Desktops
+        tags: [reboot-ok]
+        include_sessions: true
+        concurrency: 20
+      register: tagged
+
+    - name: Read every machine of the site
+      citrix_cloud.daas.machine_info:
+      register: everything
+'''
+
+RETURN = r'''
+machines:
+  description:
+    - The machines, as the API returns them (C(MachineResponseModel), or C(MachineDetailResponseModel) for O(names)).
+    - In the order of O(names) when given, else in the order of the API.
+  type: list
+  elements: dict
+  returned: success
+  contains:
+    Id:
+      description: The ID of the machine.
+      type: str
+      sample: 9f6c2a1e-3b7d-4e8a-a1c4-5d2e8f9b0c17
+    Name:
+      description: The name of the machine, C(DOMAIN\NAME).
+      type: str
+      sample: CORP\VDI-W11-001
+    PowerState:
+      description: The power state, for example C(On), C(Off), C(Suspended).
+      type: str
+      sample: "On"
+    RegistrationState:
+      description: The registration state, for example C(Registered), C(Unregistered).
+      type: str
+      sample: Registered
+    SessionCount:
+      description: The number of sessions on the machine, pending and established.
+      type: int
+      sample: 0
+    InMaintenanceMode:
+      description: Whether the machine is in maintenance mode.
+      type: bool
+      sample: false
+    Tags:
+      description: The tags of the machine.
+      type: list
+      elements: str
+      sample: [reboot-ok]
+    SupportedPowerActions:
+      description: The power actions the machine supports.
+      type: list
+      elements: str
+      sample: [PowerOn, PowerOff, Shutdown, Restart, Reset]
+    Sessions:
+      description: The sessions on the machine (C(SessionResponseModel)).
+      type: list
+      elements: dict
+      returned: when O(include_sessions=true)
+      sample:
+        - Id: c12a6ce8-a3cf-4db5-83d4-d7b23374b575
+          State: Active
+          SessionType: Desktop
+          AppState: Desktop
+          StartTime: "12/7/2020 7:25:34 AM"
+  sample:
+    - Id: 9f6c2a1e-3b7d-4e8a-a1c4-5d2e8f9b0c17
+      Name: CORP\VDI-W11-001
+      DnsName: vdi-w11-001.corp.example.com
+      MachineCatalog:
+        Id: 4b1e7c2d-8a9f-4d3e-b6a5-0c1d2e3f4a5b
+        Name: W11-Pooled
+      DeliveryGroup:
+        Id: 7d3f9a1b-2c4e-4f6a-8b0d-1e2f3a4b5c6d
+        Name: W11-Desktops
+      PowerState: "On"
+      RegistrationState: Registered
+      SummaryState: Available
+      InMaintenanceMode: false
+      MaintenanceModeReason: None
+      PowerActionPending: false
+      SupportedPowerActions: [PowerOn, PowerOff, Shutdown, Restart, Reset]
+      SessionCount: 0
+      Tags: [reboot-ok]
+'''
+
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import DaaSModule, run_concurrently
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import DaaSError
+
+
+def lowered(values):
+    """A set of the lower-cased values, or None when no filter is set."""
+    return None if values is None else set(value.lower() for value in values)
+
+
+def machine_filter(params):
+    """A predicate that tells whether a machine passes every filter that is set."""
+    power_states = lowered(params['power_state'])
+    registration_states = lowered(params['registration_state'])
+    tags = set(params['tags'] or [])
+
+    def matches(machine):
+        if power_states is not None and (machine.get('PowerState') or '').lower() not in power_states:
+            return False
+        if registration_states is not None and (machine.get('RegistrationState') or '').lower() not in registration_states:
+            return False
+        if params['in_maintenance_mode'] is not None and bool(machine.get('InMaintenanceMode')) != params['in_maintenance_mode']:
+            return False
+        if params['max_session_count'] is not None and (machine.get('SessionCount') or 0) > params['max_session_count']:
+            return False
+        if tags and not tags.intersection(machine.get('Tags') or []):
+            return False
+        return True
+    return matches
+
+
+def collect(daas, results):
+    """The values of run_concurrently results; fails naming every item whose call raised an API error."""
+    errors = [error for _value, error in results if error is not None]
+    for error in errors:
+        if len(errors) == 1 or not isinstance(error, DaaSError):
+            raise error
+    if errors:
+        daas.fail('; '.join(error.message for error in errors), **errors[0].to_dict())
+    return [value for value, _error in results]
+
+
+def execute(daas):
+    """Read the machines, filter them and, when asked, add their sessions."""
+    client = daas.client
+    params = daas.params
+    if params['concurrency'] < 1:
+        daas.fail('concurrency must be at least 1, not %d' % params['concurrency'])
+    matches = machine_filter(params)
+    if params['names'] is not None:
+        names = list(dict.fromkeys(params['names']))
+        machines = collect(daas, run_concurrently(client.get_machine, names, params['concurrency']))
+    elif params['catalog']:
+        machines = client.catalog_machines(params['catalog'])
+    elif params['delivery_group']:
+        machines = client.delivery_group_machines(params['delivery_group'])
+    else:
+        machines = client.list_machines()
+    machines = [machine for machine in machines if matches(machine)]
+    if params['include_sessions']:
+        sessions = collect(daas, run_concurrently(lambda machine: client.machine_sessions(machine['Id']), machines, params['concurrency']))
+        for machine, machine_sessions in zip(machines, sessions):
+            machine['Sessions'] = machine_sessions
+    return dict(changed=False, machines=machines)
+
+
+def main():
+    DaaSModule(
+        argument_spec=dict(
+            names=dict(type='list', elements='str'),
+            catalog=dict(type='str'),
+            delivery_group=dict(type='str'),
+            power_state=dict(type='list', elements='str'),
+            registration_state=dict(type='list', elements='str'),
+            in_maintenance_mode=dict(type='bool'),
+            max_session_count=dict(type='int'),
+            tags=dict(type='list', elements='str'),
+            include_sessions=dict(type='bool', default=False),
+            concurrency=dict(type='int', default=10),
+        ),
+        mutually_exclusive=[['names', 'catalog', 'delivery_group']],
+        supports_check_mode=True,
+    ).run(execute)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,382 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, citrix_cloud.daas contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Start, stop, restart or suspend Citrix DaaS machines."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: machine_power
+version_added: 0.1.0
+short_description: Start, stop, restart or suspend Citrix DaaS machines
+description:
+  - Brings a list of machines to a power state in one task, handling the machines concurrently.
+  - Reads each machine first and decides what to do from its C(PowerState).
+    V(started) starts a machine that is V(Off) and resumes one that is V(Suspended);
+    V(stopped) shuts down a machine that is V(On); V(suspended) suspends a machine that is V(On);
+    V(restarted) reboots a machine that is V(On).
+  - Idempotent where the state allows it. A machine already in the requested state, or moving to it
+    (V(TurningOn) or V(Resuming) for V(started), V(TurningOff) for V(stopped), V(Suspending) for V(suspended)),
+    is left alone and reported as skipped with the reason. V(restarted) always reboots a machine that is V(On),
+    and leaves a machine that is V(Off) off (skipped, with the reason).
+  - Skips, with a reason per machine, a machine whose C(SupportedPowerActions) lack the action
+    (start needs V(PowerOn), shutdown V(Shutdown) or V(PowerOff), reboot V(Restart) or V(Reset),
+    suspend and resume V(SuspendResume)), a machine that already has C(PowerActionPending), and a machine
+    in any other power state.
+  - Each action is started as a job (C(async=true)). With O(wait=true) the module waits for the job, then re-reads the
+    machine until it reached the power state (and, after a restart, registered again).
+  - When the API answers 429, every request of the task pauses as the API asks, not just the one that was refused.
+  - The task fails when any machine failed, after every other machine has been handled; the failure still returns
+    RV(results) and RV(summary).
+author:
+  - citrix_cloud.daas contributors (@citrix-cloud-daas)
+options:
+  machines:
+    description:
+      - The machines, by name (V(DOMAIN\\NAME)) or ID. Duplicates are handled once.
+    type: list
+    elements: str
+    required: true
+  state:
+    description:
+      - The power state to bring the machines to.
+      - V(restarted) reboots every machine that is V(On), each time the task runs.
+    type: str
+    choices: [started, stopped, restarted, suspended]
+    required: true
+  only_if_idle:
+    description:
+      - Re-read each machine immediately before acting on it and skip it if its C(SessionCount) is above 0,
+        so that a user who logged on since the first read keeps the session.
+    type: bool
+    default: false
+  force:
+    description:
+      - For V(stopped) and V(restarted), whether to shut down or reboot without waiting for user activity to stop,
+        which may lose user data. Passed to the API only when set; the API's default is not to force.
+      - Ignored, with a warning, for V(started) and V(suspended).
+    type: bool
+  concurrency:
+    description:
+      - How many machines are handled at the same time, each from its first read until its action has completed
+        (or has been started, with O(wait=false)).
+    type: int
+    default: 10
+  wait:
+    description:
+      - Wait until each action has completed, its machine has reached the power state and, after a restart,
+        registered again.
+      - With V(false), return once each action has been started, with its RV(results[].job_id) and status V(pending).
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait for each machine, counted from its action; a machine that takes longer is reported as failed.
+    type: int
+    default: 1200
+extends_documentation_fragment:
+  - citrix_cloud.daas.daas
+  - citrix_cloud.daas.attributes
+  - citrix_cloud.daas.attributes.ACTIONS
+attributes:
+  check_mode:
+    details: Check mode sends the same reads (including the re-read of O(only_if_idle)) and no power action; the results are
+      marked RV(results[].predicted).
+  diff_mode:
+    details: The diff maps each machine's name to its C(PowerState) before and after (as predicted in check mode).
+seealso:
+  - module: citrix_cloud.daas.machine_maintenance
+  - module: citrix_cloud.daas.wait_for_job
+  - module: citrix_cloud.daas.machine_info
+'''
+
+EXAMPLES = r'''
+- name: Reboot the idle machines of a list, twenty at a time, keeping every session
+  citrix_cloud.daas.machine_power:
+    machines: "{{ idle_machines }}"
+    state: restarted
+    only_if_idle: true
+    concurrency: 20
+  register: reboot
+
+- name: Show why machines were skipped
+  ansible.builtin.debug:
+    msg: "{{ item.name }}: {{ item.reason }}"
+  loop: "{{ reboot.results | selectattr('status', 'equalto', 'skipped') }}"
+  loop_control:
+    label: "{{ item.name }}"
+
+- name: Start two machines (a suspended one is resumed)
+  citrix_cloud.daas.machine_power:
+    machines:
+      - DEMOLAB\KESTREL
+      - DEMOLAB\OSPREY
+    state: started
+
+- name: Shut a machine down hard, without waiting
+  citrix_cloud.daas.machine_power:
+    machines: [DEMOLAB\EAGLE]
+    state: stopped
+    force: true
+    wait: false
+  register: shutdown
+
+- name: Wait for that shutdown later
+  citrix_cloud.daas.wait_for_job:
+    job: "{{ shutdown.results[0].job_id }}"
+'''
+
+RETURN = r'''
+results:
+  description: One entry per machine, in the order of O(machines).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The machine's C(Name) (as given when it could not be read).
+      type: str
+      sample: DEMOLAB\KESTREL
+    id:
+      description: The machine's C(Id); V(null) when it could not be read.
+      type: str
+      sample: 9f6c2a1e-3b7d-4e8a-a1c4-5d2e8f9b0c17
+    action:
+      description:
+        - The power action (V(start), V(shutdown), V(reboot), V(suspend) or V(resume)) sent, or that would have been
+          sent; V(null) when the machine is already in the requested state.
+      type: str
+      sample: reboot
+    status:
+      description:
+        - V(done) (the action completed; in check mode, it would be sent), V(pending) (started with O(wait=false)),
+          V(skipped) (nothing sent, see RV(results[].reason)) or V(failed) (see RV(results[].reason)).
+      type: str
+      sample: done
+    reason:
+      description: Why the machine was skipped or failed, or the warning of a job that completed with one.
+      type: str
+      sample: 2 sessions on the machine
+    job_id:
+      description: The ID of the action's job.
+      type: str
+      sample: 81c05d9f-3d8a-4b1c-9a52-6e0f7c3b2a10
+    power_state_before:
+      description: C(PowerState) at the first read.
+      type: str
+      sample: On
+    power_state_after:
+      description:
+        - C(PowerState) at the last read (predicted in check mode); V(null) when unknown because the action failed.
+      type: str
+      sample: On
+    predicted:
+      description: Whether the entry is a prediction (check mode).
+      type: bool
+      sample: false
+summary:
+  description: Counts of the results by status.
+  returned: always
+  type: dict
+  sample: {total: 3, done: 1, skipped: 1, failed: 0, pending: 1}
+'''
+
+import time
+
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import DaaSModule, run_concurrently
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import DaaSError
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._jobs import (
+    JobFailed,
+    JobTimeout,
+    _poll_until_done,
+    _Watch,
+    wait_for_citrix_job,
+)
+
+# Per desired state: power state -> action to send, or None when the machine is already (going) there.
+DECISIONS = {
+    'started': {'Off': 'start', 'Suspended': 'resume', 'On': None, 'TurningOn': None, 'Resuming': None},
+    'stopped': {'On': 'shutdown', 'Off': None, 'TurningOff': None},
+    'suspended': {'On': 'suspend', 'Suspended': None, 'Suspending': None},
+    'restarted': {'On': 'reboot'},
+}
+DEFAULT_ACTIONS = {'started': 'start', 'stopped': 'shutdown', 'suspended': 'suspend', 'restarted': 'reboot'}
+# SupportedPowerActions that allow each action.
+REQUIRED_SUPPORT = {
+    'start': ('PowerOn',),
+    'shutdown': ('Shutdown', 'PowerOff'),
+    'reboot': ('Restart', 'Reset'),
+    'suspend': ('SuspendResume',),
+    'resume': ('SuspendResume',),
+}
+TARGET_STATES = {'start': 'On', 'resume': 'On', 'reboot': 'On', 'shutdown': 'Off', 'suspend': 'Suspended'}
+FORCEABLE = ('shutdown', 'reboot')
+STATUSES = ('done', 'skipped', 'failed', 'pending')
+# Polling of jobs and machines: quick at first (short jobs end quickly), backing off for long ones.
+POLL_INTERVAL = 1.0
+MAX_POLL_INTERVAL = 30.0
+
+
+def decide(machine, state, only_if_idle):
+    """Return (action, reason): reason is None when the action should be sent, else why the machine is skipped."""
+    power_state = machine.get('PowerState')
+    decisions = DECISIONS[state]
+    if power_state in decisions and decisions[power_state] is None:
+        return None, 'already %s' % power_state
+    action = decisions.get(power_state)
+    if action is None:
+        if state == 'restarted' and power_state == 'Off':
+            return DEFAULT_ACTIONS[state], 'the machine is Off: restarted leaves a machine that is off alone'
+        return DEFAULT_ACTIONS[state], 'power state %s does not allow %s' % (power_state, DEFAULT_ACTIONS[state])
+    if machine.get('PowerActionPending'):
+        return action, 'a power action is already pending'
+    supported = machine.get('SupportedPowerActions')
+    if supported is not None and not set(REQUIRED_SUPPORT[action]) & set(supported):
+        return action, 'the machine does not support %s (SupportedPowerActions lacks %s)' % (
+            action, ' and '.join(REQUIRED_SUPPORT[action]))
+    sessions = machine.get('SessionCount') or 0
+    if only_if_idle and sessions > 0:
+        return action, '%d session%s on the machine (only_if_idle)' % (sessions, '' if sessions == 1 else 's')
+    return action, None
+
+
+def deregistration_time(machine):
+    return machine.get('FormattedLastDeregistrationTime') or machine.get('LastDeregistrationTime')
+
+
+class PowerRun(object):
+    """Handles one machine at a time, from its first read to the end of its action (called from several threads)."""
+
+    def __init__(self, daas, sleep=time.sleep, clock=time.monotonic):
+        self.daas = daas
+        self.client = daas.client
+        self.params = daas.params
+        self.sleep = sleep
+        self.clock = clock
+
+    def new_result(self, name):
+        return dict(name=name, id=None, action=None, status='failed', reason=None, job_id=None,
+                    power_state_before=None, power_state_after=None, predicted=self.daas.check_mode)
+
+    def handle(self, name):
+        result = self.new_result(name)
+        try:
+            self.act(name, result)
+        except DaaSError as err:
+            result.update(status='failed', reason=str(err))
+        return result
+
+    def act(self, name, result):
+        params = self.params
+        machine = self.client.get_machine(name)
+        result.update(name=machine.get('Name') or name, id=machine.get('Id'), power_state_before=machine.get('PowerState'),
+                      power_state_after=machine.get('PowerState'))
+        action, reason = decide(machine, params['state'], params['only_if_idle'])
+        if reason is None and params['only_if_idle']:
+            machine = self.client.get_machine(machine['Id'])
+            result['power_state_after'] = machine.get('PowerState')
+            action, reason = decide(machine, params['state'], True)
+        result['action'] = action
+        if reason is not None:
+            result.update(status='skipped', reason=reason)
+            return
+        if self.daas.check_mode:
+            result.update(status='done', power_state_after=TARGET_STATES[action])
+            return
+        force = params['force'] if action in FORCEABLE else None
+        job = self.client.power_action(machine['Id'], action, force=force)
+        result.update(job_id=job.id, status='pending')
+        if not params['wait']:
+            return
+        result['power_state_after'] = None
+        deadline = self.clock() + params['wait_timeout']
+        try:
+            outcome = wait_for_citrix_job(self.client, job, timeout=params['wait_timeout'], poll_interval=POLL_INTERVAL,
+                                          max_interval=MAX_POLL_INTERVAL, sleep=self.sleep, clock=self.clock)
+        except (JobFailed, JobTimeout) as err:
+            result.update(status='failed', reason=str(err))
+            return
+        last = self.wait_for_state(machine, action, max(deadline - self.clock(), 0))
+        result.update(status='done', power_state_after=last.get('PowerState'),
+                      reason='; '.join(outcome.get('warnings') or []) or None)
+
+    def wait_for_state(self, machine, action, timeout):
+        """Re-read the machine until it is in the action's power state (and registered again after a reboot)."""
+        target = TARGET_STATES[action]
+        deregistered_before = deregistration_time(machine)
+        seen = {'down': False}
+
+        def outcome_of(body, status):
+            power_state = body.get('PowerState')
+            if action != 'reboot':
+                return power_state == target, body
+            registered = power_state == 'On' and body.get('RegistrationState') == 'Registered'
+            if not registered:
+                seen['down'] = True
+                return False, None
+            deregistered = deregistration_time(body)
+            return seen['down'] or deregistered is None or deregistered != deregistered_before, body
+
+        def on_timeout(last_error):
+            message = 'machine %s did not reach %s%s within the wait_timeout (%s)' % (
+                machine.get('Name'), target, ' and register again' if action == 'reboot' else '', watch.last_status())
+            if last_error is not None:
+                message += '; the last read failed: %s' % last_error
+            return DaaSError(message)
+
+        watch = _Watch('Machine %s' % machine.get('Name'), self.clock())
+        return _poll_until_done(
+            lambda: (self.client.get_machine(machine['Id']), None),
+            lambda body: ('%s/%s' % (body.get('PowerState'), body.get('RegistrationState')), None),
+            outcome_of, watch, timeout, POLL_INTERVAL, MAX_POLL_INTERVAL, self.sleep, self.clock, on_timeout)
+
+
+def execute(daas):
+    """Handle every machine concurrently, then report (and fail, naming them, when any machine failed)."""
+    params = daas.params
+    if params['force'] is not None and params['state'] in ('started', 'suspended'):
+        daas.module.warn('force applies only to state stopped and restarted; it is ignored for state %s' % params['state'])
+    names = list(dict.fromkeys(params['machines']))
+    run = PowerRun(daas)
+    results = []
+    for name, (result, error) in zip(names, run_concurrently(run.handle, names, params['concurrency'])):
+        if error is not None:
+            result = run.new_result(name)
+            result['reason'] = str(error)
+        results.append(result)
+    summary = dict(total=len(results))
+    summary.update((status, sum(1 for r in results if r['status'] == status)) for status in STATUSES)
+    output = dict(changed=any(r['status'] in ('done', 'pending') for r in results), results=results, summary=summary)
+    if daas.module._diff:
+        output['diff'] = dict(
+            before=dict((r['name'], r['power_state_before']) for r in results if r['id']),
+            after=dict((r['name'], r['power_state_after']) for r in results if r['id']),
+        )
+    failed = [r for r in results if r['status'] == 'failed']
+    if failed:
+        daas.fail('power action failed for %d of %d machines: %s' % (
+            len(failed), len(results), '; '.join('%s: %s' % (r['name'], r['reason']) for r in failed)), **output)
+    return output
+
+
+def main():
+    daas = DaaSModule(
+        argument_spec=dict(
+            machines=dict(type='list', elements='str', required=True),
+            state=dict(type='str', choices=sorted(DECISIONS), required=True),
+            only_if_idle=dict(type='bool', default=False),
+            force=dict(type='bool'),
+            concurrency=dict(type='int', default=10),
+            wait=dict(type='bool', default=True),
+            wait_timeout=dict(type='int', default=1200),
+        ),
+        supports_check_mode=True,
+    )
+    daas.run(execute)
+
+
+if __name__ == '__main__':
+    main()

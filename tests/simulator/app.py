@@ -1,0 +1,163 @@
+"""The aiohttp application: one catch-all handler that applies faults, routes, logs and fires triggers.
+
+Paths are matched case-insensitively (``/cvad/manage/Me`` and ``/me`` both work)
+and each path segment is percent-decoded on its own, so ``DOMAIN%7CNAME`` and
+``Folder%7CName`` arrive as one segment.
+"""
+
+import asyncio
+import re
+import time
+import uuid
+from urllib.parse import unquote
+
+from aiohttp import web
+
+from . import cloud, control, daas, pce
+from .faults import Faults
+from .responses import ApiError, json_response
+from .scenario import load_scenario
+from .state import Estate, SimClock
+
+SECRET_QUERY_KEYS = re.compile(r"secret|token|password|key|auth", re.IGNORECASE)
+MUTATING_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+LOG_LIMIT = 200000
+
+
+class Simulator:
+    """The whole simulated service: estate, tokens, request log, faults, triggers and the PCE."""
+
+    def __init__(self, scenario, time_scale=1.0, latency_ms=0):
+        self.clock = SimClock(time_scale)
+        self.base_latency_ms = latency_ms
+        self.faults = Faults()
+        self.requests = []
+        self.sequence = 0
+        self.triggers = []
+        self.tokens = {}
+        self.token_requests = 0
+        self.mutating_requests = 0
+        self.estate = None
+        self.pce = None
+        self.reset(scenario)
+
+    def reset(self, scenario):
+        """Load ``scenario`` (name, path or mapping); clear log, faults, triggers and tokens."""
+        data = load_scenario(scenario)
+        self.estate = Estate(data, self.clock)
+        self.pce = pce.PceService(data.get("pce") or {}, self.clock)
+        self.requests = []
+        self.faults = Faults()
+        self.triggers = []
+        self.tokens = {}
+        self.token_requests = 0
+        self.mutating_requests = 0
+
+    def now(self):
+        """Simulated epoch seconds."""
+        return self.clock.now()
+
+    # ----- tokens -----------------------------------------------------------------------------
+
+    def issue_token(self, client_id):
+        """Create a bearer token for ``client_id``; returns ``(token, lifetime_seconds)``."""
+        token = uuid.uuid4().hex + uuid.uuid4().hex + uuid.uuid4().hex + uuid.uuid4().hex
+        lifetime = self.estate.token_lifetime
+        self.tokens[token] = {"client_id": client_id, "expires": time.time() + lifetime}
+        return token, lifetime
+
+    def expire_tokens(self):
+        """Expire every issued token now."""
+        for entry in self.tokens.values():
+            entry["expires"] = time.time() - 1
+
+    # ----- request log ------------------------------------------------------------------------
+
+    def log_request(self, request, status):
+        """Append one entry to the request log (secrets in the query masked)."""
+        self.sequence += 1
+        query = {}
+        for key, value in request.rel_url.query.items():
+            query[key] = "***" if SECRET_QUERY_KEYS.search(key) else value
+        self.requests.append({"seq": self.sequence, "method": request.method, "path": request.rel_url.path,
+                              "query": query, "status": status, "time": time.time(),
+                              "transaction_id": request.headers.get("Citrix-TransactionId")})
+        if len(self.requests) > LOG_LIMIT:
+            del self.requests[:LOG_LIMIT // 10]
+
+    # ----- triggers ---------------------------------------------------------------------------
+
+    def fire_triggers(self, method, segments):
+        """Count requests to ``/cvad/manage/Machines/{machine}`` and fire the triggers that are due."""
+        if len(segments) != 4 or segments[:3] != ["cvad", "manage", "machines"]:
+            return
+        for trigger in self.triggers:
+            machine = trigger["machine_obj"]
+            if trigger["fired"] or method != trigger["method"] or segments[3].lower() not in machine.path_names():
+                continue
+            trigger["seen"] += 1
+            if trigger["seen"] >= trigger["count"]:
+                trigger["fired"] = True
+                now = self.now()
+                if trigger["action"] == "add_session" and machine.can_accept_session(now):
+                    machine.add_session(now, trigger.get("user"))
+                elif trigger["action"] == "end_sessions":
+                    machine.end_sessions(now)
+
+    # ----- dispatch ---------------------------------------------------------------------------
+
+    async def handle(self, request):
+        """Entry point for every request."""
+        raw_path = request.rel_url.raw_path
+        segments = [unquote(part) for part in raw_path.strip("/").split("/")] if raw_path.strip("/") else []
+        lowered = [segment.lower() for segment in segments]
+        if lowered[:1] == ["_sim"]:
+            try:
+                return await control.handle(self, request, segments[1:])
+            except ApiError as error:
+                return json_response(error.status, error.body, error.headers)
+        fault = await self.faults.apply(raw_path, self.base_latency_ms)
+        if fault == "drop":
+            self.log_request(request, None)
+            request.transport.close()
+            raise asyncio.CancelledError()
+        if fault is not None:
+            response = fault
+        else:
+            try:
+                response = await self.route(request, segments, lowered)
+            except ApiError as error:
+                response = json_response(error.status, error.body, error.headers)
+        if request.method in MUTATING_METHODS and lowered[:1] != ["cctrustoauth2"]:
+            self.mutating_requests += 1
+        self.log_request(request, response.status)
+        if self.triggers:
+            self.fire_triggers(request.method, lowered)
+        return response
+
+    async def route(self, request, segments, lowered):
+        """Send the request to the service that owns its path."""
+        if lowered[:1] == ["cctrustoauth2"] and len(lowered) == 4 and lowered[2:] == ["tokens", "clients"]:
+            return await cloud.token(self, request, segments[1])
+        if lowered[:2] == ["cvad", "manage"]:
+            return await daas.handle(self, request, segments[2:], lowered[2:])
+        if lowered[:2] == ["api", "v2"]:
+            return await pce.handle(self, request, segments[2:], lowered[2:])
+        if lowered == ["notifications", "items"]:
+            return await cloud.notification(self, request, None)
+        if len(lowered) == 3 and lowered[1:] == ["notifications", "items"]:
+            return await cloud.notification(self, request, segments[0])
+        if lowered == ["resourcelocations"]:
+            return await cloud.resource_locations(self, request, None)
+        if len(lowered) == 2 and lowered[1] == "resourcelocations":
+            return await cloud.resource_locations(self, request, segments[0])
+        raise ApiError(404, {"type": "https://errors-api.cloud.com/common/notFound", "detail": "Not found",
+                             "parameters": []})
+
+
+def make_app(simulator):
+    """Build the aiohttp application around ``simulator``."""
+    app = web.Application(client_max_size=16 * 1024 * 1024)
+    app["simulator"] = simulator
+    app.router.add_route("*", "/{tail:.*}", simulator.handle)
+    return app

@@ -1,0 +1,455 @@
+"""The Citrix DaaS REST API under ``/cvad/manage``.
+
+Header checks run in this order (the API reference's design choice):
+``Authorization`` -> 401 (gateway bodies), ``Accept`` other than exactly
+``application/json`` -> 406, missing ``Citrix-CustomerId`` -> 500 (the
+documented "Internal server error" body), then on site-scoped calls a missing
+``Citrix-InstanceId`` -> 400 (invented: the real status is undocumented) and an
+unknown one -> 404.
+"""
+
+import base64
+import binascii
+import json
+import uuid
+
+from . import models
+from .cloud import authenticate, check_customer
+from .responses import ApiError, json_response, read_json
+from .state import ACTION_REQUIREMENTS, TERMINAL_JOB_STATES, PowerActionBusy
+
+DEFAULT_LIMIT = 250
+MAX_LIMIT = 1000
+POWER_ACTIONS = {"$start": "start", "$shutdown": "shutdown", "$reboot": "reboot", "$suspend": "suspend",
+                 "$resume": "resume"}
+
+
+def bad_request(message, error_type="InvalidArgument"):
+    """ApiError 400 with an ErrorData body."""
+    return ApiError(400, models.error_data(message, error_type))
+
+
+def not_found(kind, name):
+    """ApiError 404 with an ErrorData body."""
+    return ApiError(404, models.error_data("%s '%s' was not found." % (kind, name), "ObjectNotFound"))
+
+
+class Context:
+    """One DaaS request: the simulator, the site, the caller and the parsed query."""
+
+    def __init__(self, sim, request, site, client, args):
+        self.sim = sim
+        self.request = request
+        self.site = site
+        self.client = client
+        self.args = args
+        self.now = sim.now()
+        self.params = {key.lower(): value for key, value in request.rel_url.query.items()}
+
+    def flag(self, name, default=False):
+        """A boolean query parameter (``true``/``false``, any case)."""
+        value = self.params.get(name.lower())
+        if value is None or value == "":
+            return default
+        if value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        raise bad_request("The value '%s' is not valid for %s." % (value, name))
+
+    def integer(self, name, default=None):
+        """An integer query parameter."""
+        value = self.params.get(name.lower())
+        if value is None or value == "":
+            return default
+        try:
+            return int(value)
+        except ValueError as exc:
+            raise bad_request("The value '%s' is not valid for %s." % (value, name)) from exc
+
+    def base_url(self):
+        """``scheme://host:port`` as the caller sees it."""
+        return "%s://%s" % (self.request.scheme, self.request.host)
+
+    def job_location(self, job):
+        """The absolute ``Location`` of a job."""
+        return "%s/cvad/manage/Jobs/%s" % (self.base_url(), job.id)
+
+    def accepted(self, job):
+        """202 with the job's absolute Location and an empty body."""
+        return json_response(202, None, {"Location": self.job_location(job)})
+
+    def machine(self, name_or_id):
+        """The machine named in the path, or 404."""
+        machine = self.site.find_machine(name_or_id)
+        if machine is None:
+            raise not_found("Machine", name_or_id)
+        return machine
+
+    def fields(self, body):
+        """Apply the ``fields`` query parameter to one object."""
+        fields = self.params.get("fields")
+        return models.select_fields(body, fields) if fields else body
+
+
+def page(ctx, items, render):
+    """Return a collection body for one page of ``items`` (``limit``, ``continuationToken``)."""
+    limit = ctx.integer("limit", DEFAULT_LIMIT)
+    if limit < 1 or limit > MAX_LIMIT:
+        raise bad_request("The limit must be between 1 and %d." % MAX_LIMIT, "OutOfRange")
+    scope = ctx.request.rel_url.path.lower()
+    offset = 0
+    token = ctx.params.get("continuationtoken")
+    if token:
+        try:
+            decoded = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+            offset = int(decoded["o"])
+            valid = decoded["s"] == scope and 0 <= offset <= len(items)
+        except (ValueError, KeyError, TypeError, binascii.Error):
+            valid = False
+        if not valid:
+            raise bad_request("The continuation token is not valid for this query.", "InvalidContinuationToken")
+    chunk = items[offset:offset + limit]
+    next_token = None
+    if offset + limit < len(items):
+        raw = json.dumps({"s": scope, "o": offset + limit, "n": uuid.uuid4().hex[:8]}).encode("utf-8")
+        next_token = base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+    return {"Items": [ctx.fields(render(item)) for item in chunk], "ContinuationToken": next_token}
+
+
+def maybe_async(ctx, job_type, build):
+    """Answer ``build()`` now, or with ``async=true`` as a job whose results are that body."""
+    if ctx.flag("async"):
+        timings = ctx.sim.estate.timings
+        job = ctx.site.new_job(ctx.client["client_id"], job_type, ctx.now,
+                               [{"Name": key, "Value": value} for key, value in ctx.request.rel_url.query.items()],
+                               duration=float(timings["job"]), results=build())
+        job.result_location = "/Jobs/%s/Results" % job.id
+        return ctx.accepted(job)
+    return json_response(200, build())
+
+
+# ----- handlers -------------------------------------------------------------------------------
+
+
+async def get_me(ctx):
+    """GET /me."""
+    return json_response(200, models.me_model(ctx.sim.estate, ctx.client, ctx.client["token_expires"]))
+
+
+async def list_catalogs(ctx):
+    """GET /MachineCatalogs."""
+    folder = ctx.params.get("adminfolder")
+    catalogs = [catalog for catalog in ctx.site.catalogs
+                if folder is None or (catalog.folder or "").replace("|", "\\").lower() == folder.strip("\\").lower()]
+    return maybe_async(ctx, "GetMachineCatalogs", lambda: page(ctx, catalogs, models.catalog_model))
+
+
+def _catalog(ctx):
+    catalog = ctx.site.find_catalog(ctx.args[0])
+    if catalog is None:
+        raise not_found("Machine catalog", ctx.args[0])
+    return catalog
+
+
+async def get_catalog(ctx):
+    """GET /MachineCatalogs/{nameOrId}."""
+    catalog = _catalog(ctx)
+    return maybe_async(ctx, "GetMachineCatalogDetails", lambda: ctx.fields(models.catalog_model(catalog, detail=True)))
+
+
+async def catalog_machines(ctx):
+    """GET /MachineCatalogs/{nameOrId}/Machines."""
+    catalog = _catalog(ctx)
+    return maybe_async(ctx, "GetMachineCatalogMachines", lambda: page(
+        ctx, catalog.machines, lambda machine: models.machine_model(machine, ctx.now, detail=False)))
+
+
+async def list_machines(ctx):
+    """GET /Machines."""
+    support = ctx.params.get("sessionsupport")
+    machines = [machine for machine in ctx.site.machines
+                if support is None or machine.catalog.session_support.lower() == support.lower()]
+    return maybe_async(ctx, "GetMachines", lambda: page(
+        ctx, machines, lambda machine: models.machine_model(machine, ctx.now, detail=False)))
+
+
+async def get_machine(ctx):
+    """GET /Machines/{nameOrId}."""
+    return json_response(200, ctx.fields(models.machine_model(ctx.machine(ctx.args[0]), ctx.now)))
+
+
+async def head_machine(ctx):
+    """HEAD /Machines/{name}."""
+    ctx.machine(ctx.args[0])
+    return json_response(204)
+
+
+async def patch_machine(ctx):
+    """PATCH /Machines/{nameOrId}: maintenance mode (and its reason)."""
+    machine = ctx.machine(ctx.args[0])
+    if ctx.request.content_type != "application/json":
+        raise ApiError(415, models.error_data("Content-Type must be application/json.", "UnsupportedMediaType"))
+    body = await read_json(ctx.request)
+    if not isinstance(body, dict):
+        raise bad_request("The request body must be a JSON object.")
+    enabled = body.get("InMaintenanceMode")
+    reason = body.get("MaintenanceModeReason")
+    if enabled is not None and not isinstance(enabled, bool):
+        raise bad_request("InMaintenanceMode must be true, false or null.")
+    if reason is not None and not isinstance(reason, str):
+        raise bad_request("MaintenanceModeReason must be a string.")
+    if enabled is not None:
+        machine.in_maintenance = enabled
+        machine.maintenance_reason = reason or ("Administrator" if enabled else "None")
+    elif reason is not None:
+        machine.maintenance_reason = reason
+    if ctx.flag("async"):
+        job = ctx.site.new_job(ctx.client["client_id"], "UpdateMachineCatalogMachine", ctx.now,
+                               [{"Name": "Id", "Value": machine.id}, {"Name": "Name", "Value": machine.name}],
+                               duration=float(ctx.sim.estate.timings["job"]), result_location="/Machines/%s" % machine.id)
+        return ctx.accepted(job)
+    return json_response(204)
+
+
+async def machine_sessions(ctx):
+    """GET /Machines/{nameOrId}/Sessions."""
+    machine = ctx.machine(ctx.args[0])
+    machine.refresh(ctx.now)
+    return json_response(200, {"Items": [ctx.fields(models.session_model(machine, session, ctx.now))
+                                         for session in machine.sessions], "ContinuationToken": None})
+
+
+async def power_action(ctx):
+    """POST /Machines/{nameOrId}/$start|$shutdown|$reboot|$suspend|$resume."""
+    machine = ctx.machine(ctx.args[0])
+    kind = POWER_ACTIONS[ctx.args[1].lower()]
+    force = ctx.flag("force")
+    delay = ctx.integer("delay", 0) if kind in ("shutdown", "suspend") else 0
+    detail = ctx.flag("detailResponseRequired", True)
+    make_job = ctx.flag("async")
+    if delay < 0:
+        raise bad_request("The delay must not be negative.", "OutOfRange")
+    if not set(ACTION_REQUIREMENTS[kind]) & set(machine.supported_power_actions):
+        raise ApiError(400, models.error_data("Machine does not support specified power action.",
+                                              "PowerActionsNotSupported"))
+    try:
+        job = ctx.site.start_power_action(machine, kind, ctx.client["client_id"], ctx.now, force=force, delay=delay,
+                                          make_job=make_job)
+    except PowerActionBusy as exc:
+        raise ApiError(409, models.error_data("A power action is already in progress on the machine.",
+                                              "PowerActionInProgress")) from exc
+    if job is not None:
+        return ctx.accepted(job)
+    return json_response(200, models.machine_model(machine, ctx.now, detail=detail))
+
+
+async def logoff_machine(ctx):
+    """POST /Machines/{nameOrId}/$logoff: log off every session of the machine."""
+    machine = ctx.machine(ctx.args[0])
+    machine.end_sessions(ctx.now)
+    if ctx.flag("async"):
+        job = ctx.site.new_job(ctx.client["client_id"], "LogoffMachineSessions", ctx.now,
+                               [{"Name": "Id", "Value": machine.id}, {"Name": "Name", "Value": machine.name}],
+                               duration=float(ctx.sim.estate.timings["job"]), result_location="/Machines/%s" % machine.id)
+        return ctx.accepted(job)
+    return json_response(200, models.machine_model(machine, ctx.now, detail=ctx.flag("detailResponseRequired", True)))
+
+
+def _all_sessions(ctx):
+    pairs = []
+    for machine in ctx.site.machines:
+        if machine.sessions:
+            machine.refresh(ctx.now)
+            pairs.extend((machine, session) for session in machine.sessions)
+    return pairs
+
+
+async def list_sessions(ctx):
+    """GET /Sessions."""
+    pairs = _all_sessions(ctx)
+    return maybe_async(ctx, "GetSessions", lambda: page(
+        ctx, pairs, lambda pair: models.session_model(pair[0], pair[1], ctx.now)))
+
+
+def _session(ctx):
+    machine, session = ctx.site.find_session(ctx.args[0])
+    if session is None:
+        raise not_found("Session", ctx.args[0])
+    return machine, session
+
+
+async def get_session(ctx):
+    """GET /Sessions/{id}."""
+    machine, session = _session(ctx)
+    return json_response(200, models.session_model(machine, session, ctx.now))
+
+
+async def logoff_session(ctx):
+    """POST /Sessions/{id}/$logoff (204, or 202 with async=true)."""
+    machine, session = _session(ctx)
+    machine.sessions.remove(session)
+    machine.resume_waiting_action(ctx.now)
+    if ctx.flag("async"):
+        job = ctx.site.new_job(ctx.client["client_id"], "LogoffSessions", ctx.now, [{"Name": "Id", "Value": session.id}],
+                               duration=float(ctx.sim.estate.timings["job"]))
+        return ctx.accepted(job)
+    return json_response(204)
+
+
+async def list_delivery_groups(ctx):
+    """GET /DeliveryGroups."""
+    return maybe_async(ctx, "GetDeliveryGroups", lambda: page(
+        ctx, ctx.site.delivery_groups, lambda group: models.delivery_group_model(group, ctx.now)))
+
+
+def _delivery_group(ctx):
+    group = ctx.site.find_delivery_group(ctx.args[0])
+    if group is None:
+        raise not_found("Delivery group", ctx.args[0])
+    return group
+
+
+async def get_delivery_group(ctx):
+    """GET /DeliveryGroups/{nameOrId}."""
+    return json_response(200, ctx.fields(models.delivery_group_model(_delivery_group(ctx), ctx.now, detail=True)))
+
+
+async def delivery_group_machines(ctx):
+    """GET /DeliveryGroups/{nameOrId}/Machines."""
+    group = _delivery_group(ctx)
+    return json_response(200, page(ctx, group.machines, lambda machine: models.machine_model(machine, ctx.now, detail=False)))
+
+
+def _job(ctx):
+    job = ctx.site.jobs.get(ctx.args[0].lower())
+    if job is None or job.owner != ctx.client["client_id"]:
+        raise not_found("Job", ctx.args[0])
+    return job
+
+
+async def list_jobs(ctx):
+    """GET /Jobs (the caller's own jobs)."""
+    jobs = sorted((job for job in ctx.site.jobs.values() if job.owner == ctx.client["client_id"]),
+                  key=lambda job: job.created)
+    return json_response(200, {"Items": [models.job_model(job, ctx.now) for job in jobs], "ContinuationToken": None})
+
+
+async def get_job(ctx):
+    """GET /Jobs/{id}."""
+    return json_response(200, models.job_model(_job(ctx), ctx.now))
+
+
+async def delete_job(ctx):
+    """DELETE /Jobs/{id}: only once the job has ended."""
+    job = _job(ctx)
+    if job.evaluate(ctx.now)[0] not in TERMINAL_JOB_STATES:
+        raise ApiError(409, models.error_data("The job is still in progress and cannot be deleted.", "JobInProgress"))
+    del ctx.site.jobs[job.id]
+    return json_response(204)
+
+
+async def cancel_job(ctx):
+    """POST /Jobs/{id}/$cancel: allowed while cancellable, or once the job has ended."""
+    job = _job(ctx)
+    status = job.evaluate(ctx.now)[0]
+    if status not in TERMINAL_JOB_STATES:
+        if not job.is_cancellable(ctx.now):
+            raise ApiError(409, models.error_data("The job cannot be cancelled.", "JobNotCancellable"))
+        job.cancel(ctx.now)
+    return json_response(200, models.job_model(job, ctx.now))
+
+
+async def job_results(ctx):
+    """GET /Jobs/{id}/Results: stored results, or 303 to the object the job worked on."""
+    job = _job(ctx)
+    status = job.evaluate(ctx.now)[0]
+    if status not in ("Complete", "CompleteWithWarning"):
+        raise bad_request("The job has not completed; its results are not available.", "JobNotComplete")
+    if job.results is not None:
+        return json_response(200, job.results)
+    if job.result_location:
+        return json_response(303, None, {"Location": "%s/cvad/manage%s" % (ctx.base_url(), job.result_location)})
+    return json_response(200, {})
+
+
+ROUTES = [
+    ("GET", ("machinecatalogs",), list_catalogs),
+    ("GET", ("machinecatalogs", None), get_catalog),
+    ("GET", ("machinecatalogs", None, "machines"), catalog_machines),
+    ("GET", ("machines",), list_machines),
+    ("GET", ("machines", None), get_machine),
+    ("HEAD", ("machines", None), head_machine),
+    ("PATCH", ("machines", None), patch_machine),
+    ("GET", ("machines", None, "sessions"), machine_sessions),
+    ("POST", ("machines", None, "$logoff"), logoff_machine),
+    ("GET", ("sessions",), list_sessions),
+    ("GET", ("sessions", None), get_session),
+    ("POST", ("sessions", None, "$logoff"), logoff_session),
+    ("GET", ("deliverygroups",), list_delivery_groups),
+    ("GET", ("deliverygroups", None), get_delivery_group),
+    ("GET", ("deliverygroups", None, "machines"), delivery_group_machines),
+    ("GET", ("jobs",), list_jobs),
+    ("GET", ("jobs", None), get_job),
+    ("DELETE", ("jobs", None), delete_job),
+    ("POST", ("jobs", None, "$cancel"), cancel_job),
+    ("GET", ("jobs", None, "results"), job_results),
+]
+
+
+def find_route(method, segments, lowered):
+    """Return ``(handler, args)``; raises 404/405 ApiError."""
+    if len(lowered) == 3 and lowered[0] == "machines" and lowered[2] in POWER_ACTIONS:
+        if method != "POST":
+            raise ApiError(405, models.error_data("Method not allowed.", "MethodNotAllowed"))
+        return power_action, [segments[1], segments[2]]
+    path_matched = False
+    for route_method, pattern, handler in ROUTES:
+        if len(pattern) != len(lowered):
+            continue
+        if all(part is None or part == actual for part, actual in zip(pattern, lowered)):
+            path_matched = True
+            if route_method == method:
+                return handler, [segment for part, segment in zip(pattern, segments) if part is None]
+    if path_matched:
+        raise ApiError(405, models.error_data("Method not allowed.", "MethodNotAllowed"))
+    raise ApiError(404, models.error_data("The requested resource was not found.", "ObjectNotFound"))
+
+
+def _check_headers(sim, request, lowered):
+    """Return ``(client, site)`` after the header checks, in the documented order."""
+    client = authenticate(sim, request)
+    if request.headers.get("Accept", "").strip() != "application/json":
+        raise ApiError(406, {"detail": "Must accept application/json media type",
+                             "parameters": {"contentType": "application/json"},
+                             "type": "https://errors-api.cloud.com/common/notAcceptable"})
+    customer = request.headers.get("Citrix-CustomerId")
+    if not customer:
+        raise ApiError(500, {"activityId": str(uuid.uuid4()), "message": "Internal server error", "statusCode": 500})
+    check_customer(sim, customer)
+    if lowered == ["me"]:
+        return client, None
+    instance = request.headers.get("Citrix-InstanceId")
+    if not instance:
+        raise ApiError(400, models.error_data("The Citrix-InstanceId header is required.", "MissingInstanceId"))
+    site = sim.estate.find_site(instance)
+    if site is None:
+        raise not_found("Site", instance)
+    return client, site
+
+
+async def handle(sim, request, segments, lowered):
+    """Serve one ``/cvad/manage/...`` request."""
+    transaction = request.headers.get("Citrix-TransactionId") or str(uuid.uuid4())
+    try:
+        client, site = _check_headers(sim, request, lowered)
+        if lowered == ["me"]:
+            if request.method != "GET":
+                raise ApiError(405, models.error_data("Method not allowed.", "MethodNotAllowed"))
+            handler, args = get_me, []
+        else:
+            handler, args = find_route(request.method, segments, lowered)
+        response = await handler(Context(sim, request, site, client, args))
+    except ApiError as error:
+        error.headers["Citrix-TransactionId"] = transaction
+        raise
+    response.headers["Citrix-TransactionId"] = transaction
+    return response

@@ -1,0 +1,71 @@
+"""Faults set at run time through ``/_sim/faults``: rate limit, error share, dropped connections, latency."""
+
+import asyncio
+import collections
+import random
+import re
+import time
+import uuid
+
+from .responses import json_response
+
+
+def error_response(status, retry_after=1):
+    """The body Citrix Cloud gives for an injected 5xx status."""
+    if status == 500:
+        return json_response(500, {"activityId": str(uuid.uuid4()), "message": "Internal server error", "statusCode": 500})
+    if status == 503:
+        return json_response(503, {"type": "https://errors-api.cloud.com/common/serviceUnavailable",
+                           "detail": "Service is unavailable; try again in %d seconds" % retry_after,
+                           "parameters": [{"name": "retryDelay", "value": str(retry_after)}]})
+    return json_response(status, {"type": "https://errors-api.cloud.com/common/badGateway", "detail": "Bad gateway",
+                          "parameters": []})
+
+
+class Faults:
+    """The active fault settings (all off by default)."""
+
+    def __init__(self, settings=None):
+        settings = settings or {}
+        rate = settings.get("rate_limit") or {}
+        errors = settings.get("errors") or {}
+        self.per_second = rate.get("per_second")
+        self.retry_after = int(rate.get("retry_after", 1))
+        self.error_share = float(errors.get("share", 0.0))
+        self.error_statuses = list(errors.get("statuses") or [500, 502, 503])
+        self.drop_share = float(settings.get("drop_share", 0.0))
+        self.latency_ms = float(settings.get("latency_ms", 0))
+        self.path_regex = re.compile(settings["path_regex"]) if settings.get("path_regex") else None
+        self.random = random.Random(settings.get("seed"))
+        self.window = collections.deque()
+        self.settings = settings
+
+    def matches(self, raw_path):
+        """True when the faults apply to this path."""
+        return self.path_regex is None or self.path_regex.search(raw_path) is not None
+
+    async def apply(self, raw_path, base_latency_ms):
+        """Return None to serve the request, ``"drop"`` to drop the connection, or a response to send."""
+        latency = base_latency_ms
+        active = self.settings and self.matches(raw_path)
+        if active:
+            latency += self.latency_ms
+        if latency:
+            await asyncio.sleep(latency / 1000.0)
+        if not active:
+            return None
+        if self.per_second is not None:
+            now = time.monotonic()
+            while self.window and self.window[0] <= now - 1.0:
+                self.window.popleft()
+            if len(self.window) >= self.per_second:
+                return json_response(429, {"type": "https://errors-api.cloud.com/common/rateLimitExceeded",
+                                   "detail": "Rate limit exceeded; try again in %d seconds" % self.retry_after,
+                                   "parameters": [{"name": "retryDelay", "value": str(self.retry_after)}]},
+                             {"Retry-After": str(self.retry_after)})
+            self.window.append(now)
+        if self.drop_share and self.random.random() < self.drop_share:
+            return "drop"
+        if self.error_share and self.random.random() < self.error_share:
+            return error_response(self.random.choice(self.error_statuses), self.retry_after)
+        return None

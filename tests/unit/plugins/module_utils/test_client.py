@@ -1,0 +1,691 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, citrix_cloud.daas contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import re
+import threading
+import uuid
+from urllib.parse import parse_qs
+
+import pytest
+import requests
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
+
+from ansible_collections.citrix_cloud.daas.plugins.module_utils import _client
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import (
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    AsyncJob,
+    DaaSClient,
+    DaaSError,
+    PCEClient,
+    parse_retry_after,
+)
+
+API = "http://sim.test"
+TOKEN_URL = API + "/cctrustoauth2/democustomer/tokens/clients"
+MANAGE = API + "/cvad/manage"
+SECRET = "sim-client-secret-3f9a7c"
+TOKEN = "tok-AAAA1111"
+TOKEN2 = "tok-BBBB2222"
+SITE = "site-1"
+CLIENT_ID = "0b5f8a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b"
+
+
+class FakeTime:
+    """A clock that only moves when the code under test sleeps."""
+
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps = []
+        self._lock = threading.Lock()
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        with self._lock:
+            self.sleeps.append(seconds)
+            self.now += seconds
+
+
+@pytest.fixture
+def fake_time():
+    return FakeTime()
+
+
+@pytest.fixture
+def make_client(fake_time):
+    def make(**kwargs):
+        options = dict(customer_id="democustomer", client_id=CLIENT_ID, client_secret=SECRET, site_id=SITE,
+                       api_url=API + "/", auth_url=API, sleep=fake_time.sleep, clock=fake_time.clock)
+        options.update(kwargs)
+        return DaaSClient(**options)
+    return make
+
+
+def token_json(token=TOKEN, expires_in="3600"):
+    return {"token_type": "bearer", "access_token": token, "expires_in": expires_in}
+
+
+@pytest.fixture
+def signed_in(requests_mock):
+    return requests_mock.post(TOKEN_URL, json=token_json())
+
+
+def query_of(request):
+    return parse_qs(request.query, keep_blank_values=True)
+
+
+# Import guard and constants
+
+def test_requests_import_is_guarded():
+    assert HAS_REQUESTS is True
+    assert REQUESTS_IMPORT_ERROR is None
+    assert _client.COLLECTION_VERSION == "0.1.0"
+
+
+# Sign-in
+
+def test_token_request_is_exact(requests_mock, make_client):
+    route = requests_mock.post(TOKEN_URL, json=token_json(expires_in="3600"))
+    info = make_client().sign_in()
+    request = route.last_request
+    assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert request.headers["Accept"] == "application/json"
+    assert request.body == "grant_type=client_credentials&client_id=%s&client_secret=%s" % (CLIENT_ID, SECRET)
+    assert info["access_token"] == TOKEN
+    assert info["token_type"] == "bearer"
+    assert info["expires_in"] == 3600
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", info["expires_at"])
+
+
+def test_expires_in_may_be_a_number(requests_mock, make_client):
+    requests_mock.post(TOKEN_URL, json=token_json(expires_in=1800))
+    assert make_client().sign_in()["expires_in"] == 1800
+
+
+def test_sign_in_happens_once_for_many_calls(requests_mock, make_client, signed_in):
+    requests_mock.get(MANAGE + "/Machines/m1", json={"Id": "m1"})
+    client = make_client()
+    for _ in range(3):
+        client.get("/Machines/m1")
+    client.sign_in()
+    assert signed_in.call_count == 1
+
+
+def test_sign_in_error_names_the_cause_without_the_secret(requests_mock, make_client):
+    requests_mock.post(TOKEN_URL, status_code=400, headers={"X-Cws-TransactionId": "tx-9"},
+                       json={"error": "invalid_client", "error_description": "Invalid client id or client secret."})
+    with pytest.raises(DaaSError) as caught:
+        make_client().sign_in()
+    err = caught.value
+    assert err.status == 400
+    assert err.method == "POST"
+    assert err.url == TOKEN_URL
+    assert err.api_message == "Invalid client id or client secret."
+    assert err.transaction_id == "tx-9"
+    assert SECRET not in str(err)
+
+
+@pytest.mark.parametrize("region, auth_host, api_host", [
+    ("us", "https://api-us.cloud.com", "https://api.cloud.com"),
+    ("eu", "https://api-eu.cloud.com", "https://api.cloud.com"),
+    ("ap-s", "https://api-ap-s.cloud.com", "https://api.cloud.com"),
+    ("jp", "https://api.citrixcloud.jp", "https://api.citrixcloud.jp"),
+])
+def test_region_hosts(requests_mock, region, auth_host, api_host):
+    token_route = requests_mock.post(auth_host + "/cctrustoauth2/cust/tokens/clients", json=token_json())
+    api_route = requests_mock.get(api_host + "/cvad/manage/Machines/x", json={})
+    DaaSClient("cust", client_id="id", client_secret="s", site_id=SITE, region=region).get("/Machines/x")
+    assert token_route.called and api_route.called
+
+
+def test_unknown_region_is_refused():
+    with pytest.raises(DaaSError, match="Unknown region 'mars'"):
+        DaaSClient("cust", token="t", region="mars")
+
+
+# Headers
+
+def test_api_call_headers_are_exact(requests_mock, make_client, signed_in):
+    route = requests_mock.get(MANAGE + "/Machines/m1", json={"Id": "m1"}, headers={"citrix-transactionid": "echo"})
+    client = make_client()
+    client.get("/Machines/m1")
+    client.get("/Machines/m1")
+    first, second = route.request_history
+    headers = first.headers
+    assert headers["Authorization"] == "CwsAuth Bearer=" + TOKEN
+    assert headers["Citrix-CustomerId"] == "democustomer"
+    assert headers["Citrix-InstanceId"] == SITE
+    assert headers["Accept"] == "application/json"
+    assert headers["User-Agent"] == "citrix_cloud.daas/0.1.0"
+    assert uuid.UUID(headers["Citrix-TransactionId"]).version == 4
+    assert headers["Citrix-TransactionId"] != second.headers["Citrix-TransactionId"]
+
+
+def test_given_token_is_used_without_sign_in(requests_mock, make_client):
+    token_route = requests_mock.post(TOKEN_URL, json=token_json())
+    route = requests_mock.get(MANAGE + "/Machines/m1", json={})
+    make_client(client_id=None, client_secret=None, token="given-token").get("/Machines/m1")
+    assert not token_route.called
+    assert route.last_request.headers["Authorization"] == "CwsAuth Bearer=given-token"
+
+
+def test_no_credentials_at_all_is_a_clear_error(make_client):
+    with pytest.raises(DaaSError, match="set client_id and client_secret, or token"):
+        make_client(client_id=None, client_secret=None).get("/Machines")
+
+
+# 401 and token expiry
+
+def test_401_signs_in_once_more_and_repeats(requests_mock, make_client):
+    token_route = requests_mock.post(TOKEN_URL, [{"json": token_json(TOKEN)}, {"json": token_json(TOKEN2)}])
+    route = requests_mock.get(MANAGE + "/Machines/m1", [
+        {"status_code": 401, "json": {"detail": "Missing or invalid authentication details",
+                                      "parameters": {"reason": "invalid"}}},
+        {"json": {"Id": "m1"}},
+    ])
+    assert make_client().get("/Machines/m1") == {"Id": "m1"}
+    assert token_route.call_count == 2
+    assert [r.headers["Authorization"] for r in route.request_history] == ["CwsAuth Bearer=" + TOKEN, "CwsAuth Bearer=" + TOKEN2]
+
+
+def test_second_401_is_an_error_not_a_loop(requests_mock, make_client):
+    token_route = requests_mock.post(TOKEN_URL, [{"json": token_json(TOKEN)}, {"json": token_json(TOKEN2)}])
+    requests_mock.get(MANAGE + "/Machines/m1", status_code=401,
+                      json={"Error": {"Message": "Missing or invalid CWSAuth header.", "Type": "CWSAuthException"}})
+    with pytest.raises(DaaSError) as caught:
+        make_client().get("/Machines/m1")
+    assert caught.value.status == 401
+    assert token_route.call_count == 2
+    assert "Missing or invalid CWSAuth header." in str(caught.value)
+
+
+def test_401_with_a_given_token_only_does_not_sign_in(requests_mock, make_client):
+    token_route = requests_mock.post(TOKEN_URL, json=token_json())
+    requests_mock.get(MANAGE + "/Machines/m1", status_code=401, json={"detail": "Missing or invalid authentication details"})
+    with pytest.raises(DaaSError, match="give a new token, or client_id and client_secret") as caught:
+        make_client(client_id=None, client_secret=None, token="old-token").get("/Machines/m1")
+    assert not token_route.called
+    assert "old-token" not in str(caught.value)
+
+
+def test_token_near_expiry_is_renewed_before_use(requests_mock, make_client, fake_time):
+    token_route = requests_mock.post(TOKEN_URL, [{"json": token_json(TOKEN, "3600")}, {"json": token_json(TOKEN2, "3600")}])
+    route = requests_mock.get(MANAGE + "/Machines/m1", json={})
+    client = make_client()
+    client.get("/Machines/m1")
+    fake_time.now += 3000
+    client.get("/Machines/m1")
+    assert token_route.call_count == 1
+    fake_time.now += 550
+    client.get("/Machines/m1")
+    assert token_route.call_count == 2
+    assert route.last_request.headers["Authorization"] == "CwsAuth Bearer=" + TOKEN2
+
+
+def test_concurrent_threads_sign_in_once(requests_mock, make_client):
+    token_route = requests_mock.post(TOKEN_URL, json=token_json())
+    requests_mock.get(MANAGE + "/Machines/m1", json={"Id": "m1"})
+    client = make_client()
+    barrier = threading.Barrier(12)
+    results = []
+
+    def work():
+        barrier.wait()
+        results.append(client.get("/Machines/m1"))
+
+    threads = [threading.Thread(target=work) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 12
+    assert token_route.call_count == 1
+
+
+# Site discovery
+
+def me_body(*customers):
+    return {"UserId": "u", "DisplayName": "Admin", "ExpiryTime": "", "RefreshExpirationTime": "", "Customers": list(customers)}
+
+
+def test_site_is_discovered_once_through_me(requests_mock, make_client, signed_in):
+    me = requests_mock.get(MANAGE + "/me", json=me_body({"Id": "democustomer", "Sites": [{"Id": "s-42", "Name": "Main"}]}))
+    route = requests_mock.get(MANAGE + "/Machines", json={"Items": []})
+    client = make_client(site_id=None)
+    client.get("/Machines")
+    client.get("/Machines")
+    assert client.site_id == "s-42"
+    assert me.call_count == 1
+    assert "Citrix-InstanceId" not in me.last_request.headers
+    assert me.last_request.headers["Citrix-CustomerId"] == "democustomer"
+    assert route.last_request.headers["Citrix-InstanceId"] == "s-42"
+
+
+def test_no_site_is_a_clear_error(requests_mock, make_client, signed_in):
+    requests_mock.get(MANAGE + "/me", json=me_body({"Id": "democustomer", "Sites": []}))
+    with pytest.raises(DaaSError, match="has no DaaS site"):
+        _ = make_client(site_id=None).site_id
+
+
+def test_several_sites_are_listed_with_advice(requests_mock, make_client, signed_in):
+    requests_mock.get(MANAGE + "/me", json=me_body({"Id": "democustomer", "Sites": [
+        {"Id": "s-1", "Name": "East"}, {"Id": "s-2", "Name": "West"}]}))
+    with pytest.raises(DaaSError) as caught:
+        make_client(site_id=None).get("/Machines")
+    text = str(caught.value)
+    assert "s-1 (East)" in text and "s-2 (West)" in text and "set site_id" in text
+
+
+# Retries
+
+def test_parse_retry_after_forms():
+    assert parse_retry_after("2") == 2.0
+    assert parse_retry_after(" 7 ") == 7.0
+    assert parse_retry_after("Sun, 06 Nov 1994 08:49:42 GMT", "Sun, 06 Nov 1994 08:49:37 GMT") == 5.0
+    assert parse_retry_after("Sun, 06 Nov 1994 08:49:30 GMT", "Sun, 06 Nov 1994 08:49:37 GMT") == 0.0
+    assert parse_retry_after("1994-11-06T08:49:40Z", "Sun, 06 Nov 1994 08:49:37 GMT") == 3.0
+    assert parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT", now=784111777.0) == 10.0
+    for unusable in (None, "", "soon", "-3"):
+        assert parse_retry_after(unusable) is None
+
+
+def test_429_with_retry_after_seconds(requests_mock, make_client, signed_in, fake_time):
+    route = requests_mock.get(MANAGE + "/Machines", [
+        {"status_code": 429, "headers": {"Retry-After": "2"}, "json": {"detail": "Rate limit exceeded"}},
+        {"json": {"Items": []}},
+    ])
+    assert make_client().get("/Machines") == {"Items": []}
+    assert route.call_count == 2
+    assert fake_time.sleeps == [2.0]
+
+
+def test_429_with_retry_after_http_date(requests_mock, make_client, signed_in, fake_time):
+    requests_mock.get(MANAGE + "/Machines", [
+        {"status_code": 429, "headers": {"Retry-After": "Wed, 21 Oct 2026 07:28:05 GMT",
+                                         "Date": "Wed, 21 Oct 2026 07:28:00 GMT"}},
+        {"json": {"Items": []}},
+    ])
+    make_client().get("/Machines")
+    assert fake_time.sleeps == [5.0]
+
+
+def test_429_without_header_uses_the_body_retry_delay(requests_mock, make_client, signed_in, fake_time):
+    requests_mock.get(MANAGE + "/Machines", [
+        {"status_code": 429, "json": {"type": "https://errors-api.cloud.com/common/rateLimitExceeded",
+                                      "detail": "Rate limit exceeded; try again in 4 seconds",
+                                      "parameters": [{"name": "retryDelay", "value": "4"}]}},
+        {"json": {"Items": []}},
+    ])
+    make_client().get("/Machines")
+    assert fake_time.sleeps == [4.0]
+
+
+def test_429_pauses_every_thread_of_the_client(requests_mock, make_client, signed_in, fake_time):
+    requests_mock.get(MANAGE + "/a", [{"status_code": 429, "headers": {"Retry-After": "3"}}, {"json": {}}])
+    route_b = requests_mock.get(MANAGE + "/b", json={})
+    client = make_client()
+    client.sign_in()
+    sleeps_by_thread = []
+
+    def sleep(seconds):
+        sleeps_by_thread.append((threading.current_thread().name, seconds))
+        if len(sleeps_by_thread) == 1:
+            other = threading.Thread(target=client.get, args=("/b",), name="other")
+            other.start()
+            other.join()
+        fake_time.now += seconds
+
+    client._sleep = sleep
+    client.get("/a")
+    assert sleeps_by_thread == [("MainThread", 3.0), ("other", 3.0)]
+    assert route_b.call_count == 1
+
+
+def test_503_backs_off_exponentially_with_jitter(requests_mock, make_client, signed_in, fake_time, monkeypatch):
+    monkeypatch.setattr(_client.random, "uniform", lambda low, high: high)
+    route = requests_mock.get(MANAGE + "/Machines", [{"status_code": 503}] * 3 + [{"json": {"Items": []}}])
+    make_client().get("/Machines")
+    assert route.call_count == 4
+    assert fake_time.sleeps == [1.0, 2.0, 4.0]
+
+
+def test_backoff_is_capped_at_30_seconds(monkeypatch):
+    monkeypatch.setattr(_client.random, "uniform", lambda low, high: high)
+    assert _client._HTTPClient._backoff(10) == 30.0
+
+
+def test_retries_are_bounded(requests_mock, make_client, signed_in, fake_time):
+    route = requests_mock.get(MANAGE + "/Machines", status_code=502, text="bad gateway")
+    with pytest.raises(DaaSError) as caught:
+        make_client(retries=3).get("/Machines")
+    assert route.call_count == 4
+    assert caught.value.status == 502
+    assert caught.value.transient is True
+    assert len(fake_time.sleeps) == 3
+
+
+def test_retries_stop_at_the_deadline(requests_mock, make_client, signed_in, fake_time):
+    route = requests_mock.get(MANAGE + "/Machines", status_code=503, headers={"Retry-After": "10"})
+    with pytest.raises(DaaSError) as caught:
+        make_client(retries=100, deadline=25).get("/Machines")
+    assert caught.value.status == 503
+    assert fake_time.sleeps == [10.0, 10.0, 5.0]
+    assert route.call_count == 4
+
+
+def test_post_is_not_retried_after_a_read_timeout(requests_mock, make_client, signed_in):
+    route = requests_mock.post(MANAGE + "/Machines/m1/$reboot", exc=requests.exceptions.ReadTimeout)
+    with pytest.raises(DaaSError, match="No response from http://sim.test") as caught:
+        make_client().post("/Machines/m1/$reboot")
+    assert route.call_count == 1
+    assert caught.value.method == "POST"
+    assert caught.value.transient is True
+
+
+def test_get_is_retried_after_a_read_timeout(requests_mock, make_client, signed_in):
+    route = requests_mock.get(MANAGE + "/Machines", [{"exc": requests.exceptions.ReadTimeout}, {"json": {"Items": []}}])
+    make_client().get("/Machines")
+    assert route.call_count == 2
+
+
+def refused():
+    return requests.exceptions.ConnectionError(
+        MaxRetryError(None, "/x", NewConnectionError(None, "Failed to establish a new connection: [Errno 111] Connection refused")))
+
+
+def reset_while_reading():
+    return requests.exceptions.ConnectionError(ProtocolError("Connection aborted.", ConnectionResetError(104, "reset")))
+
+
+@pytest.mark.parametrize("failure", [requests.exceptions.ConnectTimeout, refused()])
+def test_post_is_retried_when_the_connection_never_opened(requests_mock, make_client, signed_in, failure):
+    route = requests_mock.post(MANAGE + "/Machines/m1/$reboot", [{"exc": failure}, {"status_code": 202, "headers": {"Location": "/cvad/manage/Jobs/j1"}}])
+    make_client().post("/Machines/m1/$reboot")
+    assert route.call_count == 2
+
+
+def test_post_is_not_retried_after_a_read_error(requests_mock, make_client, signed_in):
+    route = requests_mock.post(MANAGE + "/Machines/m1/$reboot", exc=reset_while_reading())
+    with pytest.raises(DaaSError, match="Cannot connect"):
+        make_client().post("/Machines/m1/$reboot")
+    assert route.call_count == 1
+
+
+@pytest.mark.parametrize("status, expected_calls", [(429, 2), (503, 2), (502, 1), (504, 1), (500, 1)])
+def test_post_status_retries(requests_mock, make_client, signed_in, status, expected_calls):
+    route = requests_mock.post(MANAGE + "/Machines/m1/$start", [{"status_code": status, "headers": {"Retry-After": "1"}}, {"json": {}}])
+    try:
+        make_client().post("/Machines/m1/$start")
+    except DaaSError as err:
+        assert err.status == status
+    assert route.call_count == expected_calls
+
+
+def test_connection_refused_message(requests_mock, make_client, signed_in):
+    requests_mock.get(MANAGE + "/Machines", exc=refused())
+    with pytest.raises(DaaSError) as caught:
+        make_client(retries=1).get("/Machines")
+    assert str(caught.value).startswith("Cannot connect to http://sim.test: [Errno 111] Connection refused")
+    assert caught.value.transaction_id
+
+
+def test_tls_failure_message(requests_mock, make_client, signed_in):
+    failure = requests.exceptions.SSLError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate")
+    route = requests_mock.get(MANAGE + "/Machines", exc=failure)
+    with pytest.raises(DaaSError) as caught:
+        make_client().get("/Machines")
+    assert str(caught.value).startswith("TLS certificate verification failed for http://sim.test: set ca_path")
+    assert "validate_certs" in str(caught.value)
+    assert route.call_count == 1
+
+
+# Paging
+
+def test_three_pages(requests_mock, make_client, signed_in):
+    route = requests_mock.get(MANAGE + "/Machines", [
+        {"json": {"Items": [{"Id": 1}, {"Id": 2}], "ContinuationToken": "p2"}},
+        {"json": {"Items": [{"Id": 3}], "ContinuationToken": "p3"}},
+        {"json": {"Items": [{"Id": 4}], "ContinuationToken": None}},
+    ])
+    assert [m["Id"] for m in make_client().iter_items("/Machines")] == [1, 2, 3, 4]
+    queries = [query_of(r) for r in route.request_history]
+    assert queries[0] == {"limit": ["1000"]}
+    assert queries[1] == {"limit": ["1000"], "continuationtoken": ["p2"]}
+    assert queries[2] == {"limit": ["1000"], "continuationtoken": ["p3"]}
+
+
+@pytest.mark.parametrize("last_page", [{"Items": [{"Id": 2}]}, {"Items": [{"Id": 2}], "ContinuationToken": ""}])
+def test_paging_stops_on_absent_or_empty_token(requests_mock, make_client, signed_in, last_page):
+    route = requests_mock.get(MANAGE + "/Machines", [{"json": {"Items": [{"Id": 1}], "ContinuationToken": "t"}}, {"json": last_page}])
+    assert len(list(make_client().iter_items("/Machines", page_size=1))) == 2
+    assert route.call_count == 2
+
+
+def test_paging_fails_when_the_token_does_not_advance(requests_mock, make_client, signed_in):
+    requests_mock.get(MANAGE + "/Machines", json={"Items": [{"Id": 1}], "ContinuationToken": "same"})
+    with pytest.raises(DaaSError, match="did not advance"):
+        list(make_client().iter_items("/Machines"))
+
+
+def test_paging_has_a_page_cap(requests_mock, make_client, signed_in):
+    requests_mock.get(MANAGE + "/Machines", [{"json": {"Items": [], "ContinuationToken": "t%d" % i}} for i in range(5)])
+    with pytest.raises(DaaSError, match="stopped after 3 pages"):
+        list(make_client().iter_items("/Machines", max_pages=3))
+
+
+# Async calls
+
+def test_202_gives_the_job_id_and_absolute_url(requests_mock, make_client, signed_in):
+    route = requests_mock.post(MANAGE + "/Machines/m1/$reboot", status_code=202,
+                               headers={"Location": "/cvad/manage/Jobs/81c05d9f-aaaa"})
+    job = make_client().start_async("POST", "/Machines/m1/$reboot", params={"force": "false"})
+    assert job == AsyncJob("81c05d9f-aaaa", MANAGE + "/Jobs/81c05d9f-aaaa")
+    assert query_of(route.last_request) == {"force": ["false"], "async": ["true"]}
+
+
+def test_202_with_absolute_location(requests_mock, make_client, signed_in):
+    requests_mock.get(MANAGE + "/MachineCatalogs", status_code=202, headers={"Location": "https://api.cloud.com/cvad/manage/Jobs/j9"})
+    assert make_client().start_async("GET", "/MachineCatalogs") == AsyncJob("j9", "https://api.cloud.com/cvad/manage/Jobs/j9")
+
+
+def test_async_without_202_is_an_error(requests_mock, make_client, signed_in):
+    requests_mock.post(MANAGE + "/Machines/m1/$reboot", status_code=200, json={"Id": "m1"})
+    with pytest.raises(DaaSError, match="Expected 202 Accepted"):
+        make_client().start_async("POST", "/Machines/m1/$reboot")
+
+
+# Error shapes
+
+@pytest.mark.parametrize("status, body, expected", [
+    (400, {"ErrorMessage": "Machine does not support specified power action.", "SdkErrorId": "x"},
+     "Machine does not support specified power action."),
+    (403, {"type": "https://errors-api.cloud.com/common/authorization", "detail": "Access denied",
+           "parameters": [{"name": "id", "value": "guid1"}]}, "Access denied (id=guid1)"),
+    (406, {"detail": "Must accept application/json media type", "parameters": {"contentType": "application/json"}},
+     "Must accept application/json media type (contentType=application/json)"),
+    (403, {"Error": {"Message": "Missing or invalid CWSAuth header.", "Type": "CWSAuthException"}}, "Missing or invalid CWSAuth header."),
+    (400, {"error": "invalid_request", "error_description": "Bad grant."}, "Bad grant."),
+    (500, {"activityId": "a", "message": "Internal server error", "statusCode": 500}, "Internal server error"),
+    (409, {"unexpected": True}, '{"unexpected": true}'),
+])
+def test_error_shapes_give_the_api_message(requests_mock, make_client, signed_in, status, body, expected):
+    requests_mock.get(MANAGE + "/Machines/m1", status_code=status, json=body, headers={"citrix-transactionid": "tx-1"})
+    with pytest.raises(DaaSError) as caught:
+        make_client(retries=0).get("/Machines/m1")
+    err = caught.value
+    assert err.api_message == expected
+    assert err.to_dict() == {"status": status, "method": "GET", "url": MANAGE + "/Machines/m1", "transaction_id": "tx-1",
+                             "api_message": expected}
+    assert str(err).endswith(": HTTP %d on GET %s/Machines/m1: %s (transaction tx-1)" % (status, MANAGE, expected))
+
+
+def test_raw_body_is_truncated(requests_mock, make_client, signed_in):
+    requests_mock.get(MANAGE + "/Machines/m1", status_code=400, text="x" * 1000)
+    with pytest.raises(DaaSError) as caught:
+        make_client().get("/Machines/m1")
+    assert caught.value.api_message == "x" * 300 + "..."
+
+
+def test_empty_error_body_gives_the_reason_phrase(requests_mock, make_client, signed_in):
+    requests_mock.get(MANAGE + "/Machines/m1", status_code=409, reason="Conflict")
+    with pytest.raises(DaaSError) as caught:
+        make_client().get("/Machines/m1")
+    assert caught.value.api_message == "Conflict"
+
+
+def test_transaction_id_falls_back_to_the_one_sent(requests_mock, make_client, signed_in):
+    route = requests_mock.get(MANAGE + "/Machines/m1", status_code=400, json={"ErrorMessage": "no"})
+    with pytest.raises(DaaSError) as caught:
+        make_client().get("/Machines/m1")
+    assert caught.value.transaction_id == route.last_request.headers["Citrix-TransactionId"]
+
+
+def test_invalid_json_is_an_error(requests_mock, make_client, signed_in):
+    requests_mock.get(MANAGE + "/Machines/m1", text="<html>oops</html>")
+    with pytest.raises(DaaSError, match="not valid JSON"):
+        make_client().get("/Machines/m1")
+
+
+def test_error_to_dict_and_str():
+    err = DaaSError("Not found", status=404, method="GET", url="http://x/y", transaction_id="t", api_message="gone")
+    assert err.to_dict() == {"status": 404, "method": "GET", "url": "http://x/y", "transaction_id": "t", "api_message": "gone"}
+    assert str(err) == "Not found: HTTP 404 on GET http://x/y: gone (transaction t)"
+    assert str(DaaSError("plain")) == "plain"
+    assert DaaSError("plain").to_dict() == {}
+
+
+# Secrets
+
+def test_no_secret_in_errors_or_repr(requests_mock, make_client):
+    requests_mock.post(TOKEN_URL, json=token_json(TOKEN))
+    requests_mock.get(MANAGE + "/Machines/m1", status_code=400,
+                      json={"ErrorMessage": "bad header CwsAuth Bearer=%s with secret %s" % (TOKEN, SECRET)})
+    client = make_client()
+    with pytest.raises(DaaSError) as caught:
+        client.get("/Machines/m1")
+    texts = [str(caught.value), repr(caught.value), str(caught.value.to_dict()), repr(client)]
+    for text in texts:
+        assert TOKEN not in text and SECRET not in text
+    assert "********" in str(caught.value)
+    assert "client_secret=********" in repr(client)
+
+
+def test_repr_with_given_token_masks_it(make_client):
+    assert "given-token" not in repr(make_client(token="given-token"))
+
+
+def test_sign_in_error_echoing_the_secret_is_masked(requests_mock, make_client):
+    requests_mock.post(TOKEN_URL, status_code=400, text="bad client_secret=%s" % SECRET)
+    with pytest.raises(DaaSError) as caught:
+        make_client().sign_in()
+    assert SECRET not in str(caught.value)
+
+
+# Domain helpers
+
+def test_quote_name():
+    assert DaaSClient.quote_name("DOMAIN\\NAME") == "DOMAIN%7CNAME"
+    assert DaaSClient.quote_name("Folder/Cat alog") == "Folder%2FCat%20alog"
+    assert DaaSClient.quote_name("9f6c2a1e-3b7d") == "9f6c2a1e-3b7d"
+
+
+def test_missing_machine_says_so(requests_mock, make_client, signed_in):
+    route = requests_mock.get(MANAGE + "/Machines/DEMOLAB%7CEAGLE", status_code=404, json={"ErrorMessage": "Object not found"})
+    with pytest.raises(DaaSError) as caught:
+        make_client().get_machine("DEMOLAB\\EAGLE")
+    assert caught.value.message == "machine 'DEMOLAB\\EAGLE' was not found"
+    assert caught.value.status == 404
+    assert route.called
+
+
+def test_missing_catalog_says_so(requests_mock, make_client, signed_in):
+    requests_mock.get(MANAGE + "/MachineCatalogs/Nope/Machines", status_code=404, json={"ErrorMessage": "Object not found"})
+    with pytest.raises(DaaSError, match="catalog 'Nope' was not found"):
+        make_client().catalog_machines("Nope")
+
+
+def test_power_action_sends_force_only_when_given(requests_mock, make_client, signed_in):
+    route = requests_mock.post(MANAGE + "/Machines/m1/$reboot", status_code=202, headers={"Location": MANAGE + "/Jobs/j1"})
+    client = make_client()
+    assert client.power_action("m1", "reboot") == AsyncJob("j1", MANAGE + "/Jobs/j1")
+    assert query_of(route.last_request) == {"async": ["true"]}
+    client.power_action("m1", "reboot", force=True)
+    assert query_of(route.last_request) == {"async": ["true"], "force": ["true"]}
+    with pytest.raises(DaaSError, match="Unknown power action"):
+        client.power_action("m1", "explode")
+
+
+def test_set_maintenance_patches_the_flag(requests_mock, make_client, signed_in):
+    route = requests_mock.patch(MANAGE + "/Machines/m1", status_code=204)
+    make_client().set_maintenance("m1", True, reason="Administrator")
+    assert route.last_request.json() == {"InMaintenanceMode": True, "MaintenanceModeReason": "Administrator"}
+    assert route.last_request.headers["Content-Type"] == "application/json"
+
+
+def test_jobs_by_id_or_url(requests_mock, make_client, signed_in):
+    route = requests_mock.get(MANAGE + "/Jobs/j1", json={"Id": "j1", "Status": "InProgress"})
+    client = make_client()
+    assert client.get_job("https://elsewhere.example/cvad/manage/Jobs/j1")["Id"] == "j1"
+    assert client.get_job(AsyncJob("j1", "u"))["Id"] == "j1"
+    assert route.call_count == 2
+    cancel = requests_mock.post(MANAGE + "/Jobs/j1/$cancel", json={"Id": "j1", "Status": "Canceled"})
+    client.cancel_job("j1")
+    assert cancel.called
+
+
+def test_send_notification_goes_to_the_cloud_api(requests_mock, make_client, signed_in):
+    route = requests_mock.post(API + "/notifications/items", json={"eventId": "e"})
+    assert make_client().send_notification({"eventId": "e"}) == {"eventId": "e"}
+    assert "Citrix-InstanceId" not in route.last_request.headers
+    assert route.last_request.headers["Citrix-CustomerId"] == "democustomer"
+
+
+def test_list_helpers_page_through(requests_mock, make_client, signed_in):
+    requests_mock.get(MANAGE + "/MachineCatalogs", json={"Items": [{"Name": "A"}], "ContinuationToken": None})
+    requests_mock.get(MANAGE + "/DeliveryGroups/DG%201/Machines", json={"Items": [{"Name": "m"}]})
+    client = make_client()
+    assert client.list_catalogs() == [{"Name": "A"}]
+    assert client.delivery_group_machines("DG 1") == [{"Name": "m"}]
+
+
+# PCE
+
+PCE = "https://pce.test:8443"
+
+
+@pytest.fixture
+def pce(fake_time):
+    return PCEClient(PCE + "/", 1, "api_1a2b3c4d5e", "pce-secret-8d7c6b", sleep=fake_time.sleep, clock=fake_time.clock)
+
+
+def test_pce_resolves_every_location_form(pce):
+    assert pce.resolve("/orgs/1/jobs/j1") == PCE + "/api/v2/orgs/1/jobs/j1"
+    assert pce.resolve("/api/v2/orgs/1/jobs/j1") == PCE + "/api/v2/orgs/1/jobs/j1"
+    assert pce.resolve("https://other:9443/api/v2/orgs/1/jobs/j1") == "https://other:9443/api/v2/orgs/1/jobs/j1"
+
+
+def test_pce_uses_basic_auth_and_json(requests_mock, pce):
+    route = requests_mock.get(PCE + "/api/v2/orgs/1/labels", json=[])
+    pce.get("/orgs/1/labels")
+    headers = route.last_request.headers
+    assert headers["Authorization"].startswith("Basic ")
+    assert headers["Accept"] == "application/json"
+
+
+def test_pce_secret_never_shows(requests_mock, pce):
+    requests_mock.get(PCE + "/api/v2/orgs/1/jobs/j1", status_code=401, text="bad secret pce-secret-8d7c6b")
+    with pytest.raises(DaaSError, match="check api_key_username and api_key_secret") as caught:
+        pce.get("/orgs/1/jobs/j1")
+    assert "pce-secret-8d7c6b" not in str(caught.value)
+    assert "pce-secret-8d7c6b" not in repr(pce)
+
+
+def test_pce_url_must_be_absolute():
+    with pytest.raises(DaaSError, match="must look like"):
+        PCEClient("pce.test", 1, "u", "s")

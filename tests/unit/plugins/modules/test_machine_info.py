@@ -1,0 +1,162 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, citrix_cloud.daas contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unit tests of the machine_info module."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import threading
+from unittest import mock
+
+import pytest
+
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import DaaSError
+from ansible_collections.citrix_cloud.daas.plugins.modules import machine_info
+from ansible_collections.citrix_cloud.daas.tests.unit.plugins.modules.module_runner import run_module
+
+ARGS = dict(customer_id='democustomer', client_id='0b5f8a1c', client_secret='unit-secret')
+
+
+def machine(machine_id, name, power='On', registration='Registered', maintenance=False, sessions=0, tags=None):
+    return {'Id': machine_id, 'Name': name, 'PowerState': power, 'RegistrationState': registration,
+            'InMaintenanceMode': maintenance, 'SessionCount': sessions, 'Tags': tags}
+
+
+MACHINES = [
+    machine('m-1', 'DEMOLAB\\EAGLE', tags=['reboot-ok']),
+    machine('m-2', 'DEMOLAB\\OWL', sessions=2, tags=['reboot-ok', 'finance']),
+    machine('m-3', 'DEMOLAB\\HAWK', power='Off', registration='Unregistered'),
+    machine('m-4', 'DEMOLAB\\CROW', maintenance=True, sessions=1, tags=['finance']),
+    machine('m-5', 'DEMOLAB\\WREN', power='Suspended'),
+]
+BY_NAME = dict((entry['Name'].lower(), entry) for entry in MACHINES)
+BY_NAME.update((entry['Id'], entry) for entry in MACHINES)
+SESSIONS = {'m-2': [{'Id': 's-1', 'State': 'Active'}, {'Id': 's-2', 'State': 'Disconnected'}], 'm-4': [{'Id': 's-3', 'State': 'Active'}]}
+
+
+def get_machine(name_or_id):
+    try:
+        return dict(BY_NAME[name_or_id.lower() if '\\' in name_or_id else name_or_id])
+    except KeyError:
+        raise DaaSError("machine '%s' was not found" % name_or_id, status=404, method='GET',
+                        url='https://api.cloud.com/cvad/manage/Machines/x', transaction_id='tx-%s' % name_or_id)
+
+
+@pytest.fixture(name='client')
+def fixture_client():
+    with mock.patch('ansible_collections.citrix_cloud.daas.plugins.module_utils._base.DaaSClient') as client_class:
+        client = client_class.return_value
+        client.get_machine.side_effect = get_machine
+        client.list_machines.side_effect = lambda: [dict(entry) for entry in MACHINES]
+        client.catalog_machines.side_effect = lambda name: [dict(entry) for entry in MACHINES[:2]]
+        client.delivery_group_machines.side_effect = lambda name: [dict(entry) for entry in MACHINES[2:]]
+        client.machine_sessions.side_effect = lambda machine_id: list(SESSIONS.get(machine_id, []))
+        yield client
+
+
+def names(result):
+    return [entry['Name'] for entry in result['machines']]
+
+
+def test_without_a_source_returns_every_machine(client):
+    result = run_module(machine_info.main, ARGS)
+    assert result['failed'] is False
+    assert result['changed'] is False
+    assert result['machines'] == MACHINES
+    client.list_machines.assert_called_once_with()
+
+
+def test_names_are_looked_up_in_order_and_once_each(client):
+    result = run_module(machine_info.main, dict(ARGS, names=['DEMOLAB\\OWL', 'm-1', 'DEMOLAB\\OWL']))
+    assert names(result) == ['DEMOLAB\\OWL', 'DEMOLAB\\EAGLE']
+    assert sorted(call.args[0] for call in client.get_machine.call_args_list) == ['DEMOLAB\\OWL', 'm-1']
+    client.list_machines.assert_not_called()
+
+
+def test_unknown_machine_fails_with_the_clients_message(client):
+    result = run_module(machine_info.main, dict(ARGS, names=['DEMOLAB\\EAGLE', 'DEMOLAB\\NOPE']))
+    assert result['failed'] is True
+    assert result['msg'].startswith("machine 'DEMOLAB\\NOPE' was not found: HTTP 404 on GET ")
+    assert result['status'] == 404
+
+
+def test_several_unknown_machines_are_named_in_one_line(client):
+    result = run_module(machine_info.main, dict(ARGS, names=['DEMOLAB\\NOPE', 'DEMOLAB\\EAGLE', 'DEMOLAB\\GONE']))
+    assert result['failed'] is True
+    assert result['msg'] == "machine 'DEMOLAB\\NOPE' was not found; machine 'DEMOLAB\\GONE' was not found"
+    assert result['transaction_id'] == 'tx-DEMOLAB\\NOPE'
+
+
+def test_catalog_and_delivery_group_read_their_machines(client):
+    assert names(run_module(machine_info.main, dict(ARGS, catalog='Pooled'))) == ['DEMOLAB\\EAGLE', 'DEMOLAB\\OWL']
+    client.catalog_machines.assert_called_once_with('Pooled')
+    assert names(run_module(machine_info.main, dict(ARGS, delivery_group='Desktops')))[0] == 'DEMOLAB\\HAWK'
+    client.delivery_group_machines.assert_called_once_with('Desktops')
+
+
+def test_sources_are_mutually_exclusive(client):
+    result = run_module(machine_info.main, dict(ARGS, names=['DEMOLAB\\EAGLE'], catalog='Pooled'))
+    assert result['failed'] is True
+    assert 'mutually exclusive' in result['msg']
+
+
+@pytest.mark.parametrize('filters, expected', [
+    (dict(power_state=['on']), ['DEMOLAB\\EAGLE', 'DEMOLAB\\OWL', 'DEMOLAB\\CROW']),
+    (dict(power_state=['Off', 'Suspended']), ['DEMOLAB\\HAWK', 'DEMOLAB\\WREN']),
+    (dict(registration_state=['Unregistered']), ['DEMOLAB\\HAWK']),
+    (dict(in_maintenance_mode=True), ['DEMOLAB\\CROW']),
+    (dict(in_maintenance_mode=False, power_state=['On']), ['DEMOLAB\\EAGLE', 'DEMOLAB\\OWL']),
+    (dict(max_session_count=0), ['DEMOLAB\\EAGLE', 'DEMOLAB\\HAWK', 'DEMOLAB\\WREN']),
+    (dict(max_session_count=1), ['DEMOLAB\\EAGLE', 'DEMOLAB\\HAWK', 'DEMOLAB\\CROW', 'DEMOLAB\\WREN']),
+    (dict(tags=['finance', 'absent']), ['DEMOLAB\\OWL', 'DEMOLAB\\CROW']),
+    (dict(power_state=['On'], registration_state=['Registered'], in_maintenance_mode=False, max_session_count=0, tags=['reboot-ok']),
+     ['DEMOLAB\\EAGLE']),
+    (dict(power_state=[]), []),
+])
+def test_filters(client, filters, expected):
+    assert names(run_module(machine_info.main, dict(ARGS, **filters))) == expected
+
+
+def test_filters_apply_to_named_machines_too(client):
+    result = run_module(machine_info.main, dict(ARGS, names=['DEMOLAB\\EAGLE', 'DEMOLAB\\OWL'], max_session_count=0))
+    assert names(result) == ['DEMOLAB\\EAGLE']
+
+
+def test_include_sessions_adds_the_sessions_of_the_returned_machines(client):
+    result = run_module(machine_info.main, dict(ARGS, include_sessions=True, power_state=['On'], concurrency=3))
+    assert [(entry['Id'], entry['Sessions']) for entry in result['machines']] == [
+        ('m-1', []), ('m-2', SESSIONS['m-2']), ('m-4', SESSIONS['m-4'])]
+    assert sorted(call.args[0] for call in client.machine_sessions.call_args_list) == ['m-1', 'm-2', 'm-4']
+
+
+def test_without_include_sessions_no_sessions_are_read(client):
+    result = run_module(machine_info.main, ARGS)
+    assert all('Sessions' not in entry for entry in result['machines'])
+    client.machine_sessions.assert_not_called()
+
+
+def test_lookups_and_session_reads_run_concurrently(client):
+    barrier = threading.Barrier(2, timeout=5)
+
+    def together(call):
+        def wrapped(name_or_id):
+            barrier.wait()
+            return call(name_or_id)
+        return wrapped
+
+    client.get_machine.side_effect = together(get_machine)
+    client.machine_sessions.side_effect = together(lambda machine_id: list(SESSIONS.get(machine_id, [])))
+    result = run_module(machine_info.main, dict(ARGS, names=['DEMOLAB\\OWL', 'DEMOLAB\\CROW'], include_sessions=True, concurrency=2))
+    assert [entry['Sessions'] for entry in result['machines']] == [SESSIONS['m-2'], SESSIONS['m-4']]
+
+
+def test_check_mode_returns_the_same_data(client):
+    args = dict(ARGS, catalog='Pooled', include_sessions=True)
+    assert run_module(machine_info.main, args, check_mode=True) == run_module(machine_info.main, args)
+
+
+def test_concurrency_must_be_positive(client):
+    result = run_module(machine_info.main, dict(ARGS, concurrency=0))
+    assert result['failed'] is True
+    assert result['msg'] == 'concurrency must be at least 1, not 0'
