@@ -14,9 +14,8 @@ options:
   customer_id:
     description:
       - The Citrix Cloud customer ID (shown under Identity and Access Management > API Access).
-      - If not set, the value of the E(CITRIX_CUSTOMER_ID) environment variable is used.
+      - Required for every call to Citrix Cloud. If not set, the value of the E(CITRIX_CUSTOMER_ID) environment variable is used.
     type: str
-    required: true
   client_id:
     description:
       - The ID of a Citrix Cloud API client, used to sign in with client credentials.

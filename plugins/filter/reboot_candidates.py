@@ -40,7 +40,7 @@ options:
     description:
       - The current time, as an RFC 3339 string such as V(2026-11-23T17:09:00Z) (a time without a zone is UTC).
       - When omitted, the current UTC time of the controller.
-      - Pass it in to make the result reproducible, for example C(now(utc=true\, fmt='%Y-%m-%dT%H:%M:%SZ')).
+      - Pass it in to make the result reproducible (see the examples).
     type: str
   min_hours_since_reboot:
     description:
@@ -51,7 +51,7 @@ options:
   exclude:
     description:
       - Machines never to reboot. Each entry is a name or a shell-style pattern (C(*), C(?), C([...])),
-        compared without regard to case with the full name C(DOMAIN\\NAME) and with the bare name after the
+        compared without regard to case with the full name C(DOMAIN\NAME) and with the bare name after the
         backslash. An entry equal to a machine's C(Id) also excludes it.
     type: list
     elements: str
@@ -76,7 +76,7 @@ options:
         filter re-checks fenced machines). Machines in maintenance mode for any other reason are skipped.
     type: str
   reason_prefix:
-    description: Text put in front of every skip reason, for example V(changed after it was chosen: ).
+    description: 'Text put in front of every skip reason, for example V(changed after it was chosen: ).'
     type: str
     default: ''
 notes:
@@ -130,7 +130,7 @@ _value:
       elements: dict
       contains:
         name:
-          description: The machine's C(Name) (C(DOMAIN\\NAME)).
+          description: The machine's C(Name) (C(DOMAIN\NAME)).
           type: str
         id:
           description: The machine's C(Id).

@@ -461,7 +461,10 @@ class _HTTPClient:
 
 
 class DaaSClient(_HTTPClient):
-    """Citrix DaaS REST API client; one instance is shared by all worker threads of a module."""
+    """Citrix DaaS REST API client; one instance is shared by all worker threads of a module.
+
+    ``sleep`` and ``clock`` (default time.sleep, time.monotonic) drive every wait, so tests need not sleep.
+    """
 
     def __init__(self, customer_id, client_id=None, client_secret=None, token=None, site_id=None, region="us",
                  api_url=None, auth_url=None, validate_certs=True, ca_path=None, timeout=30.0, retries=5,
@@ -485,8 +488,10 @@ class DaaSClient(_HTTPClient):
         self._token = token or None
         self._token_expiry = None
         self._token_info = None
-        self._known_tokens = set([token]) if token else set()
+        # Every token this client has held, for masking; a tuple so that error paths read it without a lock.
+        self._known_tokens = (token,) if token else ()
         self._site_id = site_id or None
+        self._me = None
 
     def __repr__(self):
         return "DaaSClient(customer_id=%r, client_id=%r, client_secret=%s, token=%s, site_id=%r, api_url=%r, auth_url=%r)" % (
@@ -494,7 +499,7 @@ class DaaSClient(_HTTPClient):
             self._site_id, self.api_url, self.auth_url)
 
     def _secrets(self):
-        return [self._client_secret] + list(self._known_tokens)
+        return (self._client_secret,) + self._known_tokens
 
     def _per_attempt_headers(self):
         return {"Citrix-TransactionId": str(uuid.uuid4())}
@@ -540,7 +545,7 @@ class DaaSClient(_HTTPClient):
         except (TypeError, ValueError):
             expires_in = None
         self._token = payload["access_token"]
-        self._known_tokens.add(self._token)
+        self._known_tokens += (self._token,)
         self._token_expiry = None if expires_in is None else self._clock() + expires_in
         expires_at = None
         if expires_in is not None:
@@ -574,8 +579,10 @@ class DaaSClient(_HTTPClient):
             return self._site_id
 
     def me(self):
-        """GET /cvad/manage/me: the caller, its customers and their sites."""
-        return self.get("/me", site_scoped=False)
+        """GET /cvad/manage/me (read once per client): the caller, its customers and their sites."""
+        if self._me is None:
+            self._me = self.get("/me", site_scoped=False) or {}
+        return self._me
 
     def _discover_site(self):
         customers = [c for c in (self.me() or {}).get("Customers") or [] if isinstance(c, dict)]
@@ -601,12 +608,13 @@ class DaaSClient(_HTTPClient):
     def request(self, method, path, params=None, json=None, site_scoped=True, api="manage"):
         """Send one API call and return the response; DaaSError for any status >= 400.
 
+        api="manage": {api_url}/cvad/manage{path}; api="cloud": {api_url}{path}, never with Citrix-InstanceId.
         A 401 signs in again once and repeats the call, when client credentials are known.
         """
         method = method.upper()
         url = self._endpoint(path, api)
         headers = {"Citrix-CustomerId": self.customer_id, "Accept": "application/json"}
-        if site_scoped:
+        if site_scoped and api == "manage":
             headers["Citrix-InstanceId"] = self.site_id
         signed_in_again = False
         while True:
@@ -647,8 +655,7 @@ class DaaSClient(_HTTPClient):
             page = self.get(path, params=query)
             if not isinstance(page, dict):
                 raise DaaSError("GET %s answered without an 'Items' collection" % path)
-            for item in page.get("Items") or []:
-                yield item
+            yield from page.get("Items") or []
             token = page.get("ContinuationToken")
             if token is None or token == "":
                 return
@@ -786,7 +793,7 @@ class PCEClient(_HTTPClient):
             self.origin, self.org_id, self.api_key_username, MASK if self._api_key_secret else None)
 
     def _secrets(self):
-        return [self._api_key_secret]
+        return (self._api_key_secret,)
 
     def _failure_message(self, status):
         if status == 401:

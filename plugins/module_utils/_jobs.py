@@ -133,7 +133,8 @@ def wait_for_citrix_job(client, job, timeout=600, poll_interval=2.0, max_interva
                         warnings_as_errors=False, sleep=time.sleep, clock=time.monotonic):
     """Wait for a Citrix job (id, AsyncJob or Location URL) to end.
 
-    Returns {"job": last body, "history": [{"status", "progress", "time"}], "warnings": [...]}.
+    Returns {"job": last body, "history": [{"status", "progress", "time"}], "warnings": [...]}, where history
+    holds each change of status or progress and time is seconds since the wait began.
     Raises JobFailed (Failed, Canceled, NonTerminatingError; CompleteWithWarning when warnings_as_errors)
     or JobTimeout (after POST $cancel when cancel_on_timeout).
     """

@@ -25,7 +25,8 @@ options:
   name:
     description:
       - The name or ID of one catalog.
-      - A catalog in an admin folder is named with its folder path, for example C(Folder1|Folder2|Catalog).
+      - A catalog in an admin folder is named with its folder path, for example C(Folder1|Folder2|Catalog),
+        or as its C(FullName) shows it, C(Folder1\Folder2\Catalog).
       - When the catalog is not found the module fails, listing the catalog names when there are 20 or fewer.
       - When omitted, every catalog is returned.
     type: str

@@ -33,7 +33,7 @@ options:
     elements: str
   catalog:
     description:
-      - Return the machines of this machine catalog, given by name or ID (C(Folder|Name) for a catalog in an admin folder).
+      - Return the machines of this machine catalog, given by name or ID (C(Folder|Name) or C(Folder\Name) for a catalog in an admin folder).
       - Mutually exclusive with O(names) and O(delivery_group).
     type: str
   delivery_group:

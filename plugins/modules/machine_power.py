@@ -250,12 +250,10 @@ def deregistration_time(machine):
 class PowerRun(object):
     """Handles one machine at a time, from its first read to the end of its action (called from several threads)."""
 
-    def __init__(self, daas, sleep=time.sleep, clock=time.monotonic):
+    def __init__(self, daas):
         self.daas = daas
         self.client = daas.client
         self.params = daas.params
-        self.sleep = sleep
-        self.clock = clock
 
     def new_result(self, name):
         return dict(name=name, id=None, action=None, status='failed', reason=None, job_id=None,
@@ -292,14 +290,14 @@ class PowerRun(object):
         if not params['wait']:
             return
         result['power_state_after'] = None
-        deadline = self.clock() + params['wait_timeout']
+        deadline = time.monotonic() + params['wait_timeout']
         try:
             outcome = wait_for_citrix_job(self.client, job, timeout=params['wait_timeout'], poll_interval=POLL_INTERVAL,
-                                          max_interval=MAX_POLL_INTERVAL, sleep=self.sleep, clock=self.clock)
+                                          max_interval=MAX_POLL_INTERVAL)
         except (JobFailed, JobTimeout) as err:
             result.update(status='failed', reason=str(err))
             return
-        last = self.wait_for_state(machine, action, max(deadline - self.clock(), 0))
+        last = self.wait_for_state(machine, action, max(deadline - time.monotonic(), 0))
         result.update(status='done', power_state_after=last.get('PowerState'),
                       reason='; '.join(outcome.get('warnings') or []) or None)
 
@@ -327,11 +325,11 @@ class PowerRun(object):
                 message += '; the last read failed: %s' % last_error
             return DaaSError(message)
 
-        watch = _Watch('Machine %s' % machine.get('Name'), self.clock())
+        watch = _Watch('Machine %s' % machine.get('Name'), time.monotonic())
         return _poll_until_done(
             lambda: (self.client.get_machine(machine['Id']), None),
             lambda body: ('%s/%s' % (body.get('PowerState'), body.get('RegistrationState')), None),
-            outcome_of, watch, timeout, POLL_INTERVAL, MAX_POLL_INTERVAL, self.sleep, self.clock, on_timeout)
+            outcome_of, watch, timeout, POLL_INTERVAL, MAX_POLL_INTERVAL, time.sleep, time.monotonic, on_timeout)
 
 
 def execute(daas):

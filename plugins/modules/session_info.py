@@ -14,7 +14,8 @@ version_added: 0.1.0
 description:
   - Returns the sessions running on one machine (C(GET /cvad/manage/Machines/{nameOrId}/Sessions)).
   - Fails when the machine is not found.
-  - To read the sessions of many machines in one task, use M(citrix_cloud.daas.machine_info) with O(citrix_cloud.daas.machine_info#module:include_sessions=true).
+  - To read the sessions of many machines in one task, use M(citrix_cloud.daas.machine_info)
+    with O(citrix_cloud.daas.machine_info#module:include_sessions=true).
 author:
   - citrix_cloud.daas contributors (@citrix-cloud-daas)
 extends_documentation_fragment:

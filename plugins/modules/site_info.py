@@ -109,8 +109,8 @@ from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import Daa
 
 
 def describe_sites(sites):
-    """'name (id), ...' for a failure message."""
-    return ', '.join('%s (%s)' % (site.get('Name'), site.get('Id')) for site in sites) or 'none'
+    """'id (name), ...' for a failure message."""
+    return ', '.join('%s (%s)' % (site.get('Id'), site.get('Name')) for site in sites) or 'none'
 
 
 def execute(daas):

@@ -32,6 +32,8 @@ options:
       - With O(api=citrix), the job ID or the job URL from the C(Location) header of an asynchronous request.
       - With O(api=illumio_pce), the C(Location) of the C(202 Accepted) answer, absolute (V(https://pce:8443/api/v2/orgs/1/jobs/...))
         or relative to C(/api/v2) (V(/orgs/1/jobs/...)).
+      - M(ansible.builtin.uri) turns a relative C(Location) into V(https://pce:8443/orgs/1/jobs/...), dropping C(/api/v2);
+        an absolute URL whose path starts with C(/orgs/) is therefore also taken as relative to C(/api/v2).
     type: str
     required: true
   timeout:
@@ -175,9 +177,10 @@ history:
   sample:
     - {status: InProgress, progress: 10, time: '2026-11-23T17:09:02Z'}
     - {status: Complete, progress: 100, time: '2026-11-23T17:09:20Z'}
-results:
+job_results:
   description:
     - The job's results (C(GET /Jobs/{id}/Results)), or for a PCE job the content of its data file.
+    - Named C(job_results) because Ansible reserves a C(results) key that is not a list.
   returned: when O(fetch_results=true) and the job succeeded
   type: raw
   sample: {Items: []}
@@ -205,6 +208,17 @@ def pce_base_url(hostname, port):
     return '%s://%s' % (parts.scheme, netloc)
 
 
+def pce_job_location(job):
+    """The job's Location; an absolute URL whose path starts with /orgs/ is taken as relative to /api/v2.
+
+    ansible.builtin.uri resolves a relative Location against the request URL, which loses the /api/v2 prefix.
+    """
+    parts = urlsplit(job)
+    if parts.scheme and parts.path.startswith('/orgs/'):
+        return parts.path
+    return job
+
+
 def wait_citrix(daas):
     """Wait for a Citrix job; fetch its results when asked."""
     params = daas.params
@@ -217,7 +231,7 @@ def wait_citrix(daas):
     for warning in outcome.get('warnings') or []:
         daas.module.warn(warning)
     if params['fetch_results']:
-        result['results'] = daas.client.job_results(job['Id'])
+        result['job_results'] = daas.client.job_results(job['Id'])
     return result
 
 
@@ -229,12 +243,12 @@ def wait_pce(daas):
         params['api_key_secret'], validate_certs=params['validate_certs'], ca_path=params['ca_path'],
         timeout=params['timeout'], retries=params['retries'])
     outcome = wait_for_pce_job(
-        pce, params['job'], timeout=params['timeout'], poll_interval=params['poll_interval'],
+        pce, pce_job_location(params['job']), timeout=params['timeout'], poll_interval=params['poll_interval'],
         max_interval=params['max_poll_interval'], fetch_results=params['fetch_results'])
     job = outcome['job']
     result = dict(job=job, status=job.get('status'), history=outcome['history'])
     if params['fetch_results']:
-        result['results'] = outcome.get('result')
+        result['job_results'] = outcome.get('result')
     return result
 
 

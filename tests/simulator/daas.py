@@ -78,8 +78,8 @@ class Context:
         return json_response(202, None, {"Location": self.job_location(job)})
 
     def machine(self, name_or_id):
-        """The machine named in the path, or 404."""
-        machine = self.site.find_machine(name_or_id)
+        """The machine named in the path (``DOMAIN|NAME``, not ``DOMAIN\\NAME``), or 404."""
+        machine = None if "\\" in name_or_id else self.site.find_machine(name_or_id)
         if machine is None:
             raise not_found("Machine", name_or_id)
         return machine

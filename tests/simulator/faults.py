@@ -16,10 +16,10 @@ def error_response(status, retry_after=1):
         return json_response(500, {"activityId": str(uuid.uuid4()), "message": "Internal server error", "statusCode": 500})
     if status == 503:
         return json_response(503, {"type": "https://errors-api.cloud.com/common/serviceUnavailable",
-                           "detail": "Service is unavailable; try again in %d seconds" % retry_after,
-                           "parameters": [{"name": "retryDelay", "value": str(retry_after)}]})
+                                   "detail": "Service is unavailable; try again in %d seconds" % retry_after,
+                                   "parameters": [{"name": "retryDelay", "value": str(retry_after)}]})
     return json_response(status, {"type": "https://errors-api.cloud.com/common/badGateway", "detail": "Bad gateway",
-                          "parameters": []})
+                                  "parameters": []})
 
 
 class Faults:
@@ -59,10 +59,10 @@ class Faults:
             while self.window and self.window[0] <= now - 1.0:
                 self.window.popleft()
             if len(self.window) >= self.per_second:
-                return json_response(429, {"type": "https://errors-api.cloud.com/common/rateLimitExceeded",
-                                   "detail": "Rate limit exceeded; try again in %d seconds" % self.retry_after,
-                                   "parameters": [{"name": "retryDelay", "value": str(self.retry_after)}]},
-                             {"Retry-After": str(self.retry_after)})
+                body = {"type": "https://errors-api.cloud.com/common/rateLimitExceeded",
+                        "detail": "Rate limit exceeded; try again in %d seconds" % self.retry_after,
+                        "parameters": [{"name": "retryDelay", "value": str(self.retry_after)}]}
+                return json_response(429, body, {"Retry-After": str(self.retry_after)})
             self.window.append(now)
         if self.drop_share and self.random.random() < self.drop_share:
             return "drop"

@@ -168,7 +168,7 @@ def delivery_group_model(group, now, detail=False):
             "MachineOperatingSystems": [], "MachineType": "Virtual",
             "MachinesInMaintenanceMode": sum(1 for machine in group.machines if machine.in_maintenance),
             "OffMachines": summaries.count("Off"),
-            "RegisteredMachines": sum(1 for _, state in states if state[1] == "Registered"),
+            "RegisteredMachines": sum(1 for _machine, state in states if state[1] == "Registered"),
             "SecureIcaRequired": False, "TotalApplicationGroups": 0, "TotalMachines": len(group.machines),
         })
     return body

@@ -93,20 +93,60 @@ class PceService:
                "requested": self.clock.now(), "seconds": float(self.options["job_seconds"]),
                "outcome": self.options["outcome"], "datafile": datafile}
         self.jobs[job_id] = job
-        self.datafiles[datafile] = list(self.collections[collection])
+        self.datafiles[datafile] = (job, list(self.collections[collection]))
         return job
 
 
 def _check_auth(service, request):
     header = request.headers.get("Authorization", "")
-    scheme, _, value = header.partition(" ")
+    scheme, _sep, value = header.partition(" ")
     try:
-        user, _, password = base64.b64decode(value.strip()).decode("utf-8").partition(":")
+        user, _sep, password = base64.b64decode(value.strip()).decode("utf-8").partition(":")
     except (binascii.Error, UnicodeDecodeError):
         user = password = None
     if scheme.lower() != "basic" or user != service.api_key or password != service.api_secret:
         raise ApiError(401, [{"token": "authentication_required", "message": "Authentication required"}],
                        {"WWW-Authenticate": 'Basic realm="PCE"'})
+
+
+def _collection(service, request, name):
+    """A collection GET: 200 with the items, or 202 + Location with ``Prefer: respond-async``."""
+    if "respond-async" not in request.headers.get("Prefer", "").lower():
+        return json_response(200, service.collections[name])
+    job = service.create_job(name, request.rel_url.raw_query_string)
+    location = job["href"]
+    if service.options["location"] == "absolute":
+        location = "%s://%s/api/v2%s" % (request.scheme, request.host, job["href"])
+    return json_response(202, None, {"Location": location, "Retry-After": str(service.options["retry_after"])})
+
+
+def _job_list(service, request):
+    """``GET /orgs/{org}/jobs`` with ``max_results`` and ``job_type``."""
+    job_type = request.rel_url.query.get("job_type")
+    bodies = [service.job_body(job) for job in service.jobs.values() if job_type in (None, JOB_TYPE)]
+    max_results = request.rel_url.query.get("max_results", "")
+    return json_response(200, bodies[:int(max_results)] if max_results.isdigit() else bodies)
+
+
+def _job(service, method, job_id):
+    """GET or DELETE one job."""
+    job = service.jobs.get(job_id)
+    if job is None:
+        raise ApiError(404, [{"token": "not_found", "message": "Job not found"}])
+    if method == "DELETE":
+        del service.jobs[job_id]
+        return json_response(204)
+    body = service.job_body(job)
+    headers = {"Retry-After": str(service.options["retry_after"])} if body["status"] in ("pending", "running") else None
+    return json_response(200, body, headers)
+
+
+def _datafile(service, datafile_id):
+    """The results of a done job."""
+    job, content = service.datafiles.get(datafile_id, (None, None))
+    if job is None or service.job_body(job)["status"] != "done":
+        raise ApiError(404, [{"token": "not_found", "message": "Datafile not found"}])
+    return json_response(200, content)
 
 
 async def handle(sim, request, segments, lowered):
@@ -115,37 +155,13 @@ async def handle(sim, request, segments, lowered):
     _check_auth(service, request)
     if len(lowered) < 3 or lowered[0] != "orgs" or segments[1] != service.org:
         raise ApiError(404, [{"token": "not_found", "message": "Not found"}])
-    rest, args = lowered[2:], segments[2:]
-    method = request.method
+    rest, args, method = lowered[2:], segments[2:], request.method
     if method == "GET" and len(rest) == 1 and rest[0] in COLLECTIONS:
-        if "respond-async" in request.headers.get("Prefer", "").lower():
-            job = service.create_job(rest[0], request.rel_url.raw_query_string)
-            if service.options["location"] == "absolute":
-                location = "%s://%s/api/v2%s" % (request.scheme, request.host, job["href"])
-            else:
-                location = job["href"]
-            return json_response(202, None, {"Location": location, "Retry-After": str(service.options["retry_after"])})
-        return json_response(200, service.collections[rest[0]])
-    if rest == ["jobs"] and method == "GET":
-        job_type = request.rel_url.query.get("job_type")
-        bodies = [service.job_body(job) for job in service.jobs.values() if job_type in (None, JOB_TYPE)]
-        max_results = request.rel_url.query.get("max_results")
-        if max_results and max_results.isdigit():
-            bodies = bodies[:int(max_results)]
-        return json_response(200, bodies)
-    if len(rest) == 2 and rest[0] == "jobs":
-        job = service.jobs.get(args[1])
-        if job is None:
-            raise ApiError(404, [{"token": "not_found", "message": "Job not found"}])
-        if method == "DELETE":
-            del service.jobs[args[1]]
-            return json_response(204)
-        if method == "GET":
-            body = service.job_body(job)
-            headers = {"Retry-After": str(service.options["retry_after"])} if body["status"] in ("pending", "running") else None
-            return json_response(200, body, headers)
-    if len(rest) == 2 and rest[0] == "datafiles" and method == "GET":
-        if args[1] not in service.datafiles:
-            raise ApiError(404, [{"token": "not_found", "message": "Datafile not found"}])
-        return json_response(200, service.datafiles[args[1]])
+        return _collection(service, request, rest[0])
+    if method == "GET" and rest == ["jobs"]:
+        return _job_list(service, request)
+    if method in ("GET", "DELETE") and len(rest) == 2 and rest[0] == "jobs":
+        return _job(service, method, args[1])
+    if method == "GET" and len(rest) == 2 and rest[0] == "datafiles":
+        return _datafile(service, args[1])
     raise ApiError(404, [{"token": "not_found", "message": "Not found"}])

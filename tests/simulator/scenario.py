@@ -64,7 +64,7 @@ def _sessions_for(rng, busy, multi_session):
     if not busy:
         return 0
     count = rng.randint(2, 6) if multi_session else 1
-    return ["%s\\%s%02d" % ("DEMOLAB", rng.choice(USER_NAMES), rng.randint(1, 99)) for _ in range(count)]
+    return ["%s\\%s%02d" % ("DEMOLAB", rng.choice(USER_NAMES), rng.randint(1, 99)) for _index in range(count)]
 
 
 def expand_generate_block(site, block):
@@ -97,7 +97,7 @@ def expand_generate_block(site, block):
         if group is True:
             group = catalog_name + "-Desktops"
         machines = []
-        for _ in range(count):
+        for _index in range(count):
             serial += 1
             roll = rng.random()
             machine = {"name": "%s%05d" % (name_prefix, serial), "tags": list(block.get("tags", []))}

@@ -51,7 +51,7 @@ ACTION_REQUIREMENTS = {
 }
 ACTION_NAMES = {"start": "TurnOn", "shutdown": "Shutdown", "reboot": "Restart", "suspend": "Suspend", "resume": "Resume"}
 DEFAULT_SUPPORTED_ACTIONS = ["PowerOn", "PowerOff", "Shutdown", "Restart", "Reset", "SuspendResume"]
-DEFAULT_TIMINGS = {"pending": 2, "turning_off": 8, "off": 4, "turning_on": 12, "registering": 14,
+DEFAULT_TIMINGS = {"pending": 2, "turning_off": 8, "powered_off": 4, "turning_on": 12, "registering": 14,
                    "suspending": 6, "resuming": 6, "failure": 4, "job": 2}
 TERMINAL_JOB_STATES = ("Complete", "CompleteWithWarning", "Failed", "Canceled")
 
@@ -192,7 +192,7 @@ class Machine:
         self.uid = uid
         self.name = spec["name"]
         self.id = spec.get("id") or stable_id(site.id, "machine", self.name.lower())
-        domain, _, short = self.name.rpartition("\\")
+        domain, _sep, short = self.name.rpartition("\\")
         self.dns_name = spec.get("dns_name") or "%s.%s.example" % (short.lower(), (domain or "demolab").lower())
         self.sid = spec.get("sid") or "S-1-5-21-3623811015-3361044348-30300820-%d" % (1100 + uid)
         self.ip_address = spec.get("ip_address") or "10.0.%d.%d" % (uid // 250, uid % 250 + 4)
@@ -294,7 +294,7 @@ class Machine:
 
     def can_accept_session(self, now):
         """True when a user could log on: powered on, registered, not in maintenance."""
-        power, registration, _ = self.current(now)
+        power, registration, _pending = self.current(now)
         return power == "On" and registration == "Registered" and not self.in_maintenance
 
     def add_session(self, now, user=None):
@@ -335,7 +335,7 @@ def plan_power_action(machine, kind, timings, delay=0):
     boot = [_phase(seconds["turning_on"], "TurningOn"), _phase(seconds["registering"], "On", pending=False)]
     if kind == "reboot" and state == "On":
         phases = wait + [_phase(seconds["turning_off"], "TurningOff", logoff=True, deregister="AgentShutdown"),
-                         _phase(seconds["off"], "Off")] + boot
+                         _phase(seconds["powered_off"], "Off")] + boot
         return phases, ("On", "Registered"), None
     if kind == "shutdown" and state in ("On", "Suspended"):
         return wait + [_phase(seconds["turning_off"], "TurningOff", logoff=True, deregister="AgentShutdown")], \

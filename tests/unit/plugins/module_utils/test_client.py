@@ -111,7 +111,7 @@ def test_expires_in_may_be_a_number(requests_mock, make_client):
 def test_sign_in_happens_once_for_many_calls(requests_mock, make_client, signed_in):
     requests_mock.get(MANAGE + "/Machines/m1", json={"Id": "m1"})
     client = make_client()
-    for _ in range(3):
+    for _attempt in range(3):
         client.get("/Machines/m1")
     client.sign_in()
     assert signed_in.call_count == 1
@@ -239,7 +239,7 @@ def test_concurrent_threads_sign_in_once(requests_mock, make_client):
         barrier.wait()
         results.append(client.get("/Machines/m1"))
 
-    threads = [threading.Thread(target=work) for _ in range(12)]
+    threads = [threading.Thread(target=work) for _thread_number in range(12)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -270,7 +270,7 @@ def test_site_is_discovered_once_through_me(requests_mock, make_client, signed_i
 def test_no_site_is_a_clear_error(requests_mock, make_client, signed_in):
     requests_mock.get(MANAGE + "/me", json=me_body({"Id": "democustomer", "Sites": []}))
     with pytest.raises(DaaSError, match="has no DaaS site"):
-        _ = make_client(site_id=None).site_id
+        make_client(site_id=None).get("/Machines")
 
 
 def test_several_sites_are_listed_with_advice(requests_mock, make_client, signed_in):

@@ -61,7 +61,7 @@ def test_given_site_id_that_is_not_the_customers_fails_listing_its_sites(client)
     result = run_module(site_info.main, dict(ARGS, site_id='not-a-site'))
     assert result['failed'] is True
     assert result['msg'] == ("site 'not-a-site' is not a site of customer 'democustomer'; "
-                             "its sites: samplecloudsite (3061173e-6a8e-4b9a-9d4e-2f4a5b6c7d8e)")
+                             "its sites: 3061173e-6a8e-4b9a-9d4e-2f4a5b6c7d8e (samplecloudsite)")
 
 
 def test_api_failure_is_reported_with_its_details(client):

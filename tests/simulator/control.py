@@ -1,0 +1,167 @@
+"""Control endpoints under ``/_sim/`` for tests and demos.  They are not part of any real API."""
+
+from . import models
+from .faults import Faults
+from .responses import ApiError, json_response, read_json
+from .scenario import ScenarioError
+
+
+def _error(status, message):
+    return ApiError(status, {"error": message})
+
+
+async def _body(request):
+    if not request.can_read_body:
+        return {}
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise _error(400, "the body must be a JSON object")
+    return body
+
+
+def _machine(sim, name_or_id):
+    _site, machine = sim.estate.find_machine(name_or_id)
+    if machine is None:
+        raise _error(404, "machine %r not found" % name_or_id)
+    return machine
+
+
+async def requests_log(sim, request):
+    """GET (``?since=N``) or DELETE the request log."""
+    if request.method == "DELETE":
+        sim.requests = []
+        return json_response(200, {"requests": []})
+    since = request.rel_url.query.get("since", "0")
+    if not since.isdigit():
+        raise _error(400, "since must be a number")
+    return json_response(200, {"requests": [entry for entry in sim.requests if entry["seq"] > int(since)]})
+
+
+async def reset(sim, request):
+    """POST ``{"scenario": name | path | mapping}``."""
+    body = await _body(request)
+    try:
+        sim.reset(body.get("scenario", "integration"))
+    except (ScenarioError, OSError, KeyError, TypeError, ValueError) as exc:
+        raise _error(400, "cannot load scenario: %s" % exc) from exc
+    return json_response(200, {"reset": True, "machines": sum(len(site.machines) for site in sim.estate.sites)})
+
+
+async def state(sim, _request):
+    """GET every machine (API model plus counters) and the totals."""
+    now = sim.now()
+    machines = []
+    for site in sim.estate.sites:
+        for machine in site.machines:
+            body = models.machine_model(machine, now)
+            body["SiteId"] = site.id
+            body["Counters"] = {"SessionsLost": machine.sessions_lost, "PowerActions": dict(machine.power_action_counts)}
+            machines.append(body)
+    totals = {"sessions_lost": sim.estate.sessions_lost, "power_actions": sim.estate.power_actions,
+              "token_requests": sim.token_requests, "mutating_requests": sim.mutating_requests}
+    return json_response(200, {"machines": machines, "totals": totals, "notifications": sim.estate.notifications})
+
+
+async def machine_sessions(sim, request, name_or_id):
+    """POST adds one session (``{"user": ...}``); DELETE ends every session of the machine."""
+    machine = _machine(sim, name_or_id)
+    now = sim.now()
+    if request.method == "DELETE":
+        return json_response(200, {"ended": machine.end_sessions(now), "SessionCount": 0})
+    body = await _body(request)
+    if not machine.can_accept_session(now):
+        raise _error(409, "machine %s cannot accept a session (off, unregistered or in maintenance)" % machine.name)
+    session = machine.add_session(now, body.get("user"))
+    return json_response(200, {"Id": session.id, "User": session.user, "SessionCount": len(machine.sessions)})
+
+
+async def triggers(sim, request):
+    """POST a trigger, DELETE all, GET the list."""
+    if request.method == "DELETE":
+        sim.triggers = []
+        return json_response(200, {"triggers": []})
+    if request.method == "POST":
+        body = await _body(request)
+        machine = _machine(sim, str(body.get("machine", "")))
+        action = body.get("action", "add_session")
+        if action not in ("add_session", "end_sessions"):
+            raise _error(400, "action must be add_session or end_sessions")
+        sim.triggers.append({"machine": body["machine"], "machine_obj": machine, "method": body.get("method", "GET").upper(),
+                             "count": int(body.get("count", 1)), "action": action, "user": body.get("user"),
+                             "seen": 0, "fired": False})
+    return json_response(200, {"triggers": [{key: value for key, value in trigger.items() if key != "machine_obj"}
+                                            for trigger in sim.triggers]})
+
+
+async def faults(sim, request):
+    """POST sets the faults (replacing earlier ones), DELETE clears them, GET shows them."""
+    if request.method == "DELETE":
+        sim.faults = Faults()
+    elif request.method == "POST":
+        try:
+            sim.faults = Faults(await _body(request))
+        except (TypeError, ValueError) as exc:
+            raise _error(400, "invalid faults: %s" % exc) from exc
+    return json_response(200, {"faults": sim.faults.settings})
+
+
+async def expire_tokens(sim, _request):
+    """POST: every issued token expires now."""
+    sim.expire_tokens()
+    return json_response(200, {"expired": len(sim.tokens)})
+
+
+async def create_job(sim, request):
+    """POST a scripted job owned by the scenario's first API client."""
+    body = await _body(request)
+    estate = sim.estate
+    if not estate.sites or not estate.clients:
+        raise _error(409, "the scenario has no site or no API client")
+    outcome = body.get("outcome", "Complete")
+    if outcome not in ("Complete", "CompleteWithWarning", "Failed", "Canceled"):
+        raise _error(400, "outcome must be Complete, CompleteWithWarning, Failed or Canceled")
+    site = estate.sites[0]
+    error = None
+    if outcome == "Failed":
+        error = (body.get("error_code", "UnknownError"), body.get("error_string", "The job failed."))
+    job = site.new_job(next(iter(estate.clients)), body.get("type", "RebootMachines"), sim.now(),
+                       body.get("parameters", []), duration=float(body.get("duration_seconds", 10)), outcome=outcome,
+                       cancellable=bool(body.get("cancellable", True)), results=body.get("results"), error=error)
+    if job.results is not None:
+        job.result_location = "/Jobs/%s/Results" % job.id
+    location = "%s://%s/cvad/manage/Jobs/%s" % (request.scheme, request.host, job.id)
+    return json_response(200, {"Id": job.id, "Location": location})
+
+
+async def pce_options(sim, request):
+    """POST the PCE options (``location``, ``job_seconds``, ``outcome``, ``retry_after``)."""
+    if request.method == "POST":
+        try:
+            sim.pce.set_options(await _body(request))
+        except ValueError as exc:
+            raise _error(400, str(exc)) from exc
+    return json_response(200, dict(sim.pce.options))
+
+
+async def handle(sim, request, segments):
+    """Route ``/_sim/...``."""
+    lowered = [segment.lower() for segment in segments]
+    method = request.method
+    simple = {
+        ("requests",): (("GET", "DELETE"), requests_log),
+        ("reset",): (("POST",), reset),
+        ("state",): (("GET",), state),
+        ("triggers",): (("GET", "POST", "DELETE"), triggers),
+        ("faults",): (("GET", "POST", "DELETE"), faults),
+        ("tokens", "expire"): (("POST",), expire_tokens),
+        ("jobs",): (("POST",), create_job),
+        ("pce", "options"): (("GET", "POST"), pce_options),
+    }
+    entry = simple.get(tuple(lowered))
+    if entry is not None:
+        if method not in entry[0]:
+            raise _error(405, "method not allowed")
+        return await entry[1](sim, request)
+    if len(lowered) == 3 and lowered[0] == "machines" and lowered[2] == "sessions" and method in ("POST", "DELETE"):
+        return await machine_sessions(sim, request, segments[1])
+    raise _error(404, "unknown control endpoint")
