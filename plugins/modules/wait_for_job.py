@@ -21,8 +21,8 @@ description:
   - Polls every O(poll_interval) seconds, backing off to O(max_poll_interval), or as a C(Retry-After) header asks.
     Transient errors while polling (429, 502, 503, 504, connection errors) are retried, and an expired token is
     replaced by signing in again, so a long wait survives both.
-  - With O(api=illumio_pce), waits the same way for an Illumio PCE asynchronous job (created by a request with
-    C(Prefer: respond-async)). Statuses are compared without regard to case; V(done) and V(completed) succeed,
+  - With O(api=illumio_pce), waits the same way for an Illumio PCE asynchronous job (created by a request with the
+    header C(Prefer) set to C(respond-async)). Statuses are compared without regard to case; V(done) and V(completed) succeed,
     V(failed) fails with the job's message. This needs none of the Citrix options.
 author:
   - citrix_cloud.daas contributors (@citrix-cloud-daas)
@@ -186,8 +186,9 @@ job_results:
   sample: {Items: []}
 '''
 
+from urllib.parse import urlsplit
+
 from ansible.module_utils.basic import env_fallback
-from ansible.module_utils.six.moves.urllib.parse import urlsplit
 
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import DaaSModule
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import PCEClient
@@ -278,7 +279,7 @@ def main():
             pce_hostname=dict(type='str', fallback=(env_fallback, ['ILLUMIO_PCE_HOST'])),
             pce_port=dict(type='int', default=443, fallback=(env_fallback, ['ILLUMIO_PCE_PORT'])),
             pce_org_id=dict(type='int', default=1, fallback=(env_fallback, ['ILLUMIO_PCE_ORG_ID'])),
-            api_key_username=dict(type='str', fallback=(env_fallback, ['ILLUMIO_API_KEY_USERNAME'])),
+            api_key_username=dict(type='str', no_log=False, fallback=(env_fallback, ['ILLUMIO_API_KEY_USERNAME'])),
             api_key_secret=dict(type='str', no_log=True, fallback=(env_fallback, ['ILLUMIO_API_KEY_SECRET'])),
         ),
         required_if=[('api', 'illumio_pce', ('pce_hostname', 'api_key_username', 'api_key_secret'))],

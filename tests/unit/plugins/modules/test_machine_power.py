@@ -229,8 +229,12 @@ def test_restart_not_judged_done_before_the_machine_deregistered(client, waiter)
 
 
 def test_failure_after_finishing_the_others(client, waiter):
-    waiter.side_effect = lambda client_, job, **kwargs: (_ for _ in ()).throw(
-        JobFailed('Job job-id-B ended with status Failed: reboot failed', job_id='job-id-B')) if job.id == 'job-id-B' else JOB_DONE
+    def wait(client_, job, **kwargs):
+        if job.id == 'job-id-B':
+            raise JobFailed('Job job-id-B ended with status Failed: reboot failed', job_id='job-id-B')
+        return JOB_DONE
+
+    waiter.side_effect = wait
     estate = Estate(machine('D\\A'), machine('D\\A', FormattedLastDeregistrationTime='2026-11-23T17:00:00Z'),
                     machine('D\\B'), machine('D\\C', 'Off'))
     result = run(client, estate, machines=['D\\A', 'D\\B', 'D\\C', 'D\\MISSING'], state='restarted')
