@@ -2,9 +2,10 @@
 PYTHON ?= python3
 VENV ?= $(CURDIR)/.venv
 BIN := $(VENV)/bin
-COLLECTIONS := $(CURDIR)/build/collections
+BUILD ?= $(CURDIR)/build
+COLLECTIONS := $(BUILD)/collections
 COLLECTION := $(COLLECTIONS)/ansible_collections/citrix_cloud/daas
-INSTALLED := $(CURDIR)/build/installed
+INSTALLED := $(BUILD)/installed
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 
@@ -31,9 +32,9 @@ collection: venv
 	cd $(COLLECTION) && git init -q  # its own repository, so that ansible-test does not see it as ignored files of this one
 
 install: collection
-	rm -rf $(CURDIR)/build/dist $(INSTALLED)
-	cd $(COLLECTION) && ansible-galaxy collection build --force --output-path $(CURDIR)/build/dist
-	ansible-galaxy collection install --force -p $(INSTALLED) $(CURDIR)/build/dist/citrix_cloud-daas-*.tar.gz
+	rm -rf $(BUILD)/dist $(INSTALLED)
+	cd $(COLLECTION) && ansible-galaxy collection build --force --output-path $(BUILD)/dist
+	ansible-galaxy collection install --force -p $(INSTALLED) $(BUILD)/dist/citrix_cloud-daas-*.tar.gz
 
 # ansible-test downloads a pip bootstrap script from a host outside the package registries: give it ours.
 
@@ -58,4 +59,4 @@ release-check: collection
 	cd $(COLLECTION) && VENV=$(VENV) bash tests/release/check.sh
 
 clean:
-	rm -rf build $(VENV) tests/output
+	rm -rf $(BUILD) $(VENV) tests/output
