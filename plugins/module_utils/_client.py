@@ -801,9 +801,16 @@ class PCEClient(_HTTPClient):
         return super()._failure_message(status)
 
     def resolve(self, location):
-        """An absolute URL for a Location or href: absolute as is, /api/... on the PCE, else under /api/v2."""
+        """An absolute URL for a Location or href: absolute as is, /api/... on the PCE, else under /api/v2.
+
+        An absolute URL whose path starts with /orgs/ is a relative Location that a client (such as
+        ansible.builtin.uri) resolved against the request URL, losing /api/v2: its path is taken as relative.
+        """
         location = str(location).strip()
-        if urlsplit(location).scheme:
+        parts = urlsplit(location)
+        if parts.scheme and parts.path.startswith("/orgs/"):
+            location = parts.path
+        elif parts.scheme:
             return location
         if not location.startswith("/"):
             location = "/" + location

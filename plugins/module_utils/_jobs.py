@@ -57,7 +57,7 @@ def _citrix_job_details(job):
     return _one_line(text)
 
 
-class _Watch:
+class Watch:
     """State of one wait: the last job body, its progress history and the warnings so far."""
 
     def __init__(self, label, started):
@@ -85,7 +85,7 @@ class _Watch:
         return "last status %s, %s%%" % (last["status"], last["progress"])
 
 
-def _poll_until_done(poll, progress_of, outcome_of, watch, timeout, poll_interval, max_interval, sleep, clock, on_timeout):
+def poll_until_done(poll, progress_of, outcome_of, watch, timeout, poll_interval, max_interval, sleep, clock, on_timeout):
     """Poll until outcome_of() says the job ended; raise what on_timeout() returns when the deadline passes.
 
     poll() -> (body, Retry-After seconds or None); progress_of(body) -> (status, progress);
@@ -139,7 +139,7 @@ def wait_for_citrix_job(client, job, timeout=600, poll_interval=2.0, max_interva
     or JobTimeout (after POST $cancel when cancel_on_timeout).
     """
     job_id = job_id_of(job)
-    watch = _Watch("Job %s" % job_id, clock())
+    watch = Watch("Job %s" % job_id, clock())
 
     def progress_of(body):
         return str(body.get("Status")), body.get("OverallProgressPercent")
@@ -170,10 +170,10 @@ def wait_for_citrix_job(client, job, timeout=600, poll_interval=2.0, max_interva
             except DaaSError as err:
                 message += "; cancelling it failed: %s" % err
         else:
-            message += "; it may still be running: wait again or raise the timeout"
+            message += "; it may still be running: wait again or allow a longer wait"
         return JobTimeout(message, job=watch.job, history=watch.history, job_id=job_id)
 
-    _poll_until_done(lambda: client.poll_job(job_id), progress_of, outcome_of, watch, timeout, poll_interval, max_interval,
+    poll_until_done(lambda: client.poll_job(job_id), progress_of, outcome_of, watch, timeout, poll_interval, max_interval,
                      sleep, clock, on_timeout)
     return {"job": watch.job, "history": watch.history, "warnings": watch.warnings}
 
@@ -189,7 +189,7 @@ def wait_for_pce_job(pce_client, location, timeout=600, poll_interval=2.0, max_i
     """
     url = pce_client.resolve(location)
     job_id = job_id_of(url)
-    watch = _Watch("PCE job %s" % url, clock())
+    watch = Watch("PCE job %s" % url, clock())
 
     def progress_of(body):
         return str(body.get("status", "")), None
@@ -215,10 +215,10 @@ def wait_for_pce_job(pce_client, location, timeout=600, poll_interval=2.0, max_i
         return False, None
 
     def on_timeout(last_error):
-        message = _timeout_message(watch, timeout, last_error) + "; it may still be running: wait again or raise the timeout"
+        message = _timeout_message(watch, timeout, last_error) + "; it may still be running: wait again or allow a longer wait"
         return JobTimeout(message, job=watch.job, history=watch.history, job_id=job_id)
 
-    result_href = _poll_until_done(lambda: pce_client.poll_job(url), progress_of, outcome_of, watch, timeout, poll_interval,
+    result_href = poll_until_done(lambda: pce_client.poll_job(url), progress_of, outcome_of, watch, timeout, poll_interval,
                                    max_interval, sleep, clock, on_timeout)
     result = pce_client.get(result_href) if fetch_results else None
     return {"job": watch.job, "history": watch.history, "warnings": watch.warnings, "result_href": result_href,

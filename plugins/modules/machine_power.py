@@ -191,8 +191,8 @@ from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import D
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._jobs import (
     JobFailed,
     JobTimeout,
-    _poll_until_done,
-    _Watch,
+    poll_until_done,
+    Watch,
     wait_for_citrix_job,
 )
 
@@ -325,8 +325,8 @@ class PowerRun(object):
                 message += '; the last read failed: %s' % last_error
             return DaaSError(message)
 
-        watch = _Watch('Machine %s' % machine.get('Name'), time.monotonic())
-        return _poll_until_done(
+        watch = Watch('Machine %s' % machine.get('Name'), time.monotonic())
+        return poll_until_done(
             lambda: (self.client.get_machine(machine['Id']), None),
             lambda body: ('%s/%s' % (body.get('PowerState'), body.get('RegistrationState')), None),
             outcome_of, watch, timeout, POLL_INTERVAL, MAX_POLL_INTERVAL, time.sleep, time.monotonic, on_timeout)

@@ -36,9 +36,10 @@ options:
         an absolute URL whose path starts with C(/orgs/) is therefore also taken as relative to C(/api/v2).
     type: str
     required: true
-  timeout:
+  wait_timeout:
     description:
       - Seconds to wait for the job before failing.
+      - O(timeout) remains the limit for each HTTP response while polling.
     type: int
     default: 600
   poll_interval:
@@ -53,7 +54,7 @@ options:
     default: 30
   cancel_on_timeout:
     description:
-      - Cancel the Citrix job (C(POST /Jobs/{id}/$cancel)) before failing when it outlives O(timeout).
+      - Cancel the Citrix job (C(POST /Jobs/{id}/$cancel)) before failing when it outlives O(wait_timeout).
       - Not done in check mode.
     type: bool
     default: false
@@ -108,7 +109,7 @@ extends_documentation_fragment:
   - citrix_cloud.daas.attributes.READ_ONLY
 attributes:
   check_mode:
-    details: The module only reads, so check mode waits the same way; it does not cancel a job that outlives O(timeout).
+    details: The module only reads, so check mode waits the same way; it does not cancel a job that outlives O(wait_timeout).
 notes:
   - The module never changes anything except, with O(cancel_on_timeout=true), the job it cancels; it reports C(changed=false).
   - With O(api=illumio_pce), O(customer_id), O(client_id), O(client_secret) and the other Citrix options are not needed;
@@ -127,7 +128,7 @@ EXAMPLES = r'''
 - name: Wait for a job started elsewhere, cancelling it after 15 minutes
   citrix_cloud.daas.wait_for_job:
     job: "{{ power.results[0].job_id }}"
-    timeout: 900
+    wait_timeout: 900
     cancel_on_timeout: true
 
 - name: Wait for an asynchronous request and fetch its results
@@ -209,22 +210,11 @@ def pce_base_url(hostname, port):
     return '%s://%s' % (parts.scheme, netloc)
 
 
-def pce_job_location(job):
-    """The job's Location; an absolute URL whose path starts with /orgs/ is taken as relative to /api/v2.
-
-    ansible.builtin.uri resolves a relative Location against the request URL, which loses the /api/v2 prefix.
-    """
-    parts = urlsplit(job)
-    if parts.scheme and parts.path.startswith('/orgs/'):
-        return parts.path
-    return job
-
-
 def wait_citrix(daas):
     """Wait for a Citrix job; fetch its results when asked."""
     params = daas.params
     outcome = wait_for_citrix_job(
-        daas.client, params['job'], timeout=params['timeout'], poll_interval=params['poll_interval'],
+        daas.client, params['job'], timeout=params['wait_timeout'], poll_interval=params['poll_interval'],
         max_interval=params['max_poll_interval'], cancel_on_timeout=params['cancel_on_timeout'] and not daas.check_mode,
         warnings_as_errors=params['warnings_as_errors'])
     job = outcome['job']
@@ -244,7 +234,7 @@ def wait_pce(daas):
         params['api_key_secret'], validate_certs=params['validate_certs'], ca_path=params['ca_path'],
         timeout=params['timeout'], retries=params['retries'])
     outcome = wait_for_pce_job(
-        pce, pce_job_location(params['job']), timeout=params['timeout'], poll_interval=params['poll_interval'],
+        pce, params['job'], timeout=params['wait_timeout'], poll_interval=params['poll_interval'],
         max_interval=params['max_poll_interval'], fetch_results=params['fetch_results'])
     job = outcome['job']
     result = dict(job=job, status=job.get('status'), history=outcome['history'])
@@ -269,7 +259,7 @@ def main():
     daas = DaaSModule(
         argument_spec=dict(
             job=dict(type='str', required=True),
-            timeout=dict(type='int', default=600),
+            wait_timeout=dict(type='int', default=600),
             poll_interval=dict(type='float', default=2),
             max_poll_interval=dict(type='float', default=30),
             cancel_on_timeout=dict(type='bool', default=False),

@@ -668,6 +668,8 @@ def test_pce_resolves_every_location_form(pce):
     assert pce.resolve("/orgs/1/jobs/j1") == PCE + "/api/v2/orgs/1/jobs/j1"
     assert pce.resolve("/api/v2/orgs/1/jobs/j1") == PCE + "/api/v2/orgs/1/jobs/j1"
     assert pce.resolve("https://other:9443/api/v2/orgs/1/jobs/j1") == "https://other:9443/api/v2/orgs/1/jobs/j1"
+    # a relative Location resolved against the request URL by ansible.builtin.uri, which lost /api/v2
+    assert pce.resolve(PCE + "/orgs/1/jobs/j1") == PCE + "/api/v2/orgs/1/jobs/j1"
 
 
 def test_pce_uses_basic_auth_and_json(requests_mock, pce):

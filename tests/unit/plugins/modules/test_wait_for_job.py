@@ -107,7 +107,7 @@ def test_warning_fails_with_warnings_as_errors(client):
 @pytest.mark.parametrize('cancel, check_mode, cancelled', [(False, False, False), (True, False, True), (True, True, False)])
 def test_timeout(client, cancel, check_mode, cancelled):
     polls(client, citrix_job('InProgress', 10))
-    result = run_module(wait_for_job.main, dict(ARGS, job='81c05d9f', timeout=0, cancel_on_timeout=cancel),
+    result = run_module(wait_for_job.main, dict(ARGS, job='81c05d9f', wait_timeout=0, cancel_on_timeout=cancel),
                         check_mode=check_mode)
     assert result['failed'] is True
     assert result['msg'].startswith('Job 81c05d9f did not end within 0 s (last status InProgress, 10%)')
@@ -173,11 +173,3 @@ def test_pce_needs_host_and_key():
 def test_pce_base_url(hostname, url):
     assert wait_for_job.pce_base_url(hostname, 8443) == url
 
-
-@pytest.mark.parametrize('job, location', [
-    ('/orgs/1/jobs/d177', '/orgs/1/jobs/d177'),
-    ('https://pce.example.com:8443/orgs/1/jobs/d177', '/orgs/1/jobs/d177'),
-    ('https://pce.example.com:8443/api/v2/orgs/1/jobs/d177', 'https://pce.example.com:8443/api/v2/orgs/1/jobs/d177'),
-])
-def test_pce_job_location(job, location):
-    assert wait_for_job.pce_job_location(job) == location
