@@ -174,7 +174,7 @@ def wait_for_citrix_job(client, job, timeout=600, poll_interval=2.0, max_interva
         return JobTimeout(message, job=watch.job, history=watch.history, job_id=job_id)
 
     poll_until_done(lambda: client.poll_job(job_id), progress_of, outcome_of, watch, timeout, poll_interval, max_interval,
-                     sleep, clock, on_timeout)
+                    sleep, clock, on_timeout)
     return {"job": watch.job, "history": watch.history, "warnings": watch.warnings}
 
 
@@ -219,7 +219,7 @@ def wait_for_pce_job(pce_client, location, timeout=600, poll_interval=2.0, max_i
         return JobTimeout(message, job=watch.job, history=watch.history, job_id=job_id)
 
     result_href = poll_until_done(lambda: pce_client.poll_job(url), progress_of, outcome_of, watch, timeout, poll_interval,
-                                   max_interval, sleep, clock, on_timeout)
+                                  max_interval, sleep, clock, on_timeout)
     result = pce_client.get(result_href) if fetch_results else None
     return {"job": watch.job, "history": watch.history, "warnings": watch.warnings, "result_href": result_href,
             "result": result}

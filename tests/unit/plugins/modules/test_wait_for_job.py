@@ -172,4 +172,3 @@ def test_pce_needs_host_and_key():
 ])
 def test_pce_base_url(hostname, url):
     assert wait_for_job.pce_base_url(hostname, 8443) == url
-
