@@ -53,6 +53,8 @@ class DaaSModule(object):
             self.module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
         self.params = self.module.params
         self._client = None
+        if self.params.get('concurrency') is not None and self.params['concurrency'] < 1:
+            self.fail('concurrency must be 1 or more, got %s' % self.params['concurrency'])
 
     @property
     def check_mode(self):

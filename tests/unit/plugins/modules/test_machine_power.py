@@ -282,3 +282,10 @@ def test_the_job_waiter_gets_the_job_and_the_timeout(client, waiter):
     args, kwargs = waiter.call_args
     assert args == (client, AsyncJob('job-id-A', 'url'))
     assert kwargs['timeout'] == 77
+
+
+def test_a_concurrency_below_one_is_refused_before_any_request(client):
+    result = run(client, Estate(machine('CORP\\VDI-1')), machines=['CORP\\VDI-1'], state='restarted', concurrency=0)
+    assert result['failed']
+    assert result['msg'] == 'concurrency must be 1 or more, got 0'
+    client.get_machine.assert_not_called()
