@@ -244,8 +244,6 @@ def execute(daas):
     """Read the machines, filter them and, when asked, add their sessions."""
     client = daas.client
     params = daas.params
-    if params['concurrency'] < 1:
-        daas.fail('concurrency must be at least 1, not %d' % params['concurrency'])
     matches = machine_filter(params)
     if params['names'] is not None:
         names = list(dict.fromkeys(params['names']))

@@ -159,4 +159,4 @@ def test_check_mode_returns_the_same_data(client):
 def test_concurrency_must_be_positive(client):
     result = run_module(machine_info.main, dict(ARGS, concurrency=0))
     assert result['failed'] is True
-    assert result['msg'] == 'concurrency must be at least 1, not 0'
+    assert result['msg'] == 'concurrency must be 1 or more, got 0'
