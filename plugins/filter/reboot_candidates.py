@@ -226,7 +226,7 @@ def _excluded_by(machine, patterns):
 
 
 def _format_hours(hours):
-    return ('%.1f' % hours).rstrip('0').rstrip('.') if hours == hours else '?'
+    return ('%.1f' % hours).rstrip('0').rstrip('.')
 
 
 def _skip_reason(machine, now, min_hours, patterns, tags, fence_reason):
