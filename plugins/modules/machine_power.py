@@ -86,7 +86,7 @@ attributes:
     details: Check mode sends the same reads (including the re-read of O(only_if_idle)) and no power action; the results are
       marked RV(results[].predicted).
   diff_mode:
-    details: The diff maps each machine's name to its C(PowerState) before and after (as predicted in check mode).
+    details: The diff shows each machine acted on (or that would be, in check mode) with its C(PowerState) before and after and the C(PowerAction) sent.
 seealso:
   - module: citrix_cloud.daas.machine_maintenance
   - module: citrix_cloud.daas.wait_for_job
@@ -349,9 +349,12 @@ def execute(daas):
     summary.update((status, sum(1 for r in results if r['status'] == status)) for status in STATUSES)
     output = dict(changed=any(r['status'] in ('done', 'pending') for r in results), results=results, summary=summary)
     if daas.module._diff:
+        # Only the machines acted on (or that would be); a restart shows as its power action, since On stays On.
+        acted = [r for r in results if r['status'] in ('done', 'pending')]
         output['diff'] = dict(
-            before=dict((r['name'], r['power_state_before']) for r in results if r['id']),
-            after=dict((r['name'], r['power_state_after']) for r in results if r['id']),
+            before=dict((r['name'], dict(PowerState=r['power_state_before'])) for r in acted),
+            after=dict((r['name'], dict(PowerState=r['power_state_after'] or TARGET_STATES[r['action']], PowerAction=r['action']))
+                       for r in acted),
         )
     failed = [r for r in results if r['status'] == 'failed']
     if failed:

@@ -4,6 +4,7 @@ from . import models
 from .faults import Faults
 from .responses import ApiError, json_response, read_json
 from .scenario import ScenarioError
+from .state import rfc3339
 
 
 def _error(status, message):
@@ -48,7 +49,7 @@ async def reset(sim, request):
 
 
 async def state(sim, _request):
-    """GET every machine (API model plus counters) and the totals."""
+    """GET every machine (API model plus counters), the totals and the simulated time now."""
     now = sim.now()
     machines = []
     for site in sim.estate.sites:
@@ -59,7 +60,8 @@ async def state(sim, _request):
             machines.append(body)
     totals = {"sessions_lost": sim.estate.sessions_lost, "power_actions": sim.estate.power_actions,
               "token_requests": sim.token_requests, "mutating_requests": sim.mutating_requests}
-    return json_response(200, {"machines": machines, "totals": totals, "notifications": sim.estate.notifications})
+    return json_response(200, {"machines": machines, "totals": totals, "notifications": sim.estate.notifications,
+                               "now": rfc3339(now)})
 
 
 async def machine_sessions(sim, request, name_or_id):

@@ -1,5 +1,8 @@
 """Endpoints and documented quirks of the simulated Citrix Cloud and DaaS APIs."""
 
+import datetime
+import time
+
 import requests
 
 
@@ -257,3 +260,11 @@ def test_resource_locations(api):
     assert current.json() == legacy.json()
     assert current.json()["items"][0]["name"] == "DEMOLAB Datacenter"
     assert api.http.get(api.url + "/democustomer/resourcelocations").status_code == 401
+
+
+def test_state_tells_the_simulated_time(api):
+    """`now` in /_sim/state runs time-scale times faster than real time."""
+    first = datetime.datetime.strptime(api.control("GET", "state")["now"], "%Y-%m-%dT%H:%M:%SZ")
+    time.sleep(1.0)
+    second = datetime.datetime.strptime(api.control("GET", "state")["now"], "%Y-%m-%dT%H:%M:%SZ")
+    assert api.time_scale * 0.5 <= (second - first).total_seconds() <= api.time_scale * 3

@@ -185,7 +185,7 @@ def test_check_mode_reads_and_predicts_without_acting(client):
     client.power_action.assert_not_called()
     assert [r['predicted'] for r in result['results']] == [True, True]
     assert [r['status'] for r in result['results']] == ['done', 'skipped']
-    assert result['diff'] == dict(before={'D\\A': 'On', 'D\\B': 'Off'}, after={'D\\A': 'On', 'D\\B': 'Off'})
+    assert result['diff'] == dict(before={'D\\A': {'PowerState': 'On'}}, after={'D\\A': {'PowerState': 'On', 'PowerAction': 'reboot'}})
 
 
 def test_check_mode_makes_the_only_if_idle_reread_too(client):
@@ -199,7 +199,7 @@ def test_check_mode_makes_the_only_if_idle_reread_too(client):
 def test_diff_shows_power_states_before_and_after(client, waiter):
     estate = Estate(machine('D\\A'), machine('D\\A', 'Off'))
     result = run(client, estate, machines=['D\\A'], state='stopped', _ansible_diff=True)
-    assert result['diff'] == dict(before={'D\\A': 'On'}, after={'D\\A': 'Off'})
+    assert result['diff'] == dict(before={'D\\A': {'PowerState': 'On'}}, after={'D\\A': {'PowerState': 'Off', 'PowerAction': 'shutdown'}})
 
 
 def test_wait_false_returns_the_job_ids(client, waiter):
