@@ -46,7 +46,8 @@ pce_api_key: api_1a2b3c4d5e
 pce_api_secret: pce-secret-8d7c6b
 CONFIG
 
-log="$work/integration.log"
+mkdir -p "$COLLECTION/tests/output"
+log="$COLLECTION/tests/output/integration.log"  # kept for reading after a failure
 cd "$COLLECTION"
 set +e
 "$VENV/bin/ansible-test" integration --local --python 3.11 --color no -vvv "$@" 2>&1 | tee "$log" | grep -E '^(Running|PLAY RECAP|fatal|FAILED|ERROR)'
@@ -58,7 +59,8 @@ if [ "$status" -ne 0 ]; then
     exit "$status"
 fi
 if grep -qF -- "$secret" "$log"; then
-    echo "integration: the client secret appears in the -vvv output" >&2
+    echo "integration: the client secret appears in the -vvv output ($log):" >&2
+    grep -nF -- "$secret" "$log" | cut -c1-300 | head -n 5 >&2
     exit 1
 fi
 echo "integration: all targets passed; the client secret appears nowhere in the -vvv output ($(wc -l <"$log") lines checked)"
