@@ -33,7 +33,9 @@ start_simulator() {
 scenario=tests/simulator/scenarios/integration.yml
 sim_url=$(start_simulator plain --scenario "$scenario" --time-scale 30)
 sim_tls_url=$(start_simulator tls --scenario "$scenario" --time-scale 30 --tls --ca-file "$work/ca.pem")
-secret=sim-client-secret-3f9a7c  # the API client secret of every shipped scenario
+# The secrets of every shipped scenario: the API client secret and the PCE API key secret.
+secret=sim-client-secret-3f9a7c
+pce_secret=pce-secret-8d7c6b
 
 cat >"$COLLECTION/tests/integration/integration_config.yml" <<CONFIG
 sim_url: $sim_url
@@ -43,14 +45,14 @@ daas_customer_id: democustomer
 daas_client_id: 0b5f8a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b
 daas_client_secret: $secret
 pce_api_key: api_1a2b3c4d5e
-pce_api_secret: pce-secret-8d7c6b
+pce_api_secret: $pce_secret
 CONFIG
 
 mkdir -p "$COLLECTION/tests/output"
 log="$COLLECTION/tests/output/integration.log"  # kept for reading after a failure
 cd "$COLLECTION"
 set +e
-"$VENV/bin/ansible-test" integration --local --python 3.11 --color no -vvv "$@" 2>&1 | tee "$log" | grep -E '^(Running|PLAY RECAP|fatal|FAILED|ERROR)'
+"$VENV/bin/ansible-test" integration --local --python 3.11 --color no -vvv "$@" 2>&1 | tee "$log" | grep -E '^(Running .* integration test role|testhost +:|ERROR|FATAL)'
 status=${PIPESTATUS[0]}
 set -e
 if [ "$status" -ne 0 ]; then
@@ -58,9 +60,9 @@ if [ "$status" -ne 0 ]; then
     tail -n 80 "$log" >&2
     exit "$status"
 fi
-if grep -qF -- "$secret" "$log"; then
-    echo "integration: the client secret appears in the -vvv output ($log):" >&2
-    grep -nF -- "$secret" "$log" | cut -c1-300 | head -n 5 >&2
+if grep -qF -e "$secret" -e "$pce_secret" "$log"; then
+    echo "integration: a secret appears in the -vvv output ($log):" >&2
+    grep -nF -e "$secret" -e "$pce_secret" "$log" | cut -c1-300 | head -n 5 >&2
     exit 1
 fi
-echo "integration: all targets passed; the client secret appears nowhere in the -vvv output ($(wc -l <"$log") lines checked)"
+echo "integration: all targets passed; no secret appears in the -vvv output ($(wc -l <"$log") lines checked)"
