@@ -9,7 +9,7 @@ INSTALLED := $(BUILD)/installed
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 
-.PHONY: demo test venv collection install sanity lint units simulator-tests integration release-check clean
+.PHONY: demo test venv collection install sanity lint units simulator-tests integration release-check docs clean
 
 demo: install
 	ANSIBLE_COLLECTIONS_PATH=$(INSTALLED) VENV=$(VENV) bash scripts/demo.sh
@@ -57,6 +57,12 @@ integration: collection
 
 release-check: collection
 	cd $(COLLECTION) && VENV=$(VENV) bash tests/release/check.sh
+
+# Regenerate docs/modules/ and CHANGELOG.md after changing a plugin's docs or a changelog fragment (release-check compares).
+docs: venv
+	$(VENV)/release/bin/python -c '' 2>/dev/null || ($(BIN)/python -m venv $(VENV)/release && $(VENV)/release/bin/python -m pip install -q -r tests/release/requirements.txt)
+	$(VENV)/release/bin/python tests/release/gen_docs.py
+	$(VENV)/release/bin/python tests/release/changelog.py
 
 clean:
 	rm -rf $(BUILD) $(VENV) tests/output
