@@ -34,7 +34,6 @@ ALLOWED_EXTRA = {"MaintenanceModeReason"}
 OPENAPI_ONLY = {"nullable", "example", "discriminator", "readOnly", "writeOnly", "xml", "externalDocs", "deprecated", "title"}
 
 
-
 def _convert(node):
     """OpenAPI 3.0 schema node -> JSON Schema node (see the module docstring)."""
     if isinstance(node, list):
