@@ -12,7 +12,7 @@ pids=()
 stop_simulators() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
-    rm -rf "$work"
+    rm -rf "$work" "$COLLECTION/tests/integration/integration_config.yml"
 }
 trap stop_simulators EXIT
 
