@@ -123,6 +123,9 @@ class Simulator:
             raise asyncio.CancelledError()
         if fault is not None:
             response = fault
+            if lowered[:2] == ["cvad", "manage"]:
+                # Every DaaS answer, injected errors included, carries the (echoed or new) transaction id.
+                response.headers["Citrix-TransactionId"] = request.headers.get("Citrix-TransactionId") or str(uuid.uuid4())
         else:
             try:
                 response = await self.route(request, segments, lowered)

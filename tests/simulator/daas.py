@@ -20,6 +20,8 @@ from .state import ACTION_REQUIREMENTS, TERMINAL_JOB_STATES, PowerActionBusy
 
 DEFAULT_LIMIT = 250
 MAX_LIMIT = 1000
+# Query parameters that may change from page to page without changing the query a token belongs to.
+NON_FILTER_PARAMS = ("limit", "continuationtoken", "fields", "async")
 POWER_ACTIONS = {"$start": "start", "$shutdown": "shutdown", "$reboot": "reboot", "$suspend": "suspend",
                  "$resume": "resume"}
 
@@ -95,7 +97,9 @@ def page(ctx, items, render):
     limit = ctx.integer("limit", DEFAULT_LIMIT)
     if limit < 1 or limit > MAX_LIMIT:
         raise bad_request("The limit must be between 1 and %d." % MAX_LIMIT, "OutOfRange")
-    scope = ctx.request.rel_url.path.lower()
+    # The token is bound to the query: its path and filters (not the paging, projection or async parameters).
+    filters = sorted((key, value.lower()) for key, value in ctx.params.items() if key not in NON_FILTER_PARAMS)
+    scope = ctx.request.rel_url.path.lower() + "?" + "&".join("%s=%s" % pair for pair in filters)
     offset = 0
     token = ctx.params.get("continuationtoken")
     if token:

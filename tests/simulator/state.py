@@ -204,7 +204,9 @@ class Machine:
         self.in_maintenance = bool(spec.get("maintenance", False))
         self.maintenance_reason = spec.get("maintenance_reason", "Administrator" if self.in_maintenance else "None")
         self.tags = list(spec.get("tags", []))
-        self.supported_power_actions = list(spec.get("supported_power_actions", DEFAULT_SUPPORTED_ACTIONS))
+        # A machine of a catalog that is not power-managed supports no power action unless the scenario says so.
+        default_actions = DEFAULT_SUPPORTED_ACTIONS if catalog.is_power_managed else []
+        self.supported_power_actions = list(spec.get("supported_power_actions", default_actions))
         self.fail_power_actions = set(spec.get("fail_power_actions", []))
         self.fail_error_code = spec.get("fail_error_code", "PowerActionsNotSupported")
         self.os_type = spec.get("os_type", "Windows 2022" if catalog.session_support == "MultiSession" else "Windows 11")
@@ -493,13 +495,14 @@ class Site:
         Raises ``PowerActionBusy`` when the machine already has an action pending and no job was requested.
         """
         machine.refresh(now)
+        if machine.action is not None and not make_job:
+            # Rejected (409), so not counted: the counters count accepted actions.
+            raise PowerActionBusy(machine.name)
         machine.power_action_counts[kind] = machine.power_action_counts.get(kind, 0) + 1
         self.estate.power_actions += 1
         parameters = [{"Name": "Id", "Value": machine.id}, {"Name": "Name", "Value": machine.name}]
         options = {"result_location": "/Machines/%s" % machine.id}
         if machine.action is not None:
-            if not make_job:
-                raise PowerActionBusy(machine.name)
             return self.new_job(owner, ACTION_JOB_TYPES[kind], now, parameters, duration=1, outcome="Failed",
                                 error=("PowerActionInProgress", "A power action is already in progress on machine %s."
                                        % machine.name), **options)

@@ -154,6 +154,18 @@ def test_paging_errors(api):
     assert len(api.get("/Machines", params={"ContinuationToken": token, "limit": 10})["Items"]) == 10
 
 
+def test_continuation_token_bound_to_query_filters(api):
+    """A token belongs to its query: same path with other filters is rejected; limit and fields may change."""
+    query = {"sessionSupport": "SingleSession", "limit": 10}
+    token = api.get("/Machines", params=query)["ContinuationToken"]
+    assert token
+    other = dict(query, sessionSupport="MultiSession", continuationToken=token)
+    assert api.call("GET", "/Machines", params=other).status_code == 400
+    assert api.call("GET", "/Machines", params={"limit": 10, "continuationToken": token}).status_code == 400
+    same = api.get("/Machines", params=dict(query, continuationToken=token, limit=5, fields="Id,SessionSupport"))
+    assert [item["SessionSupport"] for item in same["Items"]] == ["SingleSession"] * 5
+
+
 def test_maintenance_patch(api):
     path = "/Machines/DEMOLAB%7CFIN-001"
     response = api.call("PATCH", path, json={"InMaintenanceMode": True, "MaintenanceModeReason": "Monthly patching"})
@@ -208,6 +220,20 @@ def test_unsupported_power_action(api):
     assert response.status_code == 400
     assert response.json()["ErrorMessage"] == "Machine does not support specified power action."
     assert api.call("POST", "/Machines/DEMOLAB%7CEAGLE/$shutdown", params={"async": "true"}).status_code == 202
+
+
+def test_no_power_actions_without_power_management(api):
+    """"The machine must be capable of power management": a catalog that is not power-managed has none."""
+    api.control("POST", "reset", json={"scenario": {
+        "customer": {"id": "democustomer"}, "api_clients": [{"client_id": api.client_id, "client_secret": api.client_secret}],
+        "sites": [{"id": api.site_id, "catalogs": [{"name": "RemotePC", "power_managed": False,
+                                                    "machines": [{"name": "DEMOLAB\\RPC-01"}]}]}]}})
+    api.sign_in()
+    assert api.get("/MachineCatalogs/RemotePC")["IsPowerManaged"] is False
+    assert api.get("/Machines/DEMOLAB%7CRPC-01")["SupportedPowerActions"] == []
+    response = api.call("POST", "/Machines/DEMOLAB%7CRPC-01/$reboot", params={"async": "true"})
+    assert response.status_code == 400
+    assert response.json()["ErrorMessage"] == "Machine does not support specified power action."
 
 
 def test_jobs_visible_only_to_owner(api):

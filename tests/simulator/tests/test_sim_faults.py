@@ -20,8 +20,9 @@ def test_rate_limit(api):
 
 def test_error_share_and_path_regex(api):
     api.control("POST", "faults", json={"errors": {"share": 1.0, "statuses": [503]}, "path_regex": "/Machines"})
-    response = api.call("GET", "/Machines")
+    response = api.call("GET", "/Machines", headers=api.headers(**{"Citrix-TransactionId": "tx-fault-1"}))
     assert response.status_code == 503
+    assert response.headers["Citrix-TransactionId"] == "tx-fault-1"
     assert response.json()["type"] == "https://errors-api.cloud.com/common/serviceUnavailable"
     assert api.call("GET", "/me", site=False).status_code == 200
     api.control("POST", "faults", json={"errors": {"share": 0.5, "statuses": [500, 502]}, "seed": 7})

@@ -53,6 +53,8 @@ def test_sync_power_action_returns_machine(api):
     assert "SessionsPending" not in basic
     busy = api.call("POST", "/Machines/DEMOLAB%7CFIN-002/$reboot")
     assert busy.status_code == 409
+    # The rejected second reboot is not an accepted power action.
+    assert api.machine_state("DEMOLAB\\FIN-002")["Counters"]["PowerActions"] == {"reboot": 1}
     job = api.wait_job(api.job_id(api.call("POST", "/Machines/DEMOLAB%7CFIN-002/$start", params={"async": "true"})))
     assert (job["Status"], job["ErrorCode"]) == ("Failed", "PowerActionInProgress")
 
