@@ -75,6 +75,14 @@ options:
         fence was set by the workflow that uses this filter (an earlier, interrupted run, or this run when the
         filter re-checks fenced machines). Machines in maintenance mode for any other reason are skipped.
     type: str
+  fenced:
+    description:
+      - The C(Id)s of machines that the caller itself has just put in maintenance mode (its drain fence).
+        Their maintenance mode counts as the fence whatever C(MaintenanceModeReason) the API reports, since
+        not every API stores a free-text reason.
+    type: list
+    elements: str
+    default: []
   reason_prefix:
     description: 'Text put in front of every skip reason, for example V(changed after it was chosen: ).'
     type: str
@@ -229,13 +237,13 @@ def _format_hours(hours):
     return ('%.1f' % hours).rstrip('0').rstrip('.')
 
 
-def _skip_reason(machine, now, min_hours, patterns, tags, fence_reason):
+def _skip_reason(machine, now, min_hours, patterns, tags, fence_reason, fenced=frozenset()):
     """Return why the machine is not a candidate, or None when it is one."""
     pattern = _excluded_by(machine, patterns)
     if pattern is not None:
         return "excluded by '%s'" % pattern
 
-    if machine.get('InMaintenanceMode'):
+    if machine.get('InMaintenanceMode') and str(machine.get('Id') or '') not in fenced:
         reason = machine.get('MaintenanceModeReason')
         if fence_reason is None or reason != fence_reason:
             if reason and reason != 'None':
@@ -296,7 +304,7 @@ def _last_reboot_key(machine):
 
 
 def reboot_candidates(machines, now=None, min_hours_since_reboot=0, exclude=None, required_tags=None,
-                      max_machines=0, fence_reason=None, reason_prefix=''):
+                      max_machines=0, fence_reason=None, reason_prefix='', fenced=None):
     """Split machines into reboot candidates and skipped machines (see DOCUMENTATION)."""
     if machines is None:
         machines = []
@@ -319,6 +327,7 @@ def reboot_candidates(machines, now=None, min_hours_since_reboot=0, exclude=None
     if fence_reason is not None and not isinstance(fence_reason, str):
         raise AnsibleFilterError('reboot_candidates: fence_reason must be a string')
     fence = str(fence_reason) if fence_reason else None
+    fenced_ids = frozenset(str(i) for i in _as_list(fenced, 'fenced') if i is not None and str(i) != '')
     prefix = str(reason_prefix or '')
 
     candidates = []
@@ -333,7 +342,7 @@ def reboot_candidates(machines, now=None, min_hours_since_reboot=0, exclude=None
             if key in seen:
                 continue
             seen.add(key)
-        reason = _skip_reason(machine, now_dt, min_hours, patterns, tags, fence)
+        reason = _skip_reason(machine, now_dt, min_hours, patterns, tags, fence, fenced_ids)
         if reason is None:
             candidates.append(machine)
         else:

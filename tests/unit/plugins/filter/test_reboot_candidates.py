@@ -276,6 +276,19 @@ class TestFence:
         m = machine('D\\A', InMaintenanceMode=True, MaintenanceModeReason='reboot_idle_machines drain')
         assert reboot_candidates([m], now=NOW)['candidates'] == []
 
+    def test_own_fence_by_id_whatever_the_reported_reason(self):
+        # An API that does not store a free-text reason reports its own enum value for the fence.
+        fenced = machine('D\\A', InMaintenanceMode=True, MaintenanceModeReason='Administrator')
+        admin = machine('D\\B', InMaintenanceMode=True, MaintenanceModeReason='Administrator')
+        result = reboot_candidates([fenced, admin], now=NOW, fence_reason='drain', fenced=['id-a'])
+        assert names(result['candidates']) == ['D\\A']
+        assert reasons(result) == {'D\\B': 'in maintenance mode (reason: Administrator)'}
+
+    def test_fenced_does_not_override_sessions(self):
+        m = machine('D\\A', InMaintenanceMode=True, SessionCount=1)
+        result = reboot_candidates([m], now=NOW, fenced=['id-a'])
+        assert reasons(result) == {'D\\A': 'has 1 session(s)'}
+
     def test_reason_prefix(self):
         m = machine('D\\A', SessionCount=1)
         result = reboot_candidates([m], now=NOW, reason_prefix='changed after it was chosen: ')
