@@ -187,25 +187,29 @@ async def head_machine(ctx):
     return json_response(204)
 
 
-async def patch_machine(ctx):
-    """PATCH /Machines/{nameOrId}: maintenance mode (and its reason)."""
-    machine = ctx.machine(ctx.args[0])
+async def _json_object(ctx):
+    """The request's JSON object body: 415 unless ``application/json``, 400 unless an object."""
     if ctx.request.content_type != "application/json":
         raise ApiError(415, models.error_data("Content-Type must be application/json.", "UnsupportedMediaType"))
     body = await read_json(ctx.request)
     if not isinstance(body, dict):
         raise bad_request("The request body must be a JSON object.")
+    return body
+
+
+async def patch_machine(ctx):
+    """PATCH /Machines/{nameOrId}: maintenance mode.
+
+    ``MaintenanceModeReason`` is not a field of UpdateMachineRequestModel and is ignored; the machine then
+    reports the reason ``Administrator`` while in maintenance and ``None`` when not.
+    """
+    machine = ctx.machine(ctx.args[0])
+    body = await _json_object(ctx)
     enabled = body.get("InMaintenanceMode")
-    reason = body.get("MaintenanceModeReason")
     if enabled is not None and not isinstance(enabled, bool):
         raise bad_request("InMaintenanceMode must be true, false or null.")
-    if reason is not None and not isinstance(reason, str):
-        raise bad_request("MaintenanceModeReason must be a string.")
     if enabled is not None:
-        machine.in_maintenance = enabled
-        machine.maintenance_reason = reason or ("Administrator" if enabled else "None")
-    elif reason is not None:
-        machine.maintenance_reason = reason
+        machine.set_maintenance(enabled)
     if ctx.flag("async"):
         job = ctx.site.new_job(ctx.client["client_id"], "UpdateMachineCatalogMachine", ctx.now,
                                [{"Name": "Id", "Value": machine.id}, {"Name": "Name", "Value": machine.name}],
@@ -256,6 +260,102 @@ async def logoff_machine(ctx):
                                duration=float(ctx.sim.estate.timings["job"]), result_location="/Machines/%s" % machine.id)
         return ctx.accepted(job)
     return json_response(200, models.machine_model(machine, ctx.now, detail=ctx.flag("detailResponseRequired", True)))
+
+
+def _tag(ctx, name_or_id):
+    tag = ctx.site.find_tag(name_or_id)
+    if tag is None:
+        raise not_found("Tag", name_or_id)
+    return tag
+
+
+def _machine_tags(ctx, machine):
+    """TagResponseModelCollection of a machine's tags; NumMachines counts within the machine (1: directly applied)."""
+    return {"Items": [ctx.fields(models.tag_model(tag, 1)) for tag in machine.tags], "ContinuationToken": None}
+
+
+async def list_tags(ctx):
+    """GET /Tags."""
+    counts = ctx.site.tag_machine_counts()
+    return json_response(200, page(ctx, list(ctx.site.tags), lambda tag: models.tag_model(tag, counts.get(tag.id, 0))))
+
+
+async def get_tag(ctx):
+    """GET /Tags/{nameOrId}: TagDetailResponseModel."""
+    tag = _tag(ctx, ctx.args[0])
+    return json_response(200, models.tag_model(tag, ctx.site.tag_machine_counts().get(tag.id, 0), detail=True))
+
+
+async def create_tag(ctx):
+    """POST /Tags (TagRequestModel): 200 TagResponseModel; 409 when the name (or the Uuid) exists."""
+    body = await _json_object(ctx)
+    name = body.get("Name")
+    description = body.get("Description")
+    tag_id = body.get("Uuid")
+    if not isinstance(name, str) or not name.strip():
+        raise bad_request("The tag Name is required.")
+    if description is not None and not isinstance(description, str):
+        raise bad_request("The tag Description must be a string.")
+    if tag_id is not None:
+        try:
+            tag_id = str(uuid.UUID(str(tag_id)))
+        except ValueError as exc:
+            raise bad_request("The tag Uuid must be a GUID.") from exc
+    name = name.strip()
+    if ctx.site.find_tag(name) is not None or (tag_id and ctx.site.find_tag(tag_id) is not None):
+        raise ApiError(409, models.error_data("A tag named '%s' already exists." % name, "TagAlreadyExists"))
+    tag = ctx.site.add_tag(name, description, tag_id or str(uuid.uuid4()))
+    if ctx.flag("async"):
+        return ctx.accepted(ctx.site.new_job(ctx.client["client_id"], "CreateTag", ctx.now, [{"Name": "Name", "Value": name}],
+                                             duration=float(ctx.sim.estate.timings["job"]), result_location="/Tags/%s" % tag.id))
+    return json_response(200, models.tag_model(tag, 0))
+
+
+async def delete_tag(ctx):
+    """DELETE /Tags/{nameOrId}: 204; the tag is taken off every machine."""
+    tag = _tag(ctx, ctx.args[0])
+    ctx.site.delete_tag(tag)
+    if ctx.flag("async"):
+        return ctx.accepted(ctx.site.new_job(ctx.client["client_id"], "DeleteTag", ctx.now,
+                                             [{"Name": "Id", "Value": tag.id}, {"Name": "Name", "Value": tag.name}],
+                                             duration=float(ctx.sim.estate.timings["job"]), result_location="/Tags"))
+    return json_response(204)
+
+
+async def get_machine_tags(ctx):
+    """GET /Machines/{nameOrId}/Tags."""
+    return json_response(200, _machine_tags(ctx, ctx.machine(ctx.args[0])))
+
+
+def _tag_job(ctx, machine, tag):
+    return ctx.accepted(ctx.site.new_job(
+        ctx.client["client_id"], "SetTagMachines", ctx.now,
+        [{"Name": "Id", "Value": machine.id}, {"Name": "Name", "Value": machine.name}, {"Name": "TagId", "Value": tag.id}],
+        duration=float(ctx.sim.estate.timings["job"]), result_location="/Machines/%s/Tags" % machine.id))
+
+
+async def add_machine_tag(ctx):
+    """POST /Machines/{nameOrId}/Tags/{tagNameOrId}: 200 with the machine's tags (already tagged: 200, no duplicate)."""
+    machine = ctx.machine(ctx.args[0])
+    tag = _tag(ctx, ctx.args[1])
+    if not machine.has_tag(tag):
+        machine.tags.append(tag)
+    if ctx.flag("async"):
+        return _tag_job(ctx, machine, tag)
+    return json_response(200, _machine_tags(ctx, machine))
+
+
+async def remove_machine_tag(ctx):
+    """DELETE /Machines/{nameOrId}/Tags/{tagNameOrId}: 204; 404 for an unknown tag or one the machine lacks."""
+    machine = ctx.machine(ctx.args[0])
+    tag = _tag(ctx, ctx.args[1])
+    if not machine.has_tag(tag):
+        raise ApiError(404, models.error_data("Machine '%s' does not have the tag '%s'." % (machine.name, tag.name),
+                                              "ObjectNotFound"))
+    machine.tags = [own for own in machine.tags if own is not tag]
+    if ctx.flag("async"):
+        return _tag_job(ctx, machine, tag)
+    return json_response(204)
 
 
 def _all_sessions(ctx):
@@ -385,6 +485,13 @@ ROUTES = [
     ("PATCH", ("machines", None), patch_machine),
     ("GET", ("machines", None, "sessions"), machine_sessions),
     ("POST", ("machines", None, "$logoff"), logoff_machine),
+    ("GET", ("machines", None, "tags"), get_machine_tags),
+    ("POST", ("machines", None, "tags", None), add_machine_tag),
+    ("DELETE", ("machines", None, "tags", None), remove_machine_tag),
+    ("GET", ("tags",), list_tags),
+    ("POST", ("tags",), create_tag),
+    ("GET", ("tags", None), get_tag),
+    ("DELETE", ("tags", None), delete_tag),
     ("GET", ("sessions",), list_sessions),
     ("GET", ("sessions", None), get_session),
     ("POST", ("sessions", None, "$logoff"), logoff_session),

@@ -44,7 +44,7 @@ def machine_model(machine, now, detail=True):
         "DnsName": machine.dns_name,
         "FunctionalLevel": "L7_20",
         "InMaintenanceMode": machine.in_maintenance,
-        "MaintenanceModeReason": machine.maintenance_reason,
+        "MaintenanceModeReason": machine.maintenance_mode_reason,
         "DrainingUntilShutdown": False,
         "IPAddress": machine.ip_address,
         "IsAssigned": False,
@@ -73,7 +73,7 @@ def machine_model(machine, now, detail=True):
         "WindowsConnectionSetting": "LogonEnabled",
         "SupportedPowerActions": list(machine.supported_power_actions),
         "FaultState": "Unregistered" if power == "On" and registration != "Registered" and not pending else "None",
-        "Tags": list(machine.tags),
+        "Tags": [tag.name for tag in machine.tags],
         "MachineConfigurationOutOfSync": False,
     }
     if detail:
@@ -191,6 +191,19 @@ def job_model(job, now):
         "StartTime": job_time(started) if started else None, "FormattedStartTime": rfc3339(started) if started else None,
         "EndTime": job_time(ended) if ended else None, "FormattedEndTime": rfc3339(ended) if ended else None,
     }
+
+
+def tag_model(tag, num_machines, detail=False):
+    """TagResponseModel (TagDetailResponseModel with ``detail``); ``num_machines`` within the query's context."""
+    body = {
+        "Id": tag.id, "Uid": tag.uid, "Name": tag.name, "Description": tag.description, "IsUsedByGpo": False,
+        "NumMachines": num_machines, "NumApplications": 0, "NumApplicationGroups": 0, "NumMachineCatalogs": 0,
+        "NumDeliveryGroups": 0, "NumAutoscale": 0, "NumUnknownObjects": 0, "ScopeReferences": [],
+    }
+    if detail:
+        body.update({"RestrictedDesktops": [], "RestrictedApplicationGroups": [], "RestrictedDeliveryGroups": [],
+                     "RestrictedRebootSchedules": [], "RestrictedAutoscale": [], "NumUnknownRestrictedObjects": 0})
+    return body
 
 
 def me_model(estate, client, token_expiry):

@@ -54,6 +54,8 @@ DEFAULT_SUPPORTED_ACTIONS = ["PowerOn", "PowerOff", "Shutdown", "Restart", "Rese
 DEFAULT_TIMINGS = {"pending": 2, "turning_off": 8, "powered_off": 4, "turning_on": 12, "registering": 14,
                    "suspending": 6, "resuming": 6, "failure": 4, "job": 2}
 TERMINAL_JOB_STATES = ("Complete", "CompleteWithWarning", "Failed", "Canceled")
+# The current SDK's MaintenanceModeReason enum; any other scenario reason (free text for humans) reads as Administrator.
+MAINTENANCE_REASONS = ("Unknown", "None", "Administrator", "MaxFailedRegistrations")
 
 
 def stable_id(*parts):
@@ -159,6 +161,20 @@ class DeliveryGroup:
         self.machines = []
 
 
+class Tag:
+    """A site tag (TagResponseModel); machines refer to the object, the API shows its name."""
+
+    def __init__(self, uid, name, tag_id, description=None):
+        self.uid = uid
+        self.name = name
+        self.id = tag_id
+        self.description = description
+
+    def path_names(self):
+        """Names under which the tag can be addressed in a path (id or name, any case)."""
+        return {self.id.lower(), self.name.lower()}
+
+
 class PowerAction:
     """A power action in progress on one machine (see the module docstring)."""
 
@@ -202,8 +218,10 @@ class Machine:
         default_registration = "Registered" if self.power_state == "On" else "Unregistered"
         self.registration_state = spec.get("registration_state", default_registration)
         self.in_maintenance = bool(spec.get("maintenance", False))
-        self.maintenance_reason = spec.get("maintenance_reason", "Administrator" if self.in_maintenance else "None")
-        self.tags = list(spec.get("tags", []))
+        reason = spec.get("maintenance_reason")
+        self.maintenance_reason = reason if reason in MAINTENANCE_REASONS and reason != "None" else "Administrator"
+        # Tag objects of the site, in the order they were added (the Site fills this in from the scenario's names).
+        self.tags = []
         # A machine of a catalog that is not power-managed supports no power action unless the scenario says so.
         default_actions = DEFAULT_SUPPORTED_ACTIONS if catalog.is_power_managed else []
         self.supported_power_actions = list(spec.get("supported_power_actions", default_actions))
@@ -224,6 +242,20 @@ class Machine:
         for entry in self._session_specs(spec.get("sessions", 0)):
             self.sessions.append(Session(entry["user"], now - 1800, entry.get("state", "Active"),
                                          "Application" if catalog.session_support == "MultiSession" else "Desktop"))
+
+    @property
+    def maintenance_mode_reason(self):
+        """MaintenanceModeReason as the current SDK's enum: the reason while in maintenance, else ``None``."""
+        return self.maintenance_reason if self.in_maintenance else "None"
+
+    def set_maintenance(self, enabled):
+        """Maintenance mode on (through the API: reason ``Administrator``) or off."""
+        self.in_maintenance = enabled
+        self.maintenance_reason = "Administrator"
+
+    def has_tag(self, tag):
+        """True when ``tag`` (a Tag) is directly applied to the machine."""
+        return any(own is tag for own in self.tags)
 
     def _session_specs(self, sessions):
         if isinstance(sessions, int):
@@ -435,8 +467,14 @@ class Site:
         self.delivery_groups = []
         self.machines = []
         self.jobs = {}
+        self.tags = []
+        self._tag_uids = itertools.count(1)
         self._by_path_name = {}
         uids = itertools.count(1)
+        for tag_spec in spec.get("tags") or []:
+            tag_spec = tag_spec if isinstance(tag_spec, dict) else {"name": tag_spec}
+            if self.find_tag(tag_spec["name"]) is None:
+                self.add_tag(tag_spec["name"], tag_spec.get("description"), tag_spec.get("id"))
         for group_spec in spec.get("delivery_groups") or []:
             self.delivery_groups.append(DeliveryGroup(self, len(self.delivery_groups) + 1, group_spec))
         for catalog_spec in spec.get("catalogs") or []:
@@ -446,6 +484,11 @@ class Site:
                 group_name = machine_spec.get("delivery_group", catalog_spec.get("delivery_group"))
                 group = self._group_named(group_name, catalog.session_support) if group_name else None
                 machine = Machine(self, next(uids), machine_spec, catalog, group, now)
+                for tag_name in machine_spec.get("tags") or []:
+                    # Scenario tags become site tags on first use.
+                    tag = self.find_tag(tag_name) or self.add_tag(tag_name)
+                    if not machine.has_tag(tag):
+                        machine.tags.append(tag)
                 catalog.machines.append(machine)
                 if group is not None:
                     group.machines.append(machine)
@@ -474,6 +517,33 @@ class Site:
         """Delivery group by id or name, or None."""
         key = name_or_id.lower()
         return next((group for group in self.delivery_groups if key in (group.id.lower(), group.name.lower())), None)
+
+    def find_tag(self, name_or_id):
+        """Tag by id or name (case-insensitive), or None."""
+        key = name_or_id.lower()
+        return next((tag for tag in self.tags if tag.id.lower() == key), None) or \
+            next((tag for tag in self.tags if tag.name.lower() == key), None)
+
+    def add_tag(self, name, description=None, tag_id=None):
+        """Create a site tag; scenario tags get an id derived from the name, API-created ones a new GUID."""
+        tag = Tag(next(self._tag_uids), name, tag_id or stable_id(self.id, "tag", name.lower()), description)
+        self.tags.append(tag)
+        return tag
+
+    def delete_tag(self, tag):
+        """Delete a tag and take it off every machine."""
+        self.tags.remove(tag)
+        for machine in self.machines:
+            if machine.tags and machine.has_tag(tag):
+                machine.tags = [own for own in machine.tags if own is not tag]
+
+    def tag_machine_counts(self):
+        """``{tag id: number of machines carrying it}`` in one pass over the machines."""
+        counts = {tag.id: 0 for tag in self.tags}
+        for machine in self.machines:
+            for tag in machine.tags:
+                counts[tag.id] = counts.get(tag.id, 0) + 1
+        return counts
 
     def find_session(self, session_id):
         """Return ``(machine, session)`` for a session id, or ``(None, None)``."""

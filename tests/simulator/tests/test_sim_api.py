@@ -116,7 +116,9 @@ def test_machine_states_in_scenario(api):
     assert unregistered["FormattedLastDeregistrationTime"].endswith("Z")
     maintenance = api.get("/Machines/DEMOLAB%7CFIN-006")
     assert maintenance["InMaintenanceMode"] is True
-    assert maintenance["MaintenanceModeReason"] == "Patching"
+    # The scenario's free-text reason ("Patching") is for humans; the API reports the SDK enum.
+    assert maintenance["MaintenanceModeReason"] == "Administrator"
+    assert api.get("/Machines/DEMOLAB%7CFIN-001")["MaintenanceModeReason"] == "None"
 
 
 def test_fields(api):
@@ -171,10 +173,14 @@ def test_maintenance_patch(api):
     response = api.call("PATCH", path, json={"InMaintenanceMode": True, "MaintenanceModeReason": "Monthly patching"})
     assert response.status_code == 204
     machine = api.get(path)
-    assert (machine["InMaintenanceMode"], machine["MaintenanceModeReason"]) == (True, "Monthly patching")
+    # MaintenanceModeReason is not in UpdateMachineRequestModel: ignored, the reason is the enum's Administrator.
+    assert (machine["InMaintenanceMode"], machine["MaintenanceModeReason"]) == (True, "Administrator")
+    assert api.call("PATCH", path, json={"MaintenanceModeReason": "Other"}).status_code == 204
+    assert api.get(path)["MaintenanceModeReason"] == "Administrator"
     job_id = api.job_id(api.call("PATCH", path, params={"async": "true"}, json={"InMaintenanceMode": False}))
     assert api.wait_job(job_id)["Status"] == "Complete"
-    assert api.get(path)["InMaintenanceMode"] is False
+    machine = api.get(path)
+    assert (machine["InMaintenanceMode"], machine["MaintenanceModeReason"]) == (False, "None")
     bad = api.call("PATCH", path, data="x", headers=api.headers(**{"Content-Type": "text/plain"}))
     assert bad.status_code == 415
     assert api.call("PATCH", path, json={"InMaintenanceMode": "yes"}).status_code == 400
