@@ -60,7 +60,7 @@ options:
   max_session_count:
     description:
       - Only return machines with at most this many sessions (C(SessionCount), pending and established).
-      - V(0) returns the idle machines.
+      - V(0) returns the idle machines. Must be 0 or more.
     type: int
   tags:
     description:
@@ -242,8 +242,10 @@ def collect(daas, results):
 
 def execute(daas):
     """Read the machines, filter them and, when asked, add their sessions."""
-    client = daas.client
     params = daas.params
+    if params['max_session_count'] is not None and params['max_session_count'] < 0:
+        daas.fail('max_session_count must be 0 or more, got %s' % params['max_session_count'])
+    client = daas.client
     matches = machine_filter(params)
     if params['names'] is not None:
         names = list(dict.fromkeys(params['names']))

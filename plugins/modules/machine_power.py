@@ -36,7 +36,8 @@ author:
 options:
   machines:
     description:
-      - The machines, by name (V(DOMAIN\\NAME)) or ID. Duplicates are handled once.
+      - The machines, by name (V(DOMAIN\\NAME)) or ID. Duplicates are handled once, also when one machine is named
+        twice in different ways (by name and by ID, or in another case); one entry acts, the others are skipped.
     type: list
     elements: str
     required: true
@@ -75,6 +76,7 @@ options:
   wait_timeout:
     description:
       - Seconds to wait for each machine, counted from its action; a machine that takes longer is reported as failed.
+      - Must be 0 or more.
     type: int
     default: 1200
 extends_documentation_fragment:
@@ -105,7 +107,7 @@ EXAMPLES = r'''
 - name: Show why machines were skipped
   ansible.builtin.debug:
     msg: "{{ item.name }}: {{ item.reason }}"
-  loop: "{{ reboot.results | selectattr('status', 'equalto', 'skipped') }}"
+  loop: "{{ reboot.results | selectattr('status', 'equalto', 'skipped') | list }}"
   loop_control:
     label: "{{ item.name }}"
 
@@ -184,6 +186,7 @@ summary:
   sample: {total: 3, done: 1, skipped: 1, failed: 0, pending: 1}
 '''
 
+import threading
 import time
 
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import DaaSModule, run_concurrently
@@ -254,6 +257,15 @@ class PowerRun(object):
         self.daas = daas
         self.client = daas.client
         self.params = daas.params
+        # Machine Id -> the name it was first given as: a machine named twice (name and Id, or another case) acts once.
+        self.claimed = {}
+        self.lock = threading.Lock()
+
+    def claim(self, machine_id, name):
+        """Return None when this run may act on the machine, else the name under which another entry handles it."""
+        with self.lock:
+            first = self.claimed.setdefault(machine_id, name)
+        return None if first == name else first
 
     def new_result(self, name):
         return dict(name=name, id=None, action=None, status='failed', reason=None, job_id=None,
@@ -272,6 +284,10 @@ class PowerRun(object):
         machine = self.client.get_machine(name)
         result.update(name=machine.get('Name') or name, id=machine.get('Id'), power_state_before=machine.get('PowerState'),
                       power_state_after=machine.get('PowerState'))
+        handled_as = self.claim(machine.get('Id'), name)
+        if handled_as is not None:
+            result.update(status='skipped', reason='the same machine as %s, handled once' % handled_as)
+            return
         action, reason = decide(machine, params['state'], params['only_if_idle'])
         if reason is None and params['only_if_idle']:
             machine = self.client.get_machine(machine['Id'])
@@ -332,9 +348,18 @@ class PowerRun(object):
             outcome_of, watch, timeout, POLL_INTERVAL, MAX_POLL_INTERVAL, time.sleep, time.monotonic, on_timeout)
 
 
+def after_state(result):
+    """The power state a diff shows after the action: as read, else the target (pending, predicted), else unknown."""
+    if result['status'] == 'failed':
+        return result['power_state_after']
+    return result['power_state_after'] or TARGET_STATES[result['action']]
+
+
 def execute(daas):
     """Handle every machine concurrently, then report (and fail, naming them, when any machine failed)."""
     params = daas.params
+    if params['wait_timeout'] < 0:
+        daas.fail('wait_timeout must be 0 or more, got %s' % params['wait_timeout'])
     if params['force'] is not None and params['state'] in ('started', 'suspended'):
         daas.module.warn('force applies only to state stopped and restarted; it is ignored for state %s' % params['state'])
     names = list(dict.fromkeys(params['machines']))
@@ -347,14 +372,15 @@ def execute(daas):
         results.append(result)
     summary = dict(total=len(results))
     summary.update((status, sum(1 for r in results if r['status'] == status)) for status in STATUSES)
-    output = dict(changed=any(r['status'] in ('done', 'pending') for r in results), results=results, summary=summary)
+    # A machine whose action was sent is changed even when its job then failed or outlived the wait.
+    acted = [r for r in results if r['status'] in ('done', 'pending') or r['job_id']]
+    output = dict(changed=bool(acted), results=results, summary=summary)
     if daas.module._diff:
         # Only the machines acted on (or that would be); a restart shows as its power action, since On stays On.
-        acted = [r for r in results if r['status'] in ('done', 'pending')]
+        # A machine that failed after its action was sent shows the power state as unknown (null).
         output['diff'] = dict(
             before=dict((r['name'], dict(PowerState=r['power_state_before'])) for r in acted),
-            after=dict((r['name'], dict(PowerState=r['power_state_after'] or TARGET_STATES[r['action']], PowerAction=r['action']))
-                       for r in acted),
+            after=dict((r['name'], dict(PowerState=after_state(r), PowerAction=r['action'])) for r in acted),
         )
     failed = [r for r in results if r['status'] == 'failed']
     if failed:

@@ -38,13 +38,13 @@ options:
     required: true
   wait_timeout:
     description:
-      - Seconds to wait for the job before failing.
+      - Seconds to wait for the job before failing; 0 or more.
       - O(timeout) remains the limit for each HTTP response while polling.
     type: int
     default: 600
   poll_interval:
     description:
-      - Seconds between the first polls; the interval then grows up to O(max_poll_interval).
+      - Seconds between the first polls; the interval then grows up to O(max_poll_interval). Must be above 0.
     type: float
     default: 2
   max_poll_interval:
@@ -77,8 +77,8 @@ options:
     default: citrix
   pce_hostname:
     description:
-      - The PCE host, as a bare host name (V(pce.example.com)) or a URL with scheme and optional port
-        (V(https://pce.example.com:8443)). Required with O(api=illumio_pce).
+      - The PCE host, as a bare host name (V(pce.example.com)), a host name and port (V(pce.example.com:8443)) or a URL
+        with scheme and optional port (V(https://pce.example.com:8443)). Required with O(api=illumio_pce).
       - If not set, the value of the E(ILLUMIO_PCE_HOST) environment variable is used.
     type: str
   pce_port:
@@ -114,7 +114,7 @@ notes:
   - The module never changes anything except, with O(cancel_on_timeout=true), the job it cancels; it reports C(changed=false).
   - With O(api=illumio_pce), O(customer_id), O(client_id), O(client_secret) and the other Citrix options are not needed;
     O(validate_certs), O(ca_path), O(timeout) and O(retries) apply to the PCE requests too.
-  - The warning of a V(CompleteWithWarning) job is also shown as a task warning.
+  - The warning of a V(CompleteWithWarning) job, and any status the module does not know (it keeps waiting), are shown as task warnings.
 seealso:
   - name: Citrix DaaS REST API, how to get status of an asynchronous job
     description: How Citrix jobs are created and polled.
@@ -175,9 +175,22 @@ history:
   returned: always
   type: list
   elements: dict
+  contains:
+    status:
+      description: The job's status at that poll.
+      type: str
+      sample: InProgress
+    progress:
+      description: C(OverallProgressPercent) of a Citrix job; V(null) for a PCE job, which reports no progress.
+      type: int
+      sample: 10
+    time:
+      description: Seconds since the wait began, to a tenth of a second.
+      type: float
+      sample: 2.0
   sample:
-    - {status: InProgress, progress: 10, time: '2026-11-23T17:09:02Z'}
-    - {status: Complete, progress: 100, time: '2026-11-23T17:09:20Z'}
+    - {status: InProgress, progress: 10, time: 0.0}
+    - {status: Complete, progress: 100, time: 18.4}
 job_results:
   description:
     - The job's results (C(GET /Jobs/{id}/Results)), or for a PCE job the content of its data file.
@@ -202,12 +215,35 @@ from ansible_collections.citrix_cloud.daas.plugins.module_utils._jobs import (
 
 
 def pce_base_url(hostname, port):
-    """Return scheme://host:port for a bare host name or a URL with scheme and optional port."""
-    if '://' not in hostname:
-        return 'https://%s:%d' % (hostname.strip('/'), port)
-    parts = urlsplit(hostname)
-    netloc = parts.netloc if parts.port else '%s:%d' % (parts.netloc, port)
+    """Return scheme://host:port for a bare host name, host:port, or a URL with scheme and optional port.
+
+    Raises ValueError with a one-line message when the port in pce_hostname is not a number.
+    """
+    hostname = hostname.strip()
+    parts = urlsplit(hostname if '://' in hostname else 'https://' + hostname.strip('/'))
+    try:
+        named_port = parts.port
+    except ValueError:
+        raise ValueError("pce_hostname %r has an invalid port: use pce.example.com, pce.example.com:8443 or "
+                         "https://pce.example.com:8443" % hostname)
+    netloc = parts.netloc if named_port else '%s:%d' % (parts.netloc, port)
     return '%s://%s' % (parts.scheme, netloc)
+
+
+def check_durations(daas):
+    """Refuse waits and intervals that cannot work, before any request."""
+    params = daas.params
+    if params['wait_timeout'] < 0:
+        daas.fail('wait_timeout must be 0 or more, got %s' % params['wait_timeout'])
+    for name in ('poll_interval', 'max_poll_interval'):
+        if params[name] <= 0:
+            daas.fail('%s must be above 0, got %s' % (name, params[name]))
+
+
+def show_warnings(daas, outcome):
+    """Show the waiter's warnings (a job completed with a warning, an unexpected status) as task warnings."""
+    for warning in outcome.get('warnings') or []:
+        daas.module.warn(warning)
 
 
 def wait_citrix(daas):
@@ -219,18 +255,21 @@ def wait_citrix(daas):
         warnings_as_errors=params['warnings_as_errors'])
     job = outcome['job']
     result = dict(job=job, status=job.get('Status'), history=outcome['history'])
-    for warning in outcome.get('warnings') or []:
-        daas.module.warn(warning)
+    show_warnings(daas, outcome)
     if params['fetch_results']:
-        result['job_results'] = daas.client.job_results(job['Id'])
+        result['job_results'] = daas.client.job_results(params['job'])
     return result
 
 
 def wait_pce(daas):
     """Wait for an Illumio PCE async job; fetch its data file when asked."""
     params = daas.params
+    try:
+        base_url = pce_base_url(params['pce_hostname'], params['pce_port'])
+    except ValueError as err:
+        daas.fail(str(err))
     pce = PCEClient(
-        pce_base_url(params['pce_hostname'], params['pce_port']), params['pce_org_id'], params['api_key_username'],
+        base_url, params['pce_org_id'], params['api_key_username'],
         params['api_key_secret'], validate_certs=params['validate_certs'], ca_path=params['ca_path'],
         timeout=params['timeout'], retries=params['retries'])
     outcome = wait_for_pce_job(
@@ -238,6 +277,7 @@ def wait_pce(daas):
         max_interval=params['max_poll_interval'], fetch_results=params['fetch_results'])
     job = outcome['job']
     result = dict(job=job, status=job.get('status'), history=outcome['history'])
+    show_warnings(daas, outcome)
     if params['fetch_results']:
         result['job_results'] = outcome.get('result')
     return result
@@ -245,6 +285,7 @@ def wait_pce(daas):
 
 def execute(daas):
     """Wait; a failed or timed-out job fails the task with the job's last body and history."""
+    check_durations(daas)
     try:
         result = wait_pce(daas) if daas.params['api'] == 'illumio_pce' else wait_citrix(daas)
     except (JobFailed, JobTimeout) as err:

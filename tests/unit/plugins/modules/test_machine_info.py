@@ -160,3 +160,10 @@ def test_concurrency_must_be_positive(client):
     result = run_module(machine_info.main, dict(ARGS, concurrency=0))
     assert result['failed'] is True
     assert result['msg'] == 'concurrency must be 1 or more, got 0'
+
+
+def test_a_negative_max_session_count_is_refused_before_any_request(client):
+    result = run_module(machine_info.main, dict(ARGS, max_session_count=-1))
+    assert result['failed'] is True
+    assert result['msg'] == 'max_session_count must be 0 or more, got -1'
+    client.list_machines.assert_not_called()

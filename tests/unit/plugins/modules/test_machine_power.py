@@ -289,3 +289,34 @@ def test_a_concurrency_below_one_is_refused_before_any_request(client):
     assert result['failed']
     assert result['msg'] == 'concurrency must be 1 or more, got 0'
     client.get_machine.assert_not_called()
+
+
+def test_a_machine_whose_job_failed_is_still_changed_and_in_the_diff(client, waiter):
+    waiter.side_effect = JobFailed('Job job-id-A ended with status Failed: reboot failed', job_id='job-id-A')
+    result = run(client, Estate(machine('D\\A')), machines=['D\\A'], state='restarted', _ansible_diff=True)
+    assert result['failed'] is True
+    assert result['changed'] is True
+    assert result['results'][0]['job_id'] == 'job-id-A'
+    assert result['diff'] == dict(before={'D\\A': {'PowerState': 'On'}}, after={'D\\A': {'PowerState': None, 'PowerAction': 'reboot'}})
+
+
+def test_a_machine_that_failed_before_acting_is_not_changed(client):
+    result = run(client, Estate(), machines=['D\\MISSING'], state='restarted')
+    assert result['failed'] is True
+    assert result['changed'] is False
+
+
+def test_one_machine_named_by_name_and_by_id_acts_once(client, waiter):
+    estate = Estate(machine('D\\A'), machine('D\\A', FormattedLastDeregistrationTime='2026-11-23T17:00:00Z'))
+    result = run(client, estate, machines=['D\\A', 'id-A'], state='restarted', concurrency=1)
+    client.power_action.assert_called_once_with('id-A', 'reboot', force=None)
+    assert [r['status'] for r in result['results']] == ['done', 'skipped']
+    assert result['results'][1]['reason'] == 'the same machine as D\\A, handled once'
+    assert result['summary'] == dict(total=2, done=1, skipped=1, failed=0, pending=0)
+
+
+def test_a_negative_wait_timeout_is_refused_before_any_request(client):
+    result = run(client, Estate(machine('D\\A')), machines=['D\\A'], state='restarted', wait_timeout=-1)
+    assert result['failed'] is True
+    assert result['msg'] == 'wait_timeout must be 0 or more, got -1'
+    client.get_machine.assert_not_called()

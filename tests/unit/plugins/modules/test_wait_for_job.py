@@ -48,7 +48,12 @@ def fixture_pce():
 
 @pytest.fixture(autouse=True, name='sleep')
 def fixture_sleep():
-    with mock.patch('ansible_collections.citrix_cloud.daas.plugins.module_utils._jobs.time.sleep') as sleep:
+    # The waiters bind time.sleep as a default argument when _jobs is imported, so patching _jobs.time.sleep
+    # would not reach them: pass a fake sleep to each call instead.
+    sleep = mock.Mock()
+    citrix, pce = wait_for_job.wait_for_citrix_job, wait_for_job.wait_for_pce_job
+    with mock.patch.object(wait_for_job, 'wait_for_citrix_job', lambda *a, **kw: citrix(*a, sleep=sleep, **kw)), \
+            mock.patch.object(wait_for_job, 'wait_for_pce_job', lambda *a, **kw: pce(*a, sleep=sleep, **kw)):
         yield sleep
 
 
@@ -122,7 +127,7 @@ def test_check_mode_waits_the_same_way(client):
     assert result['failed'] is False and result['status'] == 'Complete'
 
 
-def test_pce_job_needs_no_citrix_options(client_class, pce):
+def test_pce_job_needs_no_citrix_options(client_class, pce, sleep):
     pce.return_value.poll_job.side_effect = [({'href': '/orgs/1/jobs/d177', 'status': 'running', 'result': {}}, 1),
                                              ({'href': '/orgs/1/jobs/d177', 'status': 'DONE',
                                                'result': {'href': '/orgs/1/datafiles/f00d'}}, None)]
@@ -132,6 +137,7 @@ def test_pce_job_needs_no_citrix_options(client_class, pce):
     assert result['status'] == 'DONE'
     assert result['job_results'] == [{'href': '/orgs/1/labels/1', 'key': 'env', 'value': 'prod'}]
     client_class.assert_not_called()
+    sleep.assert_called_once_with(1)
     args, kwargs = pce.call_args
     assert args == ('https://pce.example.com:8443', 1, 'api_1a2b', 'pce-unit-secret')
     assert kwargs['validate_certs'] is True
@@ -169,6 +175,54 @@ def test_pce_needs_host_and_key():
     ('https://pce.example.com', 'https://pce.example.com:8443'),
     ('https://pce.example.com:9443/', 'https://pce.example.com:9443'),
     ('http://127.0.0.1:41234', 'http://127.0.0.1:41234'),
+    ('pce.example.com:9443', 'https://pce.example.com:9443'),
+    (' pce.example.com/ ', 'https://pce.example.com:8443'),
 ])
 def test_pce_base_url(hostname, url):
     assert wait_for_job.pce_base_url(hostname, 8443) == url
+
+
+def test_fetch_results_does_not_need_the_id_in_the_job_body(client):
+    body = citrix_job('Complete')
+    del body['Id']
+    polls(client, body)
+    client.job_results.return_value = {'Items': []}
+    result = run_module(wait_for_job.main, dict(ARGS, job=JOB_URL, fetch_results=True))
+    assert result['failed'] is False
+    client.job_results.assert_called_once_with(JOB_URL)
+
+
+def test_history_times_are_seconds_since_the_wait_began(client):
+    polls(client, citrix_job('InProgress', 40), citrix_job('Complete'))
+    result = run_module(wait_for_job.main, dict(ARGS, job='81c05d9f'))
+    assert all(isinstance(h['time'], float) for h in result['history'])
+    assert result['history'][0]['time'] == 0.0
+
+
+def test_unexpected_pce_status_is_shown_as_a_warning(pce):
+    pce.return_value.poll_job.side_effect = [({'status': 'queued'}, None),
+                                             ({'status': 'done', 'result': {'href': '/orgs/1/datafiles/1'}}, None)]
+    with mock.patch.object(basic.AnsibleModule, 'warn') as warn:
+        result = run_module(wait_for_job.main, dict(PCE_ARGS, job='/orgs/1/jobs/1'))
+    assert result['failed'] is False
+    warn.assert_called_once()
+    assert "unexpected status 'queued'" in warn.call_args[0][0]
+
+
+@pytest.mark.parametrize('args, msg', [
+    (dict(wait_timeout=-1), 'wait_timeout must be 0 or more, got -1'),
+    (dict(poll_interval=0), 'poll_interval must be above 0, got 0.0'),
+    (dict(max_poll_interval=-5), 'max_poll_interval must be above 0, got -5.0'),
+])
+def test_impossible_durations_are_refused_before_any_request(client, args, msg):
+    result = run_module(wait_for_job.main, dict(ARGS, job='81c05d9f', **args))
+    assert result['failed'] is True
+    assert result['msg'] == msg
+    client.poll_job.assert_not_called()
+
+
+def test_pce_hostname_with_a_bad_port_fails_in_one_line(pce):
+    result = run_module(wait_for_job.main, dict(PCE_ARGS, pce_hostname='pce.example.com:84x3', job='/orgs/1/jobs/1'))
+    assert result['failed'] is True
+    assert result['msg'].startswith("pce_hostname 'pce.example.com:84x3' has an invalid port")
+    pce.assert_not_called()
