@@ -6,6 +6,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
@@ -97,11 +98,20 @@ class DaaSModule(object):
         self.module.fail_json(msg=str(err), **details)
 
     def run(self, execute):
-        """Call execute(self) -> result dict and exit with it; a DaaSError becomes a one-line failure."""
+        """Call execute(self) -> result dict and exit with it; any error becomes a one-line failure.
+
+        An unexpected error (a key missing from an answer, a wrong type, ...) keeps its traceback in `exception`
+        (shown at -vvv), with the client's secrets masked.
+        """
         try:
             result = execute(self)
         except DaaSError as err:
             self.fail_from_error(err)
+        except (AttributeError, LookupError, TypeError, ValueError, ArithmeticError, OSError) as err:
+            # The errors an unexpected answer or environment can cause in a module's own code.
+            scrub = self._client._scrub if self._client is not None else str
+            self.fail(scrub('Unexpected error: %s: %s' % (type(err).__name__, ' '.join(str(err).split()))),
+                      exception=scrub(traceback.format_exc()))
         self.module.exit_json(**result)
 
 

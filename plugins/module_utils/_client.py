@@ -13,12 +13,13 @@ __metaclass__ = type
 import datetime
 import email.utils
 import random
+import re
 import threading
 import time
 import traceback
 import uuid
 from collections import namedtuple
-from urllib.parse import quote, unquote, urlencode, urljoin, urlsplit
+from urllib.parse import quote, quote_plus, unquote, urlencode, urljoin, urlsplit
 
 try:
     import requests
@@ -118,7 +119,7 @@ def _epoch_from_date(text):
     """Epoch seconds from an HTTP-date or an RFC 3339 timestamp (naive means UTC), or None."""
     try:
         moment = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         moment = None
     if moment is None:
         try:
@@ -140,7 +141,7 @@ def parse_retry_after(value, response_date=None, now=None):
     text = str(value).strip() if value is not None else ""
     if not text:
         return None
-    if text.isdigit():
+    if re.match(r"[0-9]+\Z", text):
         return float(text)
     target = _epoch_from_date(text)
     if target is None:
@@ -249,7 +250,10 @@ def _transaction_id(response):
 
 
 def _origin(url):
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
     return "%s://%s" % (parts.scheme, parts.netloc)
 
 
@@ -264,6 +268,8 @@ def _root_cause(exc):
     marker = "Failed to establish a new connection: "
     if marker in text:
         text = text.split(marker, 1)[1]
+    # urllib3 prefixes the connection object: "HTTPSConnection(host='h', port=443): " or "<... object at 0x...>: "
+    text = re.sub(r"^(?:<[^>]*>|\w+\([^)]*\)): ", "", text)
     return text or type(exc).__name__
 
 
@@ -303,6 +309,8 @@ class _HTTPClient:
                  sleep=None, clock=None):
         if not HAS_REQUESTS:
             raise DaaSError("The Python library 'requests' is required on the host that runs this module")
+        if not float(timeout) > 0:
+            raise DaaSError("timeout must be more than 0 seconds, got %s" % timeout)
         self.timeout = float(timeout)
         self.retries = int(retries)
         self.deadline = float(deadline)
@@ -325,12 +333,14 @@ class _HTTPClient:
         return ()
 
     def _scrub(self, text):
+        """Mask every secret in text, also as repr() escapes it and as a form body encodes it."""
         if not text:
             return text
         text = str(text)
         for secret in self._secrets():
             if secret:
-                text = text.replace(secret, MASK)
+                for form in (secret, repr(secret)[1:-1], quote_plus(secret)):
+                    text = text.replace(form, MASK)
         return text
 
     def _error(self, message, **fields):
@@ -340,6 +350,14 @@ class _HTTPClient:
 
     def _failure_message(self, status):
         return STATUS_MESSAGES.get(status, "Request failed")
+
+    def _json(self, response):
+        """response_json(), with any secret that a non-JSON body echoes masked in the error."""
+        try:
+            return response_json(response)
+        except DaaSError as err:
+            raise self._error(err.message, status=err.status, method=err.method, url=err.url,
+                              transaction_id=err.transaction_id, api_message=err.api_message) from None
 
     def _http_error(self, response, message=None):
         status = response.status_code
@@ -373,6 +391,14 @@ class _HTTPClient:
         else:
             message = "Request to %s failed: %s" % (origin, _root_cause(exc))
         return self._error(message, method=method, url=url, transaction_id=transaction_id, transient=transient)
+
+    def _unsendable_error(self, method, url, exc, transaction_id):
+        if isinstance(exc, UnicodeError):
+            message = ("A header value (customer_id, site_id, client_id or token) has a character that HTTP headers "
+                       "cannot carry: %s" % exc)
+        else:
+            message = "The request to %s could not be sent: %s" % (_origin(url), exc)
+        return self._error(message, method=method, url=url, transaction_id=transaction_id)
 
     def _per_attempt_headers(self):
         return {}
@@ -414,18 +440,20 @@ class _HTTPClient:
         return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * (2 ** retry_number)))
 
     def _retry_delay(self, response, retry_number):
+        """(seconds, whether the server asked for them): Retry-After, else the body's retryDelay, else backoff."""
         delay = parse_retry_after(response.headers.get("Retry-After"), response.headers.get("Date"))
         if delay is None:
             delay = _retry_delay_from_body(response)
         if delay is None:
-            delay = self._backoff(retry_number)
-        return delay
+            return self._backoff(retry_number), False
+        return delay, True
 
     def _send(self, method, url, headers, params=None, json=None, data=None):
         """Send with retries; return the last response whatever its status, or raise DaaSError on a connection failure.
 
         Retries 429/502/503/504 and connection failures (POST, PATCH, DELETE only where the server cannot have
-        acted), at most ``retries`` times and within ``deadline`` seconds; every wait is clamped to the time left.
+        acted), at most ``retries`` times and within ``deadline`` seconds. A backoff is clamped to the time left;
+        a wait the server asked for that outlasts the deadline ends the retries at once.
         """
         deadline_at = self._clock() + self.deadline
         retries_done = 0
@@ -443,9 +471,19 @@ class _HTTPClient:
                     retries_done += 1
                     continue
                 raise self._connection_error(method, url, exc, attempt_headers.get("Citrix-TransactionId")) from None
+            except ValueError as exc:
+                # Raised by http.client, urllib and requests outside their own exception types: a header value that
+                # is not latin-1 (UnicodeEncodeError), a malformed URL, an unusable timeout.
+                raise self._unsendable_error(method, url, exc, attempt_headers.get("Citrix-TransactionId")) from None
             time_left = self._time_left(deadline_at)
             if retries_done < self.retries and time_left > 0 and self._may_retry_status(method, response.status_code):
-                delay = min(self._retry_delay(response, retries_done), time_left)
+                delay, asked_by_server = self._retry_delay(response, retries_done)
+                if asked_by_server and delay > time_left:
+                    # Retrying before the server's time would only be refused again.
+                    if response.status_code == 429:
+                        self._pause_everyone(delay)
+                    return response
+                delay = min(delay, time_left)
                 response.close()
                 if response.status_code == 429:
                     self._pause_everyone(delay)
@@ -457,7 +495,7 @@ class _HTTPClient:
 
     def _poll_result(self, response):
         """(JSON body, Retry-After seconds or None) of a job poll."""
-        return response_json(response), parse_retry_after(response.headers.get("Retry-After"), response.headers.get("Date"))
+        return self._json(response), parse_retry_after(response.headers.get("Retry-After"), response.headers.get("Date"))
 
 
 class DaaSClient(_HTTPClient):
@@ -485,6 +523,8 @@ class DaaSClient(_HTTPClient):
         self._can_sign_in = bool(client_id and client_secret)
         self._auth_lock = threading.Lock()
         self._site_lock = threading.Lock()
+        # A token read from a file or a shell variable may end in a newline, which no header can carry.
+        token = token.strip() if token else None
         self._token = token or None
         self._token_expiry = None
         self._token_info = None
@@ -536,15 +576,16 @@ class DaaSClient(_HTTPClient):
         if response.status_code >= 400:
             raise self._http_error(response, "Sign-in failed: check customer_id, client_id and client_secret")
         payload = _json_or_none(response)
-        if not isinstance(payload, dict) or payload.get("error") or not payload.get("access_token"):
+        if not isinstance(payload, dict) or payload.get("error") or not isinstance(payload.get("access_token"), str) \
+                or not payload["access_token"].strip():
             raise self._error("Sign-in answered without an access token", status=response.status_code, method="POST",
                               url=url, transaction_id=_transaction_id(response),
                               api_message=_message_from_body(payload) if isinstance(payload, dict) else None)
         try:
             expires_in = int(float(payload.get("expires_in")))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             expires_in = None
-        self._token = payload["access_token"]
+        self._token = payload["access_token"].strip()
         self._known_tokens += (self._token,)
         self._token_expiry = None if expires_in is None else self._clock() + expires_in
         expires_at = None
@@ -581,11 +622,11 @@ class DaaSClient(_HTTPClient):
     def me(self):
         """GET /cvad/manage/me (read once per client): the caller, its customers and their sites."""
         if self._me is None:
-            self._me = self.get("/me", site_scoped=False) or {}
+            self._me = self._get_object("/me", site_scoped=False)
         return self._me
 
     def _discover_site(self):
-        customers = [c for c in (self.me() or {}).get("Customers") or [] if isinstance(c, dict)]
+        customers = [c for c in self.me().get("Customers") or [] if isinstance(c, dict)]
         mine = [c for c in customers if str(c.get("Id", "")).lower() == self.customer_id.lower()] or customers
         sites = [s for c in mine for s in c.get("Sites") or [] if isinstance(s, dict)]
         if not sites:
@@ -632,19 +673,27 @@ class DaaSClient(_HTTPClient):
 
     def get(self, path, params=None, **kwargs):
         """GET -> parsed JSON body (None when empty)."""
-        return response_json(self.request("GET", path, params=params, **kwargs))
+        return self._json(self.request("GET", path, params=params, **kwargs))
 
     def post(self, path, params=None, json=None, **kwargs):
         """POST -> parsed JSON body (None when empty)."""
-        return response_json(self.request("POST", path, params=params, json=json, **kwargs))
+        return self._json(self.request("POST", path, params=params, json=json, **kwargs))
 
     def patch(self, path, params=None, json=None, **kwargs):
         """PATCH -> parsed JSON body (None when empty)."""
-        return response_json(self.request("PATCH", path, params=params, json=json, **kwargs))
+        return self._json(self.request("PATCH", path, params=params, json=json, **kwargs))
 
     def delete(self, path, params=None, **kwargs):
         """DELETE -> parsed JSON body (None when empty)."""
-        return response_json(self.request("DELETE", path, params=params, **kwargs))
+        return self._json(self.request("DELETE", path, params=params, **kwargs))
+
+    def _get_object(self, path, **kwargs):
+        """GET -> the JSON object of the body; DaaSError when the API answers with anything else."""
+        body = self.get(path, **kwargs)
+        if not isinstance(body, dict):
+            raise DaaSError("GET %s answered with %s instead of a JSON object"
+                            % (path, "an empty body" if body is None else "a JSON " + type(body).__name__))
+        return body
 
     def iter_items(self, path, params=None, page_size=DEFAULT_PAGE_SIZE, max_pages=MAX_PAGES):
         """Every item of a collection, following ContinuationToken page by page."""
@@ -653,12 +702,14 @@ class DaaSClient(_HTTPClient):
         seen_tokens = set()
         for _page_number in range(max_pages):
             page = self.get(path, params=query)
-            if not isinstance(page, dict):
-                raise DaaSError("GET %s answered without an 'Items' collection" % path)
+            if not isinstance(page, dict) or not isinstance(page.get("Items") or [], list):
+                raise DaaSError("GET %s answered without an 'Items' list" % path)
             yield from page.get("Items") or []
             token = page.get("ContinuationToken")
             if token is None or token == "":
                 return
+            if not isinstance(token, str):
+                raise DaaSError("Paging GET %s: the continuation token is a JSON %s, not a string" % (path, type(token).__name__))
             if token in seen_tokens:
                 raise DaaSError("Paging GET %s did not advance: the API returned the same continuation token twice" % path)
             seen_tokens.add(token)
@@ -696,12 +747,12 @@ class DaaSClient(_HTTPClient):
 
     def get_machine(self, name_or_id):
         """One machine (detail model)."""
-        return self._named("machine", name_or_id, lambda: self.get("/Machines/" + self.quote_name(name_or_id)))
+        return self._named("machine", name_or_id, lambda: self._get_object("/Machines/" + self.quote_name(name_or_id)))
 
     def machine_sessions(self, name_or_id):
         """The sessions running on a machine."""
         path = "/Machines/%s/Sessions" % self.quote_name(name_or_id)
-        return self._named("machine", name_or_id, lambda: (self.get(path) or {}).get("Items") or [])
+        return self._named("machine", name_or_id, lambda: self._get_object(path).get("Items") or [])
 
     def list_machines(self):
         """Every machine of the site."""
@@ -713,7 +764,7 @@ class DaaSClient(_HTTPClient):
 
     def get_catalog(self, name_or_id):
         """One machine catalog."""
-        return self._named("catalog", name_or_id, lambda: self.get("/MachineCatalogs/" + self.quote_name(name_or_id)))
+        return self._named("catalog", name_or_id, lambda: self._get_object("/MachineCatalogs/" + self.quote_name(name_or_id)))
 
     def catalog_machines(self, name_or_id):
         """Every machine of a catalog."""
@@ -752,7 +803,7 @@ class DaaSClient(_HTTPClient):
 
     def get_job(self, job_id_or_url):
         """A job by id, AsyncJob or Location URL (always fetched from api_url)."""
-        return self._named_job(job_id_or_url, lambda: self.get(self._job_path(job_id_or_url)))
+        return self._named_job(job_id_or_url, lambda: self._get_object(self._job_path(job_id_or_url)))
 
     def poll_job(self, job_id_or_url):
         """(job body, Retry-After seconds or None) for the job waiter."""
@@ -828,7 +879,7 @@ class PCEClient(_HTTPClient):
 
     def get(self, location, params=None):
         """GET -> parsed JSON body (None when empty)."""
-        return response_json(self.request("GET", location, params=params))
+        return self._json(self.request("GET", location, params=params))
 
     def poll_job(self, location):
         """(job body, Retry-After seconds or None) for the job waiter."""

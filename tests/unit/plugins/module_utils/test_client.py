@@ -5,6 +5,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import base64
 import re
 import threading
 import uuid
@@ -12,7 +13,8 @@ from urllib.parse import parse_qs
 
 import pytest
 import requests
-from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
+from urllib3.connection import HTTPConnection
+from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError, ProtocolError
 
 from ansible_collections.citrix_cloud.daas.plugins.module_utils import _client
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import (
@@ -375,8 +377,29 @@ def test_retries_stop_at_the_deadline(requests_mock, make_client, signed_in, fak
     with pytest.raises(DaaSError) as caught:
         make_client(retries=100, deadline=25).get("/Machines")
     assert caught.value.status == 503
-    assert fake_time.sleeps == [10.0, 10.0, 5.0]
-    assert route.call_count == 4
+    # After 20 s only 5 are left, fewer than the server asked for: no wait and retry that would be refused anyway.
+    assert fake_time.sleeps == [10.0, 10.0]
+    assert route.call_count == 3
+
+
+def test_backoff_is_clamped_to_the_deadline(requests_mock, make_client, signed_in, fake_time, monkeypatch):
+    monkeypatch.setattr(_client.random, "uniform", lambda low, high: high)
+    route = requests_mock.get(MANAGE + "/Machines", status_code=502)
+    with pytest.raises(DaaSError):
+        make_client(retries=100, deadline=10).get("/Machines")
+    assert fake_time.sleeps == [1.0, 2.0, 4.0, 3.0]
+    assert route.call_count == 5
+
+
+def test_429_beyond_the_deadline_still_pauses_the_other_threads(requests_mock, make_client, signed_in, fake_time):
+    requests_mock.get(MANAGE + "/a", status_code=429, headers={"Retry-After": "100"})
+    requests_mock.get(MANAGE + "/b", json={})
+    client = make_client(deadline=50)
+    with pytest.raises(DaaSError, match="HTTP 429"):
+        client.get("/a")
+    assert fake_time.sleeps == []
+    client.get("/b")
+    assert fake_time.sleeps == [50.0]
 
 
 def test_post_is_not_retried_after_a_read_timeout(requests_mock, make_client, signed_in):
@@ -676,7 +699,7 @@ def test_pce_uses_basic_auth_and_json(requests_mock, pce):
     route = requests_mock.get(PCE + "/api/v2/orgs/1/labels", json=[])
     pce.get("/orgs/1/labels")
     headers = route.last_request.headers
-    assert headers["Authorization"].startswith("Basic ")
+    assert headers["Authorization"] == "Basic " + base64.b64encode(b"api_1a2b3c4d5e:pce-secret-8d7c6b").decode()
     assert headers["Accept"] == "application/json"
 
 
@@ -691,3 +714,92 @@ def test_pce_secret_never_shows(requests_mock, pce):
 def test_pce_url_must_be_absolute():
     with pytest.raises(DaaSError, match="must look like"):
         PCEClient("pce.test", 1, "u", "s")
+
+
+# Inputs and answers that must fail in one line, not with a traceback
+
+def test_retry_after_with_non_ascii_digits_is_unusable():
+    # str.isdigit() accepts "²", which float() refuses.
+    assert parse_retry_after("\u00b2") is None
+
+
+def test_zero_timeout_is_refused_up_front():
+    with pytest.raises(DaaSError, match="timeout must be more than 0 seconds"):
+        DaaSClient("cust", token="t", timeout=0)
+
+
+def test_header_value_that_http_cannot_carry_is_one_line():
+    # No requests_mock: http.client itself refuses to encode the header, before any connection.
+    client = DaaSClient("cust\u2019", token="given-token", site_id=SITE, api_url="http://127.0.0.1:9", retries=0)
+    with pytest.raises(DaaSError, match="has a character that HTTP headers cannot carry") as caught:
+        client.get("/Machines")
+    assert caught.value.method == "GET"
+    assert "given-token" not in str(caught.value)
+
+
+def test_dns_failure_names_the_host_without_the_connection_object(requests_mock, make_client, signed_in):
+    connection = HTTPConnection("sim.test", 80)
+    failure = requests.exceptions.ConnectionError(MaxRetryError(None, "/x", NameResolutionError(
+        "sim.test", connection, OSError(-2, "Name or service not known"))))
+    requests_mock.get(MANAGE + "/Machines", exc=failure)
+    with pytest.raises(DaaSError) as caught:
+        make_client(retries=0).get("/Machines")
+    assert str(caught.value).startswith("Cannot connect to http://sim.test: Failed to resolve 'sim.test'")
+    assert "HTTPConnection" not in str(caught.value)
+
+
+def test_given_token_with_a_trailing_newline_is_trimmed(requests_mock, make_client):
+    route = requests_mock.get(MANAGE + "/Machines/m1", json={})
+    make_client(client_id=None, client_secret=None, token="given-token\n").get("/Machines/m1")
+    assert route.last_request.headers["Authorization"] == "CwsAuth Bearer=given-token"
+
+
+def test_form_encoded_secret_echoed_by_the_token_endpoint_is_masked(requests_mock, make_client):
+    secret = "s3cr+t/=x"
+    requests_mock.post(TOKEN_URL, status_code=400, text="bad body grant_type=client_credentials&client_secret=s3cr%2Bt%2F%3Dx")
+    with pytest.raises(DaaSError) as caught:
+        make_client(client_secret=secret).sign_in()
+    assert "s3cr%2Bt%2F%3Dx" not in str(caught.value)
+    assert "********" in str(caught.value)
+
+
+def test_non_json_body_echoing_the_token_is_masked(requests_mock, make_client, signed_in):
+    requests_mock.get(MANAGE + "/Machines/m1", text="<html>Authorization: CwsAuth Bearer=%s</html>" % TOKEN)
+    with pytest.raises(DaaSError, match="not valid JSON") as caught:
+        make_client().get("/Machines/m1")
+    assert TOKEN not in str(caught.value)
+    assert TOKEN not in caught.value.api_message
+
+
+@pytest.mark.parametrize("call, path, body", [
+    (lambda client: client.site_id, "/me", [{"Id": "democustomer"}]),
+    (lambda client: client.get_machine("m1"), "/Machines/m1", ["m1"]),
+    (lambda client: client.get_catalog("c1"), "/MachineCatalogs/c1", None),
+    (lambda client: client.machine_sessions("m1"), "/Machines/m1/Sessions", "sessions"),
+    (lambda client: client.get_job("j1"), "/Jobs/j1", []),
+])
+def test_an_answer_that_is_not_an_object_is_one_line(requests_mock, make_client, signed_in, call, path, body):
+    if body is None:
+        requests_mock.get(MANAGE + path, status_code=200, text="")
+    else:
+        requests_mock.get(MANAGE + path, json=body)
+    with pytest.raises(DaaSError, match="GET %s answered with .* instead of a JSON object" % re.escape(path)):
+        call(make_client(site_id=None if path == "/me" else SITE))
+
+
+@pytest.mark.parametrize("page, expected", [
+    ({"Items": {"Id": 1}}, "without an 'Items' list"),
+    ({"Items": [], "ContinuationToken": {"next": 2}}, "continuation token is a JSON dict, not a string"),
+])
+def test_paging_refuses_unexpected_shapes(requests_mock, make_client, signed_in, page, expected):
+    requests_mock.get(MANAGE + "/Machines", json=page)
+    with pytest.raises(DaaSError, match=expected):
+        list(make_client().iter_items("/Machines"))
+
+
+def test_sign_in_with_an_impossible_lifetime_or_token(requests_mock, make_client):
+    requests_mock.post(TOKEN_URL, [{"text": '{"access_token": "tok-X", "expires_in": 1e999}'},
+                                   {"json": {"access_token": 12345, "expires_in": "3600"}}])
+    assert make_client().sign_in()["expires_in"] is None
+    with pytest.raises(DaaSError, match="Sign-in answered without an access token"):
+        make_client().sign_in()

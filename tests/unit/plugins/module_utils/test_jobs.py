@@ -10,8 +10,6 @@ import requests
 
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import AsyncJob, DaaSClient, DaaSError, PCEClient
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._jobs import (
-    CITRIX_FAILURE,
-    CITRIX_SUCCESS,
     JobFailed,
     JobTimeout,
     wait_for_citrix_job,
@@ -67,11 +65,6 @@ def job(status, progress=None, **extra):
 
 def wait(client, waiter_time, job_ref=JOB_URL, **kwargs):
     return wait_for_citrix_job(client, job_ref, sleep=waiter_time.sleep, clock=waiter_time.clock, **kwargs)
-
-
-def test_status_sets():
-    assert CITRIX_SUCCESS == {"Complete", "CompleteWithWarning"}
-    assert CITRIX_FAILURE == {"Failed", "Canceled", "NonTerminatingError"}
 
 
 def test_complete_job(requests_mock, client, waiter_time):
