@@ -84,6 +84,8 @@ class DaaSModule(object):
                 ca_path=params['ca_path'],
                 timeout=params['timeout'],
                 retries=params['retries'],
+                # Enough keep-alive connections for every worker thread of the module.
+                pool_size=max(32, params.get('concurrency') or 0),
             )
         return self._client
 

@@ -788,12 +788,38 @@ class DaaSClient(_HTTPClient):
         path = "/Machines/%s/$%s" % (self.quote_name(machine_id), action)
         return self._named("machine", machine_id, lambda: self.start_async("POST", path, params=params))
 
-    def set_maintenance(self, machine_id, enabled, reason=None):
+    def set_maintenance(self, machine_id, enabled):
         """Turn maintenance mode on or off."""
         body = {"InMaintenanceMode": bool(enabled)}
-        if reason is not None:
-            body["MaintenanceModeReason"] = reason
         self._named("machine", machine_id, lambda: self.patch("/Machines/" + self.quote_name(machine_id), json=body))
+
+    def ensure_tag(self, name, description=None):
+        """The site's tag of that name, created when it does not exist yet."""
+        try:
+            return self._get_object("/Tags/" + self.quote_name(name))
+        except DaaSError as err:
+            if err.status != 404:
+                raise
+        body = {"Name": name}
+        if description:
+            body["Description"] = description
+        try:
+            return self.post("/Tags", json=body)
+        except DaaSError as err:
+            if err.status != 409:
+                raise
+        # Created meanwhile by another run.
+        return self._get_object("/Tags/" + self.quote_name(name))
+
+    def add_machine_tag(self, machine_id, tag):
+        """Put a tag (by name or id) on a machine."""
+        path = "/Machines/%s/Tags/%s" % (self.quote_name(machine_id), self.quote_name(tag))
+        self._named("machine or tag", "%s, %s" % (machine_id, tag), lambda: self.post(path))
+
+    def remove_machine_tag(self, machine_id, tag):
+        """Take a tag (by name or id) off a machine."""
+        path = "/Machines/%s/Tags/%s" % (self.quote_name(machine_id), self.quote_name(tag))
+        self._named("machine or tag", "%s, %s" % (machine_id, tag), lambda: self.delete(path))
 
     def _job_path(self, job, suffix=""):
         return "/Jobs/%s%s" % (self.quote_name(job_id_of(job)), suffix)

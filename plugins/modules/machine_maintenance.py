@@ -16,9 +16,10 @@ description:
   - Turns maintenance mode on or off for a list of machines in one task. A machine in maintenance mode accepts no new
     sessions, and automatic power management leaves it alone.
   - Reads each machine and changes (C(PATCH)) only those that are not already as requested.
-  - With O(enabled=false) and a O(reason), only machines whose current C(MaintenanceModeReason) equals O(reason) are
-    taken out of maintenance mode. Used as a fence around a reboot (in with a reason, out with the same reason), it
-    never lifts maintenance mode that an administrator set for another reason.
+  - With a O(tag), the machines this task puts in maintenance mode are marked with that machine tag, and
+    O(enabled=false) lifts only the machines that carry it (and removes the tag). Used as a fence around a reboot, it
+    therefore never lifts maintenance mode that an administrator set, and a fence that an interrupted run left behind
+    can be found again by its tag.
   - Machines are handled concurrently; the task fails after every machine has been handled when any of them failed.
 author:
   - citrix_cloud.daas contributors (@citrix-cloud-daas)
@@ -34,12 +35,14 @@ options:
       - V(true) puts the machines in maintenance mode, V(false) takes them out.
     type: bool
     required: true
-  reason:
+  tag:
     description:
-      - With O(enabled=true), the C(MaintenanceModeReason) to record on the machines put in maintenance mode.
-        A machine already in maintenance mode keeps its own reason.
-      - With O(enabled=false), take a machine out of maintenance mode only when its C(MaintenanceModeReason) equals
-        this value; the others stay in maintenance mode and are reported unchanged with a note.
+      - A machine tag that marks the maintenance mode this module sets (the API keeps no free-text maintenance reason).
+      - With O(enabled=true), a machine not yet in maintenance mode first gets the tag (created in the site when it does
+        not exist), then maintenance mode. A machine already in maintenance mode is left as it is, without the tag.
+      - With O(enabled=false), only machines that carry the tag are touched: maintenance mode is turned off, then the
+        tag removed. A machine that carries the tag but is no longer in maintenance mode just loses the tag. Machines
+        without the tag stay as they are and are reported unchanged with a note.
     type: str
   concurrency:
     description:
@@ -52,7 +55,7 @@ extends_documentation_fragment:
   - citrix_cloud.daas.attributes.ACTIONS
 attributes:
   diff_mode:
-    details: The diff shows C(InMaintenanceMode) before and after for each machine.
+    details: The diff shows, for each machine changed, C(InMaintenanceMode) before and after, and whether it carries O(tag).
 '''
 
 EXAMPLES = r'''
@@ -62,7 +65,7 @@ EXAMPLES = r'''
       - DEMOLAB\KESTREL
       - DEMOLAB\OSPREY
     enabled: true
-    reason: reboot-idle
+    tag: reboot-fence
 
 - name: Lift the fence again; machines an administrator put in maintenance stay there
   citrix_cloud.daas.machine_maintenance:
@@ -70,7 +73,7 @@ EXAMPLES = r'''
       - DEMOLAB\KESTREL
       - DEMOLAB\OSPREY
     enabled: false
-    reason: reboot-idle
+    tag: reboot-fence
 
 - name: Take every machine of a list out of maintenance mode, whatever the reason
   citrix_cloud.daas.machine_maintenance:
@@ -106,10 +109,10 @@ results:
       description: C(InMaintenanceMode) after the change (as predicted in check mode).
       type: bool
       sample: true
-    maintenance_mode_reason_before:
-      description: C(MaintenanceModeReason) as read, when the API reports one.
-      type: str
-      sample: None
+    tagged_before:
+      description: Whether the machine carried O(tag) as read; V(null) without O(tag) or when it could not be read.
+      type: bool
+      sample: false
     reason:
       description: Why the machine was left alone or failed; V(null) when it was changed.
       type: str
@@ -121,54 +124,106 @@ summary:
   sample: {total: 2, changed: 1, unchanged: 1, failed: 0}
 '''
 
+import threading
+
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import DaaSModule, run_concurrently
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import DaaSError
 
 STATUSES = ('changed', 'unchanged', 'failed')
 
 
-def decide(machine, enabled, reason):
-    """Return (change, note): whether the machine needs a PATCH, and why not when it does not."""
-    current = bool(machine.get('InMaintenanceMode'))
-    if current == enabled:
-        return False, 'already in maintenance mode' if enabled else 'not in maintenance mode'
-    if not enabled and reason is not None and machine.get('MaintenanceModeReason') != reason:
-        return False, 'left in maintenance mode: its reason %r is not %r' % (machine.get('MaintenanceModeReason'), reason)
-    return True, None
+def has_tag(machine, tag):
+    """Whether the machine's Tags hold `tag` (tag names compare without regard to case)."""
+    return tag.lower() in [str(name).lower() for name in machine.get('Tags') or []]
+
+
+def decide(machine, enabled, tag):
+    """Return (switch_maintenance, add_tag, remove_tag, note); note says why nothing is done."""
+    in_maintenance = bool(machine.get('InMaintenanceMode'))
+    tagged = tag is not None and has_tag(machine, tag)
+    if enabled:
+        if in_maintenance:
+            return False, False, False, 'already in maintenance mode'
+        return True, tag is not None and not tagged, False, None
+    if tag is None:
+        if in_maintenance:
+            return True, False, False, None
+        return False, False, False, 'not in maintenance mode'
+    if not tagged:
+        note = 'left in maintenance mode: it does not carry the tag %s' % tag if in_maintenance else 'not in maintenance mode'
+        return False, False, False, note
+    return in_maintenance, False, True, None
 
 
 def blank_result(name):
     """The result of a machine that could not be read."""
     return dict(name=name, id=None, status='failed', in_maintenance_mode_before=None, in_maintenance_mode_after=None,
-                maintenance_mode_reason_before=None, reason=None)
+                tagged_before=None, reason=None)
 
 
-def handle(daas, name):
-    """Read one machine and change it when needed (called from several threads)."""
-    enabled, reason = daas.params['enabled'], daas.params['reason']
-    result = blank_result(name)
-    try:
-        machine = daas.client.get_machine(name)
-        before = bool(machine.get('InMaintenanceMode'))
-        result.update(name=machine.get('Name') or name, id=machine.get('Id'), in_maintenance_mode_before=before,
-                      in_maintenance_mode_after=before, maintenance_mode_reason_before=machine.get('MaintenanceModeReason'))
-        change, note = decide(machine, enabled, reason)
-        if not change:
-            result.update(status='unchanged', reason=note)
-            return result
-        if not daas.check_mode:
-            daas.client.set_maintenance(machine['Id'], enabled, reason=reason if enabled else None)
-        result.update(status='changed', in_maintenance_mode_after=enabled)
-    except DaaSError as err:
-        result.update(reason=str(err))
-    return result
+class MaintenanceRun(object):
+    """Handles one machine at a time (called from several threads); creates the tag once when it is needed."""
+
+    def __init__(self, daas):
+        self.daas = daas
+        self.client = daas.client
+        self.enabled = daas.params['enabled']
+        self.tag = daas.params['tag']
+        self._tag_lock = threading.Lock()
+        self._tag_ready = False
+
+    def ensure_tag(self):
+        with self._tag_lock:
+            if not self._tag_ready:
+                self.client.ensure_tag(self.tag, description='Machines in maintenance mode set by citrix_cloud.daas')
+                self._tag_ready = True
+
+    def handle(self, name):
+        result = blank_result(name)
+        try:
+            machine = self.client.get_machine(name)
+            before = bool(machine.get('InMaintenanceMode'))
+            result.update(name=machine.get('Name') or name, id=machine.get('Id'), in_maintenance_mode_before=before,
+                          in_maintenance_mode_after=before, tagged_before=has_tag(machine, self.tag) if self.tag else None)
+            switch_maintenance, add_tag, remove_tag, note = decide(machine, self.enabled, self.tag)
+            if note is not None:
+                result.update(status='unchanged', reason=note)
+                return result
+            if not self.daas.check_mode:
+                # Tag before maintenance on, tag off after maintenance off: an interruption never leaves an untagged fence.
+                if add_tag:
+                    self.ensure_tag()
+                    self.client.add_machine_tag(machine['Id'], self.tag)
+                if switch_maintenance:
+                    self.client.set_maintenance(machine['Id'], self.enabled)
+                if remove_tag:
+                    self.client.remove_machine_tag(machine['Id'], self.tag)
+            result.update(status='changed', in_maintenance_mode_after=self.enabled if switch_maintenance else before)
+        except DaaSError as err:
+            result.update(reason=str(err))
+        return result
+
+
+def diff(results, enabled, tag):
+    """Before and after of the machines changed: InMaintenanceMode, and whether they carry the tag when one is used."""
+    before, after = {}, {}
+    for result in results:
+        if result['status'] != 'changed':
+            continue
+        before[result['name']] = dict(InMaintenanceMode=result['in_maintenance_mode_before'])
+        after[result['name']] = dict(InMaintenanceMode=result['in_maintenance_mode_after'])
+        if tag is not None:
+            before[result['name']]['Tagged'] = result['tagged_before']
+            after[result['name']]['Tagged'] = enabled
+    return dict(before=before, after=after)
 
 
 def execute(daas):
     """Handle every machine concurrently, then report (and fail when any machine failed)."""
     names = list(dict.fromkeys(daas.params['machines']))
+    run = MaintenanceRun(daas)
     results = []
-    for name, (result, error) in zip(names, run_concurrently(lambda n: handle(daas, n), names, daas.params['concurrency'])):
+    for name, (result, error) in zip(names, run_concurrently(run.handle, names, daas.params['concurrency'])):
         if error is not None:
             result = blank_result(name)
             result['reason'] = str(error)
@@ -177,10 +232,7 @@ def execute(daas):
     summary.update((status, sum(1 for r in results if r['status'] == status)) for status in STATUSES)
     output = dict(changed=summary['changed'] > 0, results=results, summary=summary)
     if daas.module._diff:
-        output['diff'] = dict(
-            before=dict((r['name'], r['in_maintenance_mode_before']) for r in results if r['id']),
-            after=dict((r['name'], r['in_maintenance_mode_after']) for r in results if r['id']),
-        )
+        output['diff'] = diff(results, daas.params['enabled'], daas.params['tag'])
     failed = [r for r in results if r['status'] == 'failed']
     if failed:
         daas.fail('maintenance mode could not be set for %d of %d machines: %s' % (
@@ -193,11 +245,13 @@ def main():
         argument_spec=dict(
             machines=dict(type='list', elements='str', required=True),
             enabled=dict(type='bool', required=True),
-            reason=dict(type='str'),
+            tag=dict(type='str'),
             concurrency=dict(type='int', default=10),
         ),
         supports_check_mode=True,
     )
+    if daas.params['tag'] is not None and not daas.params['tag'].strip():
+        daas.fail('tag must not be empty')
     daas.run(execute)
 
 

@@ -646,9 +646,42 @@ def test_power_action_sends_force_only_when_given(requests_mock, make_client, si
 
 def test_set_maintenance_patches_the_flag(requests_mock, make_client, signed_in):
     route = requests_mock.patch(MANAGE + "/Machines/m1", status_code=204)
-    make_client().set_maintenance("m1", True, reason="Administrator")
-    assert route.last_request.json() == {"InMaintenanceMode": True, "MaintenanceModeReason": "Administrator"}
+    make_client().set_maintenance("m1", True)
+    assert route.last_request.json() == {"InMaintenanceMode": True}
     assert route.last_request.headers["Content-Type"] == "application/json"
+
+
+def test_ensure_tag_reads_an_existing_tag(requests_mock, make_client, signed_in):
+    requests_mock.get(MANAGE + "/Tags/daas-fence", json={"Id": "t1", "Name": "daas-fence"})
+    create = requests_mock.post(MANAGE + "/Tags", json={})
+    assert make_client().ensure_tag("daas-fence")["Id"] == "t1"
+    assert not create.called
+
+
+def test_ensure_tag_creates_a_missing_tag(requests_mock, make_client, signed_in):
+    requests_mock.get(MANAGE + "/Tags/daas%20fence", status_code=404, json={"ErrorMessage": "Tag not found"})
+    create = requests_mock.post(MANAGE + "/Tags", json={"Id": "t1", "Name": "daas fence"})
+    assert make_client().ensure_tag("daas fence", description="fence")["Id"] == "t1"
+    assert create.last_request.json() == {"Name": "daas fence", "Description": "fence"}
+
+
+def test_ensure_tag_reads_a_tag_created_meanwhile(requests_mock, make_client, signed_in):
+    requests_mock.get(MANAGE + "/Tags/fence", [{"status_code": 404, "json": {"ErrorMessage": "Tag not found"}},
+                                               {"json": {"Id": "t1", "Name": "fence"}}])
+    requests_mock.post(MANAGE + "/Tags", status_code=409, json={"ErrorMessage": "Tag already exists"})
+    assert make_client().ensure_tag("fence")["Id"] == "t1"
+
+
+def test_machine_tags_are_added_and_removed_by_path(requests_mock, make_client, signed_in):
+    add = requests_mock.post(MANAGE + "/Machines/m1/Tags/daas-fence", json={"Items": []})
+    remove = requests_mock.delete(MANAGE + "/Machines/m1/Tags/daas-fence", status_code=204)
+    client = make_client()
+    client.add_machine_tag("m1", "daas-fence")
+    client.remove_machine_tag("m1", "daas-fence")
+    assert add.called and remove.called
+    requests_mock.delete(MANAGE + "/Machines/m2/Tags/daas-fence", status_code=404, json={"ErrorMessage": "Not found"})
+    with pytest.raises(DaaSError, match="machine or tag 'm2, daas-fence' was not found"):
+        client.remove_machine_tag("m2", "daas-fence")
 
 
 def test_jobs_by_id_or_url(requests_mock, make_client, signed_in):

@@ -17,8 +17,9 @@ from ansible_collections.citrix_cloud.daas.tests.unit.plugins.modules.module_run
 ARGS = dict(customer_id='democustomer', client_id='0b5f8a1c', client_secret='unit-secret')
 
 
-def machine(name, in_maintenance=False, reason='None'):
-    return {'Id': 'id-' + name.split('\\')[-1], 'Name': name, 'InMaintenanceMode': in_maintenance, 'MaintenanceModeReason': reason}
+def machine(name, in_maintenance=False, tags=()):
+    return {'Id': 'id-' + name.split('\\')[-1], 'Name': name, 'InMaintenanceMode': in_maintenance,
+            'MaintenanceModeReason': 'Administrator' if in_maintenance else 'None', 'Tags': list(tags)}
 
 
 @pytest.fixture(name='client')
@@ -40,17 +41,31 @@ def run(client, estate, check_mode=False, **args):
     return run_module(machine_maintenance.main, dict(ARGS, **args), check_mode=check_mode)
 
 
-def test_puts_machines_in_maintenance_with_a_reason(client):
-    result = run(client, [machine('D\\A'), machine('D\\B', True, 'Administrator')], enabled=True, reason='reboot-idle',
-                 _ansible_diff=True)
+def test_fences_with_the_tag_first_and_leaves_an_admins_maintenance_alone(client):
+    calls = mock.Mock()
+    client.ensure_tag.side_effect = lambda *a, **k: calls.ensure_tag(*a)
+    client.add_machine_tag.side_effect = calls.add_machine_tag
+    client.set_maintenance.side_effect = calls.set_maintenance
+    result = run(client, [machine('D\\A'), machine('D\\B', True)], enabled=True, tag='fence', _ansible_diff=True)
     assert result['changed'] is True
-    client.set_maintenance.assert_called_once_with('id-A', True, reason='reboot-idle')
+    # The tag is created once and put on the machine before maintenance mode, so an interruption leaves no untagged fence.
+    assert calls.mock_calls == [mock.call.ensure_tag('fence'), mock.call.add_machine_tag('id-A', 'fence'),
+                                mock.call.set_maintenance('id-A', True)]
     assert result['results'][0] == dict(name='D\\A', id='id-A', status='changed', in_maintenance_mode_before=False,
-                                        in_maintenance_mode_after=True, maintenance_mode_reason_before='None', reason=None)
+                                        in_maintenance_mode_after=True, tagged_before=False, reason=None)
     assert result['results'][1]['status'] == 'unchanged'
     assert result['results'][1]['reason'] == 'already in maintenance mode'
     assert result['summary'] == dict(total=2, changed=1, unchanged=1, failed=0)
-    assert result['diff'] == dict(before={'D\\A': False, 'D\\B': True}, after={'D\\A': True, 'D\\B': True})
+    assert result['diff'] == dict(before={'D\\A': {'InMaintenanceMode': False, 'Tagged': False}},
+                                  after={'D\\A': {'InMaintenanceMode': True, 'Tagged': True}})
+
+
+def test_the_tag_is_created_once_for_many_machines(client):
+    estate = [machine('D\\M%d' % number) for number in range(8)]
+    result = run(client, estate, enabled=True, tag='fence', concurrency=4)
+    assert result['summary']['changed'] == 8
+    client.ensure_tag.assert_called_once()
+    assert client.add_machine_tag.call_count == 8
 
 
 def test_is_idempotent(client):
@@ -59,29 +74,48 @@ def test_is_idempotent(client):
     client.set_maintenance.assert_not_called()
 
 
-def test_takes_machines_out_without_a_reason(client):
-    result = run(client, [machine('D\\A', True, 'Administrator'), machine('D\\B')], enabled=False)
+def test_takes_machines_out_without_a_tag(client):
+    result = run(client, [machine('D\\A', True), machine('D\\B')], enabled=False)
     assert result['changed'] is True
-    client.set_maintenance.assert_called_once_with('id-A', False, reason=None)
+    client.set_maintenance.assert_called_once_with('id-A', False)
+    client.remove_machine_tag.assert_not_called()
     assert result['results'][1]['reason'] == 'not in maintenance mode'
 
 
-def test_fence_only_lifts_its_own_reason(client):
-    result = run(client, [machine('D\\A', True, 'reboot-idle'), machine('D\\B', True, 'Administrator')],
-                 enabled=False, reason='reboot-idle')
-    client.set_maintenance.assert_called_once_with('id-A', False, reason=None)
+def test_the_fence_lifts_only_tagged_machines_then_removes_the_tag(client):
+    calls = mock.Mock()
+    client.set_maintenance.side_effect = calls.set_maintenance
+    client.remove_machine_tag.side_effect = calls.remove_machine_tag
+    result = run(client, [machine('D\\A', True, ['reboot-ok', 'FENCE']), machine('D\\B', True)], enabled=False, tag='fence')
+    assert calls.mock_calls == [mock.call.set_maintenance('id-A', False), mock.call.remove_machine_tag('id-A', 'fence')]
     fenced, admin = result['results']
-    assert fenced['status'] == 'changed' and fenced['in_maintenance_mode_after'] is False
+    assert fenced['status'] == 'changed' and fenced['in_maintenance_mode_after'] is False and fenced['tagged_before'] is True
     assert admin['status'] == 'unchanged' and admin['in_maintenance_mode_after'] is True
-    assert admin['reason'] == "left in maintenance mode: its reason 'Administrator' is not 'reboot-idle'"
+    assert admin['reason'] == 'left in maintenance mode: it does not carry the tag fence'
 
 
-def test_check_mode_sends_no_patch(client):
-    result = run(client, [machine('D\\A'), machine('D\\B')], check_mode=True, enabled=True, reason='reboot-idle')
-    assert result['changed'] is True
-    assert [r['status'] for r in result['results']] == ['changed', 'changed']
-    assert [r['in_maintenance_mode_after'] for r in result['results']] == [True, True]
+def test_an_interrupted_lift_only_loses_its_tag(client):
+    result = run(client, [machine('D\\A', False, ['fence'])], enabled=False, tag='fence')
+    assert result['results'][0]['status'] == 'changed'
     client.set_maintenance.assert_not_called()
+    client.remove_machine_tag.assert_called_once_with('id-A', 'fence')
+
+
+def test_check_mode_sends_nothing(client):
+    result = run(client, [machine('D\\A'), machine('D\\B', True, ['fence'])], check_mode=True, enabled=True, tag='fence')
+    assert result['changed'] is True
+    assert [r['status'] for r in result['results']] == ['changed', 'unchanged']
+    result = run(client, [machine('D\\A'), machine('D\\B', True, ['fence'])], check_mode=True, enabled=False, tag='fence')
+    assert [r['status'] for r in result['results']] == ['unchanged', 'changed']
+    assert result['results'][1]['in_maintenance_mode_after'] is False
+    for method in (client.ensure_tag, client.add_machine_tag, client.set_maintenance, client.remove_machine_tag):
+        method.assert_not_called()
+
+
+def test_an_empty_tag_is_refused(client):
+    result = run(client, [machine('D\\A')], enabled=True, tag=' ')
+    assert result['failed'] is True and result['msg'] == 'tag must not be empty'
+    client.get_machine.assert_not_called()
 
 
 def test_failure_after_finishing_the_others(client):
