@@ -72,6 +72,17 @@ STATUS_MESSAGES = {
 AsyncJob = namedtuple("AsyncJob", ["id", "url"])
 
 
+def _origin_key(url):
+    """(scheme, host, port) of a URL, with the scheme's default port, for comparing origins."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
+
+
 class DaaSError(Exception):
     """An API or connection failure, with the HTTP facts that explain it and never a secret."""
 
@@ -888,6 +899,9 @@ class PCEClient(_HTTPClient):
         if parts.scheme and parts.path.startswith("/orgs/"):
             location = parts.path
         elif parts.scheme:
+            if _origin_key(location) != _origin_key(self.origin):
+                raise DaaSError("Refusing to send the PCE credentials to %s: the job URL is not on the PCE %s"
+                                % (_origin_key(location)[1], self.origin))
             return location
         if not location.startswith("/"):
             location = "/" + location

@@ -723,7 +723,10 @@ def pce(fake_time):
 def test_pce_resolves_every_location_form(pce):
     assert pce.resolve("/orgs/1/jobs/j1") == PCE + "/api/v2/orgs/1/jobs/j1"
     assert pce.resolve("/api/v2/orgs/1/jobs/j1") == PCE + "/api/v2/orgs/1/jobs/j1"
-    assert pce.resolve("https://other:9443/api/v2/orgs/1/jobs/j1") == "https://other:9443/api/v2/orgs/1/jobs/j1"
+    assert pce.resolve(PCE + "/api/v2/orgs/1/jobs/j1") == PCE + "/api/v2/orgs/1/jobs/j1"
+    # the API key never goes to another host
+    with pytest.raises(DaaSError, match="Refusing to send the PCE credentials to other"):
+        pce.resolve("https://other:9443/api/v2/orgs/1/jobs/j1")
     # a relative Location resolved against the request URL by ansible.builtin.uri, which lost /api/v2
     assert pce.resolve(PCE + "/orgs/1/jobs/j1") == PCE + "/api/v2/orgs/1/jobs/j1"
 
