@@ -133,3 +133,34 @@ def run_concurrently(func, items, concurrency):
         return []
     with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(items)))) as pool:
         return list(pool.map(call, items))
+
+
+def handle_each_machine(daas, handle, new_result):
+    """Call handle(name) for each machine of the `machines` option (a duplicate once), `concurrency` at a time.
+
+    Returns the results in the order given; a machine whose handling raised gets new_result(name) with the error as
+    its `reason`.
+    """
+    names = list(dict.fromkeys(daas.params['machines']))
+    results = []
+    for name, (result, error) in zip(names, run_concurrently(handle, names, daas.params['concurrency'])):
+        if error is not None:
+            result = new_result(name)
+            result['reason'] = str(error)
+        results.append(result)
+    return results
+
+
+def count_by_status(results, statuses):
+    """The `summary` of per-machine results: the total and the count of each status."""
+    summary = dict(total=len(results))
+    summary.update((status, sum(1 for result in results if result['status'] == status)) for status in statuses)
+    return summary
+
+
+def fail_if_any_machine_failed(daas, results, what, output):
+    """Fail the task naming every failed machine and its reason (after all machines were handled)."""
+    failed = [result for result in results if result['status'] == 'failed']
+    if failed:
+        daas.fail('%s for %d of %d machines: %s' % (
+            what, len(failed), len(results), '; '.join('%s: %s' % (r['name'], r['reason']) for r in failed)), **output)

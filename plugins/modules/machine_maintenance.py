@@ -126,7 +126,12 @@ summary:
 
 import threading
 
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import DaaSModule, run_concurrently
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import (
+    DaaSModule,
+    count_by_status,
+    fail_if_any_machine_failed,
+    handle_each_machine,
+)
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import DaaSError
 
 STATUSES = ('changed', 'unchanged', 'failed')
@@ -220,23 +225,13 @@ def diff(results, enabled, tag):
 
 def execute(daas):
     """Handle every machine concurrently, then report (and fail when any machine failed)."""
-    names = list(dict.fromkeys(daas.params['machines']))
     run = MaintenanceRun(daas)
-    results = []
-    for name, (result, error) in zip(names, run_concurrently(run.handle, names, daas.params['concurrency'])):
-        if error is not None:
-            result = blank_result(name)
-            result['reason'] = str(error)
-        results.append(result)
-    summary = dict(total=len(results))
-    summary.update((status, sum(1 for r in results if r['status'] == status)) for status in STATUSES)
+    results = handle_each_machine(daas, run.handle, blank_result)
+    summary = count_by_status(results, STATUSES)
     output = dict(changed=summary['changed'] > 0, results=results, summary=summary)
     if daas.module._diff:
         output['diff'] = diff(results, daas.params['enabled'], daas.params['tag'])
-    failed = [r for r in results if r['status'] == 'failed']
-    if failed:
-        daas.fail('maintenance mode could not be set for %d of %d machines: %s' % (
-            len(failed), len(results), '; '.join('%s: %s' % (r['name'], r['reason']) for r in failed)), **output)
+    fail_if_any_machine_failed(daas, results, 'maintenance mode could not be set', output)
     return output
 
 

@@ -189,7 +189,12 @@ summary:
 import threading
 import time
 
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import DaaSModule, run_concurrently
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import (
+    DaaSModule,
+    count_by_status,
+    fail_if_any_machine_failed,
+    handle_each_machine,
+)
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import DaaSError
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._jobs import (
     JobFailed,
@@ -362,16 +367,9 @@ def execute(daas):
         daas.fail('wait_timeout must be 0 or more, got %s' % params['wait_timeout'])
     if params['force'] is not None and params['state'] in ('started', 'suspended'):
         daas.module.warn('force applies only to state stopped and restarted; it is ignored for state %s' % params['state'])
-    names = list(dict.fromkeys(params['machines']))
     run = PowerRun(daas)
-    results = []
-    for name, (result, error) in zip(names, run_concurrently(run.handle, names, params['concurrency'])):
-        if error is not None:
-            result = run.new_result(name)
-            result['reason'] = str(error)
-        results.append(result)
-    summary = dict(total=len(results))
-    summary.update((status, sum(1 for r in results if r['status'] == status)) for status in STATUSES)
+    results = handle_each_machine(daas, run.handle, run.new_result)
+    summary = count_by_status(results, STATUSES)
     # A machine whose action was sent is changed even when its job then failed or outlived the wait.
     acted = [r for r in results if r['status'] in ('done', 'pending') or r['job_id']]
     output = dict(changed=bool(acted), results=results, summary=summary)
@@ -382,10 +380,7 @@ def execute(daas):
             before=dict((r['name'], dict(PowerState=r['power_state_before'])) for r in acted),
             after=dict((r['name'], dict(PowerState=after_state(r), PowerAction=r['action'])) for r in acted),
         )
-    failed = [r for r in results if r['status'] == 'failed']
-    if failed:
-        daas.fail('power action failed for %d of %d machines: %s' % (
-            len(failed), len(results), '; '.join('%s: %s' % (r['name'], r['reason']) for r in failed)), **output)
+    fail_if_any_machine_failed(daas, results, 'power action failed', output)
     return output
 
 

@@ -11,6 +11,7 @@ from unittest import mock
 import pytest
 from ansible.module_utils import basic
 
+from ansible_collections.citrix_cloud.daas.plugins.module_utils import _base
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import AsyncJob, DaaSError
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._jobs import JobFailed, JobTimeout
 from ansible_collections.citrix_cloud.daas.plugins.modules import machine_power
@@ -271,7 +272,7 @@ def test_job_warning_is_reported_as_the_reason(client, waiter):
 
 def test_duplicates_are_handled_once_and_concurrency_is_passed(client, waiter):
     estate = Estate(machine('D\\A', 'Off'), machine('D\\A', 'On'))
-    with mock.patch.object(machine_power, 'run_concurrently', wraps=machine_power.run_concurrently) as runner:
+    with mock.patch.object(_base, 'run_concurrently', wraps=_base.run_concurrently) as runner:
         result = run(client, estate, machines=['D\\A', 'D\\A'], state='started', concurrency=3)
     assert len(result['results']) == 1
     assert runner.call_args[0][1:] == (['D\\A'], 3)
