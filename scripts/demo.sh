@@ -133,7 +133,8 @@ import urllib.request
 
 with urllib.request.urlopen(sys.argv[1] + "/_sim/state", timeout=10) as response:
     state = json.load(response)
-fenced = [m["Name"] for m in state["machines"] if m.get("MaintenanceModeReason") == "citrix_cloud.daas.reboot_idle_machines"]
+# The role's fence: its machine tag (reboot_idle_machines_fence_tag), with or without maintenance mode.
+fenced = [m["Name"] for m in state["machines"] if "citrix_cloud.daas-reboot-fence" in (m.get("Tags") or [])]
 totals = state["totals"]
 print("    sessions lost: %d, sign-ins: %d, reboots: %d, machines left fenced: %d"
       % (totals["sessions_lost"], totals["token_requests"], totals["power_actions"], len(fenced)))

@@ -18,8 +18,8 @@ description:
     the reason.
   - "A machine is a candidate when it has no session (C(SessionCount) is 0), its C(PowerState) is C(On),
     its C(RegistrationState) is C(Registered), its C(SupportedPowerActions) contain C(Restart) or C(Reset),
-    no power action is pending (C(PowerActionPending) is not true), it is not in maintenance mode, it is not
-    excluded, it carries one of the required tags (when any are given), and it was not rebooted within
+    no power action is pending (C(PowerActionPending) is not true), it is not in maintenance mode (a drain
+    fence marked with O(fence_tag) does not count), it is not excluded, it carries one of the required tags (when any are given), and it was not rebooted within
     O(min_hours_since_reboot) hours."
   - The time of the last reboot is read from C(FormattedLastDeregistrationTime) (RFC 3339). A machine without
     that time, or with a time that cannot be parsed, counts as not rebooted recently.
@@ -68,18 +68,20 @@ options:
       - At most this many candidates; the others are skipped with the reason. V(0) means no limit.
     type: int
     default: 0
-  fence_reason:
+  fence_tag:
     description:
-      - The maintenance mode reason with which a drain fence is recognised (C(MaintenanceModeReason)).
-      - A machine in maintenance mode with exactly this reason counts as not in maintenance mode, because the
-        fence was set by the workflow that uses this filter (an earlier, interrupted run, or this run when the
-        filter re-checks fenced machines). Machines in maintenance mode for any other reason are skipped.
+      - The machine tag with which a drain fence is recognised (compared without regard to case with the
+        machine's C(Tags)).
+      - A machine in maintenance mode that carries this tag counts as not in maintenance mode, because the fence
+        was set by the workflow that uses this filter (an earlier, interrupted run, or this run when the filter
+        re-checks fenced machines). Machines in maintenance mode without the tag are skipped (an administrator's
+        maintenance).
     type: str
   fenced:
     description:
       - The C(Id)s of machines that the caller itself has just put in maintenance mode (its drain fence).
-        Their maintenance mode counts as the fence whatever C(MaintenanceModeReason) the API reports, since
-        not every API stores a free-text reason.
+        Their maintenance mode counts as the fence also when the machine object does not show the fence tag
+        (for example, a machine read without its C(Tags)).
     type: list
     elements: str
     default: []
@@ -233,19 +235,29 @@ def _excluded_by(machine, patterns):
     return None
 
 
+def _tags_lower(machine):
+    """Return the machine's tag names (C(Tags)) in lower case."""
+    own = machine.get('Tags') or []
+    if isinstance(own, str):
+        own = [own]
+    elif not isinstance(own, Sequence):
+        own = []
+    return set(str(t).lower() for t in own if t is not None)
+
+
 def _format_hours(hours):
     return ('%.1f' % hours).rstrip('0').rstrip('.')
 
 
-def _skip_reason(machine, now, min_hours, patterns, tags, fence_reason, fenced=frozenset()):
+def _skip_reason(machine, now, min_hours, patterns, tags, fence_tag, fenced=frozenset()):
     """Return why the machine is not a candidate, or None when it is one."""
     pattern = _excluded_by(machine, patterns)
     if pattern is not None:
         return "excluded by '%s'" % pattern
 
     if machine.get('InMaintenanceMode') and str(machine.get('Id') or '') not in fenced:
-        reason = machine.get('MaintenanceModeReason')
-        if fence_reason is None or reason != fence_reason:
+        if fence_tag is None or fence_tag.lower() not in _tags_lower(machine):
+            reason = machine.get('MaintenanceModeReason')
             if reason and reason != 'None':
                 return 'in maintenance mode (reason: %s)' % reason
             return 'in maintenance mode'
@@ -278,10 +290,7 @@ def _skip_reason(machine, now, min_hours, patterns, tags, fence_reason, fenced=f
         return 'does not support Restart or Reset (supports: %s)' % (', '.join(str(a) for a in actions) or 'none')
 
     if tags:
-        own = machine.get('Tags') or []
-        if isinstance(own, str):
-            own = [own]
-        own_lower = set(str(t).lower() for t in own)
+        own_lower = _tags_lower(machine)
         if not any(tag.lower() in own_lower for tag in tags):
             return 'has none of the required tags (%s)' % ', '.join(tags)
 
@@ -304,7 +313,7 @@ def _last_reboot_key(machine):
 
 
 def reboot_candidates(machines, now=None, min_hours_since_reboot=0, exclude=None, required_tags=None,
-                      max_machines=0, fence_reason=None, reason_prefix='', fenced=None):
+                      max_machines=0, fence_tag=None, reason_prefix='', fenced=None):
     """Split machines into reboot candidates and skipped machines (see DOCUMENTATION)."""
     if machines is None:
         machines = []
@@ -324,9 +333,9 @@ def reboot_candidates(machines, now=None, min_hours_since_reboot=0, exclude=None
     limit = _number(max_machines, 'max_machines', int)
     patterns = [str(p) for p in _as_list(exclude, 'exclude') if p is not None and str(p) != '']
     tags = [str(t) for t in _as_list(required_tags, 'required_tags') if t is not None and str(t) != '']
-    if fence_reason is not None and not isinstance(fence_reason, str):
-        raise AnsibleFilterError('reboot_candidates: fence_reason must be a string')
-    fence = str(fence_reason) if fence_reason else None
+    if fence_tag is not None and not isinstance(fence_tag, str):
+        raise AnsibleFilterError('reboot_candidates: fence_tag must be a string')
+    fence = str(fence_tag) if fence_tag else None
     fenced_ids = frozenset(str(i) for i in _as_list(fenced, 'fenced') if i is not None and str(i) != '')
     prefix = str(reason_prefix or '')
 

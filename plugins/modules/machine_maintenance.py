@@ -40,8 +40,8 @@ options:
       - A machine tag that marks the maintenance mode this module sets (the API keeps no free-text maintenance reason).
       - With O(enabled=true), a machine not yet in maintenance mode first gets the tag (created in the site when it does
         not exist), then maintenance mode. A machine already in maintenance mode is left as it is, without the tag.
-      - With O(enabled=false), only machines that carry the tag are touched: maintenance mode is turned off, then the
-        tag removed. A machine that carries the tag but is no longer in maintenance mode just loses the tag. Machines
+      - With O(enabled=false), only machines that carry the tag are touched; their maintenance mode is turned off, then
+        the tag removed. A machine that carries the tag but is no longer in maintenance mode just loses the tag. Machines
         without the tag stay as they are and are reported unchanged with a note.
     type: str
   concurrency:

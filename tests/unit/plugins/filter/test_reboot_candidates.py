@@ -261,26 +261,62 @@ class TestMaxMachines:
         assert len(result['candidates']) == 3
 
 
+FENCE_TAG = 'citrix_cloud.daas-reboot-fence'
+
+
 class TestFence:
     def test_own_fence_counts_as_not_in_maintenance(self):
-        m = machine('D\\A', InMaintenanceMode=True, MaintenanceModeReason='reboot_idle_machines drain')
-        result = reboot_candidates([m], now=NOW, fence_reason='reboot_idle_machines drain')
+        # The real API reports its enum value for maintenance mode set through the API; the tag marks the fence.
+        m = machine('D\\A', InMaintenanceMode=True, MaintenanceModeReason='Administrator', Tags=[FENCE_TAG])
+        result = reboot_candidates([m], now=NOW, fence_tag=FENCE_TAG)
         assert names(result['candidates']) == ['D\\A']
 
-    def test_other_maintenance_is_left_alone(self):
-        m = machine('D\\A', InMaintenanceMode=True, MaintenanceModeReason='Administrator')
-        result = reboot_candidates([m], now=NOW, fence_reason='reboot_idle_machines drain')
+    def test_fence_tag_among_other_tags_and_in_another_case(self):
+        m = machine('D\\A', InMaintenanceMode=True, Tags=['reboot-ok', FENCE_TAG.upper()])
+        result = reboot_candidates([m], now=NOW, fence_tag=FENCE_TAG)
+        assert names(result['candidates']) == ['D\\A']
+
+    @pytest.mark.parametrize('tags', [[], None, ['reboot-ok'], ['citrix_cloud.daas-reboot-fence-old'], 'other'])
+    def test_maintenance_without_the_tag_is_left_alone(self, tags):
+        m = machine('D\\A', InMaintenanceMode=True, MaintenanceModeReason='Administrator', Tags=tags)
+        result = reboot_candidates([m], now=NOW, fence_tag=FENCE_TAG)
         assert result['candidates'] == []
+        assert reasons(result) == {'D\\A': 'in maintenance mode (reason: Administrator)'}
 
-    def test_fence_reason_without_fence_option_is_maintenance(self):
-        m = machine('D\\A', InMaintenanceMode=True, MaintenanceModeReason='reboot_idle_machines drain')
+    def test_missing_tags_key_is_maintenance(self):
+        m = machine('D\\A', InMaintenanceMode=True)
+        del m['Tags']
+        assert reboot_candidates([m], now=NOW, fence_tag=FENCE_TAG)['candidates'] == []
+
+    def test_the_reason_no_longer_marks_the_fence(self):
+        # A free-text MaintenanceModeReason equal to the tag is not the marker.
+        m = machine('D\\A', InMaintenanceMode=True, MaintenanceModeReason=FENCE_TAG)
+        assert reboot_candidates([m], now=NOW, fence_tag=FENCE_TAG)['candidates'] == []
+
+    def test_fence_tag_without_fence_option_is_maintenance(self):
+        m = machine('D\\A', InMaintenanceMode=True, Tags=[FENCE_TAG])
         assert reboot_candidates([m], now=NOW)['candidates'] == []
+        assert reboot_candidates([m], now=NOW, fence_tag='')['candidates'] == []
 
-    def test_own_fence_by_id_whatever_the_reported_reason(self):
-        # An API that does not store a free-text reason reports its own enum value for the fence.
+    def test_tagged_machine_not_in_maintenance_is_a_candidate(self):
+        # An interrupted lift: maintenance mode off, the tag still there.
+        m = machine('D\\A', Tags=[FENCE_TAG])
+        assert names(reboot_candidates([m], now=NOW, fence_tag=FENCE_TAG)['candidates']) == ['D\\A']
+
+    def test_fence_tag_does_not_override_other_criteria(self):
+        m = machine('D\\A', InMaintenanceMode=True, Tags=[FENCE_TAG], SessionCount=2)
+        assert reasons(reboot_candidates([m], now=NOW, fence_tag=FENCE_TAG)) == {'D\\A': 'has 2 session(s)'}
+
+    def test_fence_tag_counts_for_required_tags_only_when_required(self):
+        m = machine('D\\A', InMaintenanceMode=True, Tags=[FENCE_TAG])
+        result = reboot_candidates([m], now=NOW, fence_tag=FENCE_TAG, required_tags=['reboot-ok'])
+        assert reasons(result) == {'D\\A': 'has none of the required tags (reboot-ok)'}
+
+    def test_own_fence_by_id_without_the_tag(self):
+        # A machine this run fenced counts as fenced even when the re-read does not show the tag.
         fenced = machine('D\\A', InMaintenanceMode=True, MaintenanceModeReason='Administrator')
         admin = machine('D\\B', InMaintenanceMode=True, MaintenanceModeReason='Administrator')
-        result = reboot_candidates([fenced, admin], now=NOW, fence_reason='drain', fenced=['id-a'])
+        result = reboot_candidates([fenced, admin], now=NOW, fence_tag=FENCE_TAG, fenced=['id-a'])
         assert names(result['candidates']) == ['D\\A']
         assert reasons(result) == {'D\\B': 'in maintenance mode (reason: Administrator)'}
 
@@ -322,7 +358,8 @@ def test_empty_and_none_input():
     ({'max_machines': -5}, 'max_machines must not be negative'),
     ({'exclude': 5}, 'exclude must be a list of strings'),
     ({'required_tags': {'a': 1}}, 'required_tags must be a list of strings'),
-    ({'fence_reason': 5}, 'fence_reason must be a string'),
+    ({'fence_tag': 5}, 'fence_tag must be a string'),
+    ({'fence_tag': ['a']}, 'fence_tag must be a string'),
 ])
 def test_bad_options(kwargs, message):
     with pytest.raises(AnsibleFilterError, match=message):
