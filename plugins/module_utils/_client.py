@@ -320,7 +320,7 @@ class _HTTPClient:
                  sleep=None, clock=None):
         if not HAS_REQUESTS:
             raise DaaSError("The Python library 'requests' is required on the host that runs this module")
-        if not float(timeout) > 0:
+        if float(timeout) <= 0:
             raise DaaSError("timeout must be more than 0 seconds, got %s" % timeout)
         self.timeout = float(timeout)
         self.retries = int(retries)
