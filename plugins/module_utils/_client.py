@@ -459,14 +459,14 @@ class _HTTPClient:
             return self._backoff(retry_number), False
         return delay, True
 
-    def _send(self, method, url, headers, params=None, json=None, data=None):
+    def _send(self, method, url, headers, params=None, json=None, data=None, deadline=None):
         """Send with retries; return the last response whatever its status, or raise DaaSError on a connection failure.
 
         Retries 429/502/503/504 and connection failures (POST, PATCH, DELETE only where the server cannot have
-        acted), at most ``retries`` times and within ``deadline`` seconds. A backoff is clamped to the time left;
-        a wait the server asked for that outlasts the deadline ends the retries at once.
+        acted), at most ``retries`` times and within ``deadline`` seconds (the client's unless given). A backoff is
+        clamped to the time left; a wait the server asked for that outlasts the deadline ends the retries at once.
         """
-        deadline_at = self._clock() + self.deadline
+        deadline_at = self._clock() + (self.deadline if deadline is None else max(float(deadline), 0.0))
         retries_done = 0
         while True:
             self._honour_pause(deadline_at)
@@ -657,11 +657,12 @@ class DaaSClient(_HTTPClient):
             return self.api_url + path
         raise DaaSError("Unknown api '%s': use manage or cloud" % api)
 
-    def request(self, method, path, params=None, json=None, site_scoped=True, api="manage"):
+    def request(self, method, path, params=None, json=None, site_scoped=True, api="manage", deadline=None):
         """Send one API call and return the response; DaaSError for any status >= 400.
 
         api="manage": {api_url}/cvad/manage{path}; api="cloud": {api_url}{path}, never with Citrix-InstanceId.
         A 401 signs in again once and repeats the call, when client credentials are known.
+        ``deadline`` bounds the retries of this call in seconds (default: the client's).
         """
         method = method.upper()
         url = self._endpoint(path, api)
@@ -672,7 +673,7 @@ class DaaSClient(_HTTPClient):
         while True:
             token = self._valid_token()
             headers["Authorization"] = "CwsAuth Bearer=" + token
-            response = self._send(method, url, headers, params=params, json=json)
+            response = self._send(method, url, headers, params=params, json=json, deadline=deadline)
             if response.status_code == 401 and self._can_sign_in and not signed_in_again:
                 signed_in_again = True
                 response.close()
@@ -842,9 +843,10 @@ class DaaSClient(_HTTPClient):
         """A job by id, AsyncJob or Location URL (always fetched from api_url)."""
         return self._named_job(job_id_or_url, lambda: self._get_object(self._job_path(job_id_or_url)))
 
-    def poll_job(self, job_id_or_url):
-        """(job body, Retry-After seconds or None) for the job waiter."""
-        return self._named_job(job_id_or_url, lambda: self._poll_result(self.request("GET", self._job_path(job_id_or_url))))
+    def poll_job(self, job_id_or_url, deadline=None):
+        """(job body, Retry-After seconds or None) for the job waiter; ``deadline`` bounds this poll's retries."""
+        path = self._job_path(job_id_or_url)
+        return self._named_job(job_id_or_url, lambda: self._poll_result(self.request("GET", path, deadline=deadline)))
 
     def cancel_job(self, job_id):
         """POST /Jobs/{id}/$cancel."""
@@ -909,10 +911,10 @@ class PCEClient(_HTTPClient):
             return self.origin + location
         return self.base_url + location
 
-    def request(self, method, location, params=None, json=None, headers=None):
+    def request(self, method, location, params=None, json=None, headers=None, deadline=None):
         """Send one call to a path, href or URL; DaaSError for any status >= 400."""
         method = method.upper()
-        response = self._send(method, self.resolve(location), dict(headers or {}), params=params, json=json)
+        response = self._send(method, self.resolve(location), dict(headers or {}), params=params, json=json, deadline=deadline)
         if response.status_code >= 400:
             raise self._http_error(response)
         return response
@@ -921,6 +923,6 @@ class PCEClient(_HTTPClient):
         """GET -> parsed JSON body (None when empty)."""
         return self._json(self.request("GET", location, params=params))
 
-    def poll_job(self, location):
-        """(job body, Retry-After seconds or None) for the job waiter."""
-        return self._poll_result(self.request("GET", location))
+    def poll_job(self, location, deadline=None):
+        """(job body, Retry-After seconds or None) for the job waiter; ``deadline`` bounds this poll's retries."""
+        return self._poll_result(self.request("GET", location, deadline=deadline))

@@ -72,6 +72,10 @@ class Watch:
         if not self.history or (self.history[-1]["status"], self.history[-1]["progress"]) != (status, progress):
             self.history.append({"status": status, "progress": progress, "time": round(now - self.started, 1)})
 
+    def time_left(self, timeout, now):
+        """Seconds left of a wait of `timeout` seconds (never negative), so that one poll's retries cannot outlast it."""
+        return max(self.started + timeout - now, 0.0)
+
     def warn_once(self, text):
         if text not in self.warnings:
             self.warnings.append(text)
@@ -173,8 +177,10 @@ def wait_for_citrix_job(client, job, timeout=600, poll_interval=2.0, max_interva
             message += "; it may still be running: wait again or allow a longer wait"
         return JobTimeout(message, job=watch.job, history=watch.history, job_id=job_id)
 
-    poll_until_done(lambda: client.poll_job(job_id), progress_of, outcome_of, watch, timeout, poll_interval, max_interval,
-                    sleep, clock, on_timeout)
+    def poll():
+        return client.poll_job(job_id, deadline=watch.time_left(timeout, clock()))
+
+    poll_until_done(poll, progress_of, outcome_of, watch, timeout, poll_interval, max_interval, sleep, clock, on_timeout)
     return {"job": watch.job, "history": watch.history, "warnings": watch.warnings}
 
 
@@ -218,8 +224,11 @@ def wait_for_pce_job(pce_client, location, timeout=600, poll_interval=2.0, max_i
         message = _timeout_message(watch, timeout, last_error) + "; it may still be running: wait again or allow a longer wait"
         return JobTimeout(message, job=watch.job, history=watch.history, job_id=job_id)
 
-    result_href = poll_until_done(lambda: pce_client.poll_job(url), progress_of, outcome_of, watch, timeout, poll_interval,
-                                  max_interval, sleep, clock, on_timeout)
+    def poll():
+        return pce_client.poll_job(url, deadline=watch.time_left(timeout, clock()))
+
+    result_href = poll_until_done(poll, progress_of, outcome_of, watch, timeout, poll_interval, max_interval, sleep, clock,
+                                  on_timeout)
     result = pce_client.get(result_href) if fetch_results else None
     return {"job": watch.job, "history": watch.history, "warnings": watch.warnings, "result_href": result_href,
             "result": result}

@@ -172,6 +172,20 @@ def test_transient_errors_until_the_deadline_time_out(requests_mock, client, wai
         wait(client, waiter_time, timeout=6)
 
 
+@pytest.mark.parametrize("timeout", [3, 6, 20])
+def test_the_retries_of_one_poll_stay_within_the_wait(requests_mock, waiter_time, timeout):
+    requests_mock.post(API + "/cctrustoauth2/democustomer/tokens/clients",
+                       json={"token_type": "bearer", "access_token": "tok", "expires_in": "3600"})
+    # The client retries (and backs off) on the same clock as the waiter.
+    retrying_client = DaaSClient("democustomer", client_id="id", client_secret="secret", site_id="s", api_url=API,
+                                 auth_url=API, retries=50, sleep=waiter_time.sleep, clock=waiter_time.clock)
+    requests_mock.get(JOB_URL, status_code=503, json={"detail": "Service is unavailable"})
+    started = waiter_time.now
+    with pytest.raises(JobTimeout):
+        wait(retrying_client, waiter_time, timeout=timeout)
+    assert waiter_time.now - started <= timeout + 1e-6
+
+
 def test_other_poll_errors_are_fatal(requests_mock, client, waiter_time):
     requests_mock.get(JOB_URL, status_code=404, json={"ErrorMessage": "Job not found"})
     with pytest.raises(DaaSError, match="job 'j1' was not found") as caught:

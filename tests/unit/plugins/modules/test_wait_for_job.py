@@ -68,7 +68,9 @@ def test_complete_job_by_location(client):
     assert result['status'] == 'Complete'
     assert result['job']['Id'] == '81c05d9f'
     assert [(h['status'], h['progress']) for h in result['history']] == [('InProgress', 40), ('Complete', 100)]
-    assert client.poll_job.call_args_list == [mock.call('81c05d9f'), mock.call('81c05d9f')]
+    assert [call.args for call in client.poll_job.call_args_list] == [('81c05d9f',), ('81c05d9f',)]
+    # Each poll's own retries are bounded by the time left of the wait (600 s by default).
+    assert all(0 < call.kwargs['deadline'] <= 600 for call in client.poll_job.call_args_list)
     assert 'job_results' not in result
 
 
