@@ -182,10 +182,11 @@ def response_json(response):
         raise DaaSError("The API answered with a body that is not valid JSON", status=response.status_code,
                         method=response.request.method if response.request is not None else None, url=response.url,
                         transaction_id=_transaction_id(response),
-                        api_message=_truncate(response.text)) from None
+                        api_message=one_line(response.text)) from None
 
 
-def _truncate(text, limit=RAW_BODY_LIMIT):
+def one_line(text, limit=RAW_BODY_LIMIT):
+    """The text on one line (white space folded), cut at `limit` characters."""
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[:limit] + "..."
 
@@ -225,9 +226,9 @@ def extract_api_message(response):
     if isinstance(body, dict):
         message = _message_from_body(body)
         if message:
-            return _truncate(message, 1000)
+            return one_line(message, 1000)
     if response.text and response.text.strip():
-        return _truncate(response.text)
+        return one_line(response.text)
     return response.reason or None
 
 

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import DaaSError, job_id_of
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import DaaSError, job_id_of, one_line
 
 CITRIX_SUCCESS = {"Complete", "CompleteWithWarning"}
 CITRIX_FAILURE = {"Failed", "Canceled", "NonTerminatingError"}
@@ -20,8 +20,8 @@ MIN_POLL_DELAY = 0.5
 DETAIL_LIMIT = 1000
 
 
-class JobFailed(DaaSError):
-    """The job ended unsuccessfully; `.job` is its last body."""
+class JobError(DaaSError):
+    """A wait that ended without success; `.job` is the last job body (None if never read), `.history` its progress."""
 
     def __init__(self, message, job=None, history=None, **fields):
         super().__init__(message, **fields)
@@ -29,18 +29,12 @@ class JobFailed(DaaSError):
         self.history = history or []
 
 
-class JobTimeout(DaaSError):
-    """The job did not end before the timeout; `.job` is its last body (None if never read)."""
-
-    def __init__(self, message, job=None, history=None, **fields):
-        super().__init__(message, **fields)
-        self.job = job
-        self.history = history or []
+class JobFailed(JobError):
+    """The job ended unsuccessfully."""
 
 
-def _one_line(text, limit=DETAIL_LIMIT):
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[:limit] + "..."
+class JobTimeout(JobError):
+    """The job did not end before the timeout."""
 
 
 def _citrix_job_details(job):
@@ -54,7 +48,7 @@ def _citrix_job_details(job):
     text = str(job.get("ErrorString") or "")
     if parts:
         text = "%s (%s)" % (text, "; ".join(parts)) if text else "; ".join(parts)
-    return _one_line(text)
+    return one_line(text, DETAIL_LIMIT)
 
 
 class Watch:
@@ -215,7 +209,7 @@ def wait_for_pce_job(pce_client, location, timeout=600, poll_interval=2.0, max_i
             return True, href
         if status == "failed":
             reason = result.get("message") if isinstance(result, dict) else None
-            raise JobFailed("%s failed: %s" % (watch.label, _one_line(reason or "the PCE gave no message")),
+            raise JobFailed("%s failed: %s" % (watch.label, one_line(reason or "the PCE gave no message", DETAIL_LIMIT)),
                             job=body, history=watch.history, job_id=job_id)
         watch.warn_once("%s reported the unexpected status '%s'; kept waiting" % (watch.label, body.get("status")))
         return False, None
