@@ -78,7 +78,11 @@ options:
     type: int
     default: 5
 notes:
-  - Every request carries a new C(Citrix-TransactionId); failures report it with the HTTP status, method, URL and the API's message.
+  - Every request carries a new C(Citrix-TransactionId).
+  - "A failure of the API or of the connection fails the task with a one-line C(msg) and a dictionary C(error)
+    holding what is known of the failed request: C(status) (the HTTP status), C(method), C(url), C(transaction_id)
+    (the C(Citrix-TransactionId) to quote to Citrix support) and C(api_message) (the API's own message).
+    A module's per-machine C(results) keep each machine's failure in its C(reason)."
 requirements:
   - requests
 '''

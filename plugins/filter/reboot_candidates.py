@@ -53,6 +53,7 @@ options:
       - Machines never to reboot. Each entry is a name or a shell-style pattern (C(*), C(?), C([...])),
         compared without regard to case with the full name C(DOMAIN\NAME) and with the bare name after the
         backslash. An entry equal to a machine's C(Id) also excludes it.
+      - Comma-separated text is taken as a list.
     type: list
     elements: str
     default: []
@@ -60,6 +61,7 @@ options:
     description:
       - When not empty, only machines carrying at least one of these tags (compared without regard to case)
         are candidates.
+      - Comma-separated text is taken as a list.
     type: list
     elements: str
     default: []
@@ -148,60 +150,35 @@ _value:
         reason:
           description: Why the machine is not a candidate, for example V(has 2 session(s)).
           type: str
+    fences:
+      description:
+        - The machines that carry O(fence_tag) (none without it), whether they are candidates or not. Outside a run
+          of the workflow, these are drain fences that an interrupted run left up, or half lifted (maintenance mode
+          already off, the tag still on).
+      type: list
+      elements: dict
+      contains:
+        name:
+          description: The machine's C(Name).
+          type: str
+        id:
+          description: The machine's C(Id).
+          type: str
 '''
 
 import datetime
-import fnmatch
-import re
 
 from collections.abc import Mapping, Sequence
 
 from ansible.errors import AnsibleFilterError
 
-RESTART_ACTIONS = ('Restart', 'Reset')
-
-_RFC3339 = re.compile(
-    r'^\s*(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?'
-    r'\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?\s*$'
+from ansible_collections.citrix_cloud.daas.plugins.plugin_utils._reboot import name_list
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import (
+    has_tag,
+    parse_rfc3339,
+    reboot_order_key,
+    reboot_skip_reason,
 )
-
-_UTC = datetime.timezone.utc
-_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=_UTC)
-
-
-def parse_rfc3339(value):
-    """Return an aware datetime for an RFC 3339 string, or None when it is empty or cannot be parsed."""
-    if isinstance(value, datetime.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=_UTC)
-    if not isinstance(value, str) or not value.strip():
-        return None
-    match = _RFC3339.match(value)
-    if not match:
-        return None
-    year, month, day, hour, minute, second, fraction, zone = match.groups()
-    micro = int((fraction or '0')[:6].ljust(6, '0'))
-    tzinfo = _UTC
-    if zone and zone not in ('Z', 'z'):
-        sign = -1 if zone[0] == '-' else 1
-        digits = zone[1:].replace(':', '')
-        offset = datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
-        tzinfo = datetime.timezone(sign * offset)
-    try:
-        return datetime.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
-                                 micro, tzinfo=tzinfo)
-    except ValueError:
-        return None
-
-
-def _as_list(value, option):
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, Sequence):
-        return list(value)
-    raise AnsibleFilterError('reboot_candidates: %s must be a list of strings, got %s'
-                             % (option, type(value).__name__))
 
 
 def _number(value, option, cast):
@@ -218,98 +195,11 @@ def _number(value, option, cast):
     return number
 
 
-def _excluded_by(machine, patterns):
-    """Return the first pattern that excludes the machine, or None."""
-    name = str(machine.get('Name') or '')
-    bare = name.rsplit('\\', 1)[-1]
-    machine_id = str(machine.get('Id') or '')
-    names = [n.lower() for n in (name, bare) if n]
-    for pattern in patterns:
-        text = str(pattern)
-        lowered = text.lower()
-        if machine_id and lowered == machine_id.lower():
-            return text
-        for candidate in names:
-            if fnmatch.fnmatchcase(candidate, lowered):
-                return text
-    return None
-
-
-def _tags_lower(machine):
-    """Return the machine's tag names (C(Tags)) in lower case."""
-    own = machine.get('Tags') or []
-    if isinstance(own, str):
-        own = [own]
-    elif not isinstance(own, Sequence):
-        own = []
-    return set(str(t).lower() for t in own if t is not None)
-
-
-def _format_hours(hours):
-    return ('%.1f' % hours).rstrip('0').rstrip('.')
-
-
-def _skip_reason(machine, now, min_hours, patterns, tags, fence_tag, fenced=frozenset()):
-    """Return why the machine is not a candidate, or None when it is one."""
-    pattern = _excluded_by(machine, patterns)
-    if pattern is not None:
-        return "excluded by '%s'" % pattern
-
-    if machine.get('InMaintenanceMode') and str(machine.get('Id') or '') not in fenced:
-        if fence_tag is None or fence_tag.lower() not in _tags_lower(machine):
-            reason = machine.get('MaintenanceModeReason')
-            if reason and reason != 'None':
-                return 'in maintenance mode (reason: %s)' % reason
-            return 'in maintenance mode'
-
-    sessions = machine.get('SessionCount')
-    if sessions is None or isinstance(sessions, bool):
-        return 'session count unknown'
-    try:
-        sessions = int(sessions)
-    except (TypeError, ValueError):
-        return 'session count unknown'
-    if sessions != 0:
-        return 'has %d session(s)' % sessions
-
-    power = machine.get('PowerState')
-    if power != 'On':
-        return 'power state is %s, not On' % (power or 'unknown')
-
-    registration = machine.get('RegistrationState')
-    if registration != 'Registered':
-        return 'registration state is %s, not Registered' % (registration or 'unknown')
-
-    if machine.get('PowerActionPending'):
-        return 'a power action is pending'
-
-    actions = machine.get('SupportedPowerActions')
-    if not isinstance(actions, Sequence) or isinstance(actions, str):
-        actions = []
-    if not any(action in RESTART_ACTIONS for action in actions):
-        return 'does not support Restart or Reset (supports: %s)' % (', '.join(str(a) for a in actions) or 'none')
-
-    if tags:
-        own_lower = _tags_lower(machine)
-        if not any(tag.lower() in own_lower for tag in tags):
-            return 'has none of the required tags (%s)' % ', '.join(tags)
-
-    if min_hours > 0:
-        last = parse_rfc3339(machine.get('FormattedLastDeregistrationTime'))
-        if last is not None:
-            hours = (now - last).total_seconds() / 3600.0
-            if hours < min_hours:
-                if hours < 0:
-                    return 'last rebooted at %s, which is after now (%s)' % (
-                        machine.get('FormattedLastDeregistrationTime'), now.strftime('%Y-%m-%dT%H:%M:%SZ'))
-                return 'rebooted %s h ago (less than %s h)' % (_format_hours(hours), _format_hours(min_hours))
-    return None
-
-
-def _last_reboot_key(machine):
-    last = parse_rfc3339(machine.get('FormattedLastDeregistrationTime'))
-    seconds = (last - _EPOCH).total_seconds() if last is not None else float('-inf')
-    return (seconds, str(machine.get('Name') or '').lower(), str(machine.get('Id') or ''))
+def _entry(machine, reason=None):
+    entry = {'name': machine.get('Name'), 'id': machine.get('Id')}
+    if reason is not None:
+        entry['reason'] = reason
+    return entry
 
 
 def reboot_candidates(machines, now=None, min_hours_since_reboot=0, exclude=None, required_tags=None,
@@ -322,26 +212,26 @@ def reboot_candidates(machines, now=None, min_hours_since_reboot=0, exclude=None
                                  % type(machines).__name__)
 
     if now is None or now == '':
-        now_dt = datetime.datetime.now(_UTC)
+        now_dt = datetime.datetime.now(datetime.timezone.utc)
     else:
         now_dt = parse_rfc3339(now)
         if now_dt is None:
             raise AnsibleFilterError('reboot_candidates: now must be an RFC 3339 time such as '
                                      '2026-11-23T17:09:00Z, got %r' % (now,))
-
     min_hours = _number(min_hours_since_reboot, 'min_hours_since_reboot', float)
     limit = _number(max_machines, 'max_machines', int)
-    patterns = [str(p) for p in _as_list(exclude, 'exclude') if p is not None and str(p) != '']
-    tags = [str(t) for t in _as_list(required_tags, 'required_tags') if t is not None and str(t) != '']
+    try:
+        patterns = name_list(exclude, 'reboot_candidates: exclude')
+        tags = name_list(required_tags, 'reboot_candidates: required_tags')
+        fenced_ids = frozenset(name_list(fenced, 'reboot_candidates: fenced'))
+    except ValueError as err:
+        raise AnsibleFilterError(str(err))
     if fence_tag is not None and not isinstance(fence_tag, str):
         raise AnsibleFilterError('reboot_candidates: fence_tag must be a string')
-    fence = str(fence_tag) if fence_tag else None
-    fenced_ids = frozenset(str(i) for i in _as_list(fenced, 'fenced') if i is not None and str(i) != '')
+    fence = fence_tag or None
     prefix = str(reason_prefix or '')
 
-    candidates = []
-    skipped = []
-    seen = set()
+    candidates, skipped, fences, seen = [], [], [], set()
     for machine in machines:
         if not isinstance(machine, Mapping):
             raise AnsibleFilterError('reboot_candidates: every machine must be a dictionary, got %s'
@@ -351,20 +241,19 @@ def reboot_candidates(machines, now=None, min_hours_since_reboot=0, exclude=None
             if key in seen:
                 continue
             seen.add(key)
-        reason = _skip_reason(machine, now_dt, min_hours, patterns, tags, fence, fenced_ids)
+        if fence and has_tag(machine, fence):
+            fences.append(_entry(machine))
+        reason = reboot_skip_reason(machine, now_dt, min_hours, patterns, tags, fence, fenced_ids)
         if reason is None:
             candidates.append(machine)
         else:
-            skipped.append({'name': machine.get('Name'), 'id': machine.get('Id'), 'reason': prefix + reason})
+            skipped.append(_entry(machine, prefix + reason))
 
-    candidates.sort(key=_last_reboot_key)
-    if limit and len(candidates) > limit:
-        for machine in candidates[limit:]:
-            skipped.append({'name': machine.get('Name'), 'id': machine.get('Id'),
-                            'reason': prefix + 'over the limit of %d machine(s) per run' % limit})
-        candidates = candidates[:limit]
-
-    return {'candidates': [dict(m) for m in candidates], 'skipped': skipped}
+    candidates.sort(key=reboot_order_key)
+    for machine in candidates[limit or len(candidates):]:
+        skipped.append(_entry(machine, prefix + 'over the limit of %d machine(s) per run' % limit))
+    candidates = candidates[:limit or len(candidates)]
+    return {'candidates': [dict(m) for m in candidates], 'skipped': skipped, 'fences': fences}
 
 
 class FilterModule(object):

@@ -6,17 +6,14 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import threading
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import (
-    HAS_REQUESTS,
-    REQUESTS_IMPORT_ERROR,
-    DaaSClient,
-    DaaSError,
-)
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import DaaSClient
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, DaaSError
 
 REGIONS = ['us', 'eu', 'ap-s', 'jp']
 
@@ -94,10 +91,8 @@ class DaaSModule(object):
         self.module.fail_json(msg=msg, **result)
 
     def fail_from_error(self, err, **result):
-        """Fail the task with a DaaSError's one-line message and its status, method, URL and transaction id."""
-        details = err.to_dict()
-        details.update(result)
-        self.module.fail_json(msg=str(err), **details)
+        """Fail the task with a DaaSError's one-line message; its HTTP facts go in `error` (see the doc fragment)."""
+        self.module.fail_json(msg=str(err), error=err.to_dict(), **result)
 
     def run(self, execute):
         """Call execute(self) -> result dict and exit with it; any error becomes a one-line failure.
@@ -135,20 +130,54 @@ def run_concurrently(func, items, concurrency):
         return list(pool.map(call, items))
 
 
-def handle_each_machine(daas, handle, new_result):
-    """Call handle(name) for each machine of the `machines` option (a duplicate once), `concurrency` at a time.
+class MachineRunner(object):
+    """Reads each machine of the `machines` option and hands it to a module's handler, `concurrency` at a time.
 
-    Returns the results in the order given; a machine whose handling raised gets new_result(name) with the error as
-    its `reason`.
+    A machine is handled once, however often it is named (by name and by Id, in another case): the other entries
+    get `duplicate_status` and a reason that names the entry that handled it.
     """
-    names = list(dict.fromkeys(daas.params['machines']))
-    results = []
-    for name, (result, error) in zip(names, run_concurrently(handle, names, daas.params['concurrency'])):
-        if error is not None:
-            result = new_result(name)
-            result['reason'] = str(error)
-        results.append(result)
-    return results
+
+    def __init__(self, daas, new_result, duplicate_status):
+        self.daas = daas
+        self.new_result = new_result
+        self.duplicate_status = duplicate_status
+        self._first_name_of = {}
+        self._lock = threading.Lock()
+
+    def _claim(self, machine_id, name):
+        """None when this entry handles the machine, else the name of the entry that does."""
+        with self._lock:
+            first = self._first_name_of.setdefault(machine_id, name)
+        return None if first == name else first
+
+    def run(self, handle):
+        """Call handle(machine, result) for each machine read; returns the results in the order given.
+
+        `result` is new_result(name) with `name` and `id` filled in from the read; a machine whose read or handling
+        raised is `failed` with the error as its `reason`.
+        """
+        def one(name):
+            result = self.new_result(name)
+            try:
+                machine = self.daas.client.get_machine(name)
+                result.update(name=machine.get('Name') or name, id=machine.get('Id'))
+                handled_as = self._claim(machine.get('Id'), name)
+                if handled_as is not None:
+                    result.update(status=self.duplicate_status, reason='the same machine as %s, handled once' % handled_as)
+                else:
+                    handle(machine, result)
+            except DaaSError as err:
+                result.update(status='failed', reason=str(err))
+            return result
+
+        names = list(dict.fromkeys(self.daas.params['machines']))
+        results = []
+        for name, (result, error) in zip(names, run_concurrently(one, names, self.daas.params['concurrency'])):
+            if error is not None:
+                result = self.new_result(name)
+                result.update(status='failed', reason=str(error))
+            results.append(result)
+        return results
 
 
 def count_by_status(results, statuses):

@@ -2,38 +2,25 @@
 # Copyright: (c) 2026, citrix_cloud.daas contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""HTTP clients for the Citrix DaaS REST API, Citrix Cloud and Illumio PCE async jobs.
-
-Only this file speaks HTTP: sign-in, headers, retries, paging, async calls and error texts.
-"""
+"""DaaSClient: the Citrix DaaS REST API (and the Citrix Cloud platform calls the collection makes)."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
-import email.utils
-import random
-import re
 import threading
-import time
-import traceback
 import uuid
-from collections import namedtuple
-from urllib.parse import quote, quote_plus, unquote, urlencode, urljoin, urlsplit
+from urllib.parse import quote, urlencode, urljoin
 
-try:
-    import requests
-    from requests.adapters import HTTPAdapter
-    from urllib3.exceptions import NewConnectionError
-except ImportError:
-    HAS_REQUESTS = False
-    REQUESTS_IMPORT_ERROR = traceback.format_exc()
-else:
-    HAS_REQUESTS = True
-    REQUESTS_IMPORT_ERROR = None
-
-COLLECTION_VERSION = "0.1.0"
-USER_AGENT = "citrix_cloud.daas/" + COLLECTION_VERSION
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import (
+    MASK,
+    DaaSError,
+    HTTPClient,
+    json_or_none,
+    message_from_body,
+    transaction_id_of,
+)
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._jobs import AsyncJob, job_id_of
 
 # region -> (token host, API host)
 REGION_HOSTS = {
@@ -42,478 +29,17 @@ REGION_HOSTS = {
     "ap-s": ("https://api-ap-s.cloud.com", "https://api.cloud.com"),
     "jp": ("https://api.citrixcloud.jp", "https://api.citrixcloud.jp"),
 }
-
-RETRY_STATUSES = frozenset((429, 502, 503, 504))
-# Answers after which the server has certainly not acted, so even a POST may be sent again.
-NOT_ACTED_STATUSES = frozenset((429, 503))
-SAFE_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
 TOKEN_RENEWAL_MARGIN = 60.0
-BACKOFF_BASE = 1.0
-BACKOFF_CAP = 30.0
 DEFAULT_PAGE_SIZE = 1000
 MAX_PAGES = 10000
 POWER_ACTIONS = ("start", "shutdown", "reboot", "suspend", "resume")
-MASK = "********"
-RAW_BODY_LIMIT = 300
 
-STATUS_MESSAGES = {
-    400: "The API rejected the request",
-    403: "Access denied: the API client lacks the permission for this call",
-    404: "Not found",
-    406: "The API refused the Accept header",
-    409: "Conflict",
-    415: "The API refused the Content-Type",
-    429: "Rate limit still exceeded after retrying",
-    502: "Bad gateway, still failing after retrying",
-    503: "Service unavailable, still failing after retrying",
-    504: "Gateway timeout, still failing after retrying",
-}
 
-AsyncJob = namedtuple("AsyncJob", ["id", "url"])
-
-
-def _origin_key(url):
-    """(scheme, host, port) of a URL, with the scheme's default port, for comparing origins."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
-
-
-class DaaSError(Exception):
-    """An API or connection failure, with the HTTP facts that explain it and never a secret."""
-
-    FIELDS = ("status", "method", "url", "transaction_id", "api_message", "job_id")
-
-    def __init__(self, message, status=None, method=None, url=None, transaction_id=None,
-                 api_message=None, job_id=None, transient=False):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.method = method
-        self.url = url
-        self.transaction_id = transaction_id
-        self.api_message = api_message
-        self.job_id = job_id
-        # True when trying again later may succeed (429, 5xx, connection failures).
-        self.transient = transient
-
-    def to_dict(self):
-        """The known HTTP facts, for a module result."""
-        return dict((name, getattr(self, name)) for name in self.FIELDS if getattr(self, name) is not None)
-
-    def __str__(self):
-        text = self.message
-        if self.status is not None:
-            text += ": HTTP %s" % self.status
-            if self.method and self.url:
-                text += " on %s %s" % (self.method, self.url)
-        elif self.method and self.url:
-            text += " (%s %s)" % (self.method, self.url)
-        if self.api_message:
-            text += ": %s" % self.api_message
-        if self.transaction_id:
-            text += " (transaction %s)" % self.transaction_id
-        return text
-
-
-def _copy_error(err, message):
-    """The same failure under a clearer message."""
-    return DaaSError(message, status=err.status, method=err.method, url=err.url, transaction_id=err.transaction_id,
-                     api_message=err.api_message, job_id=err.job_id, transient=err.transient)
-
-
-def _epoch_from_date(text):
-    """Epoch seconds from an HTTP-date or an RFC 3339 timestamp (naive means UTC), or None."""
-    try:
-        moment = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        moment = None
-    if moment is None:
-        try:
-            moment = datetime.datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-        except ValueError:
-            return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
-    return moment.timestamp()
-
-
-def parse_retry_after(value, response_date=None, now=None):
-    """Seconds to wait from a Retry-After value, or None when absent or unusable.
-
-    Accepts delay-seconds, an HTTP-date and an RFC 3339 timestamp. A date is measured against the
-    response's Date header when it parses, else against ``now`` (epoch seconds, default the wall
-    clock). Never negative.
-    """
-    text = str(value).strip() if value is not None else ""
-    if not text:
-        return None
-    if re.match(r"[0-9]+\Z", text):
-        return float(text)
-    target = _epoch_from_date(text)
-    if target is None:
-        return None
-    reference = _epoch_from_date(response_date) if response_date else None
-    if reference is None:
-        reference = time.time() if now is None else now
-    return max(0.0, target - reference)
-
-
-def _json_or_none(response):
-    if not response.content:
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def response_json(response):
-    """The JSON body of a response, None when empty; DaaSError when the body is not JSON."""
-    if not response.content or not response.content.strip():
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        raise DaaSError("The API answered with a body that is not valid JSON", status=response.status_code,
-                        method=response.request.method if response.request is not None else None, url=response.url,
-                        transaction_id=_transaction_id(response),
-                        api_message=one_line(response.text)) from None
-
-
-def one_line(text, limit=RAW_BODY_LIMIT):
-    """The text on one line (white space folded), cut at `limit` characters."""
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[:limit] + "..."
-
-
-def _format_parameters(parameters):
-    """`[{"name": n, "value": v}]` or `{n: v}` -> "n=v, ..."."""
-    if isinstance(parameters, dict):
-        pairs = parameters.items()
-    elif isinstance(parameters, list):
-        pairs = [(p.get("name", p.get("Name")), p.get("value", p.get("Value"))) for p in parameters if isinstance(p, dict)]
-    else:
-        return ""
-    return ", ".join("%s=%s" % (name, value) for name, value in pairs)
-
-
-def _message_from_body(body):
-    """The API's own message, from whichever error shape the body has."""
-    if body.get("ErrorMessage"):
-        return str(body["ErrorMessage"])
-    if body.get("detail"):
-        parameters = _format_parameters(body.get("parameters"))
-        return "%s (%s)" % (body["detail"], parameters) if parameters else str(body["detail"])
-    error = body.get("Error")
-    if isinstance(error, dict) and error.get("Message"):
-        return str(error["Message"])
-    if body.get("error_description"):
-        return str(body["error_description"])
-    if body.get("message"):
-        return str(body["message"])
-    return None
-
-
-def extract_api_message(response):
-    """The message of an error response: ErrorMessage, detail(+parameters), Error.Message,
-    error_description, message, else the raw body truncated, else the reason phrase."""
-    body = _json_or_none(response)
-    if isinstance(body, dict):
-        message = _message_from_body(body)
-        if message:
-            return one_line(message, 1000)
-    if response.text and response.text.strip():
-        return one_line(response.text)
-    return response.reason or None
-
-
-def _retry_delay_from_body(response):
-    """The gateway's `retryDelay` parameter of a 429/503 body, in seconds, or None."""
-    body = _json_or_none(response)
-    if not isinstance(body, dict):
-        return None
-    parameters = body.get("parameters")
-    value = None
-    if isinstance(parameters, dict):
-        value = parameters.get("retryDelay")
-    elif isinstance(parameters, list):
-        for parameter in parameters:
-            if isinstance(parameter, dict) and parameter.get("name") == "retryDelay":
-                value = parameter.get("value")
-    try:
-        delay = float(value)
-    except (TypeError, ValueError):
-        return None
-    return delay if delay >= 0 else None
-
-
-def _transaction_id(response):
-    """The transaction id the server echoed, else the one that was sent."""
-    echoed = response.headers.get("citrix-transactionid") or response.headers.get("x-cws-transactionid")
-    if echoed:
-        return echoed
-    request = getattr(response, "request", None)
-    return request.headers.get("Citrix-TransactionId") if request is not None else None
-
-
-def _origin(url):
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    return "%s://%s" % (parts.scheme, parts.netloc)
-
-
-def _root_cause(exc):
-    """The innermost exception that requests and urllib3 wrapped around a connection failure."""
-    for _depth in range(10):
-        nested = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else getattr(exc, "reason", None)
-        if not isinstance(nested, BaseException):
-            break
-        exc = nested
-    text = str(exc)
-    marker = "Failed to establish a new connection: "
-    if marker in text:
-        text = text.split(marker, 1)[1]
-    # urllib3 prefixes the connection object: "HTTPSConnection(host='h', port=443): " or "<... object at 0x...>: "
-    text = re.sub(r"^(?:<[^>]*>|\w+\([^)]*\)): ", "", text)
-    return text or type(exc).__name__
-
-
-def _connection_never_opened(exc):
-    """True when the request cannot have reached the server: the TCP connection never opened.
-
-    That is a connect timeout, or a ConnectionError whose urllib3 cause is a NewConnectionError
-    (refused, unreachable, name not resolved). A read error (connection reset or closed while
-    waiting for the answer) arrives as a ConnectionError around a ProtocolError instead, and a
-    read timeout as ReadTimeout: the server may have acted on those.
-    """
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
-    if not isinstance(exc, requests.exceptions.ConnectionError) or isinstance(exc, requests.exceptions.SSLError):
-        return False
-    cause = exc.args[0] if exc.args else None
-    return isinstance(getattr(cause, "reason", cause), NewConnectionError)
-
-
-def job_id_of(job):
-    """The job id of an AsyncJob, a job id, or a job URL (its last path segment)."""
-    if isinstance(job, AsyncJob):
-        return job.id
-    text = str(job or "").strip()
-    if "/" in text:
-        segments = [segment for segment in urlsplit(text).path.split("/") if segment]
-        text = unquote(segments[-1]) if segments else ""
-    if not text:
-        raise DaaSError("No job id in %r" % (job,))
-    return text
-
-
-class _HTTPClient:
-    """Session, retries with backoff, the shared 429 pause and error texts, for both APIs."""
-
-    def __init__(self, validate_certs=True, ca_path=None, timeout=30.0, retries=5, deadline=600.0, pool_size=32,
-                 sleep=None, clock=None):
-        if not HAS_REQUESTS:
-            raise DaaSError("The Python library 'requests' is required on the host that runs this module")
-        if float(timeout) <= 0:
-            raise DaaSError("timeout must be more than 0 seconds, got %s" % timeout)
-        self.timeout = float(timeout)
-        self.retries = int(retries)
-        self.deadline = float(deadline)
-        self._verify = (ca_path or True) if validate_certs else False
-        self._sleep = sleep or time.sleep
-        self._clock = clock or time.monotonic
-        self._pause_lock = threading.Lock()
-        self._pause_until = 0.0
-        self._session = requests.Session()
-        self._session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=int(pool_size), max_retries=0)
-        self._session.mount("https://", adapter)
-        self._session.mount("http://", adapter)
-
-    def close(self):
-        """Close the pooled connections."""
-        self._session.close()
-
-    def _secrets(self):
-        return ()
-
-    def _scrub(self, text):
-        """Mask every secret in text, also as repr() escapes it and as a form body encodes it."""
-        if not text:
-            return text
-        text = str(text)
-        for secret in self._secrets():
-            if secret:
-                for form in (secret, repr(secret)[1:-1], quote_plus(secret)):
-                    text = text.replace(form, MASK)
-        return text
-
-    def _error(self, message, **fields):
-        for name in ("url", "api_message"):
-            fields[name] = self._scrub(fields.get(name))
-        return DaaSError(self._scrub(message), **fields)
-
-    def _failure_message(self, status):
-        return STATUS_MESSAGES.get(status, "Request failed")
-
-    def _json(self, response):
-        """response_json(), with any secret that a non-JSON body echoes masked in the error."""
-        try:
-            return response_json(response)
-        except DaaSError as err:
-            raise self._error(err.message, status=err.status, method=err.method, url=err.url,
-                              transaction_id=err.transaction_id, api_message=err.api_message) from None
-
-    def _http_error(self, response, message=None):
-        status = response.status_code
-        return self._error(message or self._failure_message(status), status=status,
-                           method=response.request.method if response.request is not None else None,
-                           url=response.url, transaction_id=_transaction_id(response),
-                           api_message=extract_api_message(response),
-                           transient=status == 429 or status >= 500)
-
-    def _connection_error(self, method, url, exc, transaction_id):
-        origin = _origin(url)
-        errors = requests.exceptions
-        transient = True
-        if isinstance(exc, errors.SSLError):
-            transient = False
-            cause = _root_cause(exc)
-            if "CERTIFICATE_VERIFY_FAILED" in cause or "certificate verify failed" in cause:
-                message = ("TLS certificate verification failed for %s: set ca_path to the CA certificate that signed "
-                           "the server's certificate, or validate_certs to false (insecure) (%s)" % (origin, cause))
-            else:
-                message = "TLS handshake with %s failed: %s" % (origin, cause)
-        elif isinstance(exc, errors.ConnectTimeout):
-            message = "Timed out connecting to %s after %g s" % (origin, self.timeout)
-        elif isinstance(exc, errors.Timeout):
-            message = "No response from %s within the timeout of %g s" % (origin, self.timeout)
-        elif isinstance(exc, errors.ConnectionError):
-            message = "Cannot connect to %s: %s" % (origin, _root_cause(exc))
-        elif isinstance(exc, (errors.InvalidURL, errors.MissingSchema, errors.InvalidSchema)):
-            transient = False
-            message = "Invalid URL %s: check api_url, auth_url or url" % url
-        else:
-            message = "Request to %s failed: %s" % (origin, _root_cause(exc))
-        return self._error(message, method=method, url=url, transaction_id=transaction_id, transient=transient)
-
-    def _unsendable_error(self, method, url, exc, transaction_id):
-        if isinstance(exc, UnicodeError):
-            message = ("A header value (customer_id, site_id, client_id or token) has a character that HTTP headers "
-                       "cannot carry: %s" % exc)
-        else:
-            message = "The request to %s could not be sent: %s" % (_origin(url), exc)
-        return self._error(message, method=method, url=url, transaction_id=transaction_id)
-
-    def _per_attempt_headers(self):
-        return {}
-
-    def _time_left(self, deadline_at):
-        return deadline_at - self._clock()
-
-    def _pause_everyone(self, seconds):
-        """After a 429: every thread of this client waits until the pause is over before sending."""
-        with self._pause_lock:
-            self._pause_until = max(self._pause_until, self._clock() + seconds)
-
-    def _honour_pause(self, deadline_at):
-        with self._pause_lock:
-            wait = self._pause_until - self._clock()
-        wait = min(wait, self._time_left(deadline_at))
-        if wait > 0:
-            self._sleep(wait)
-
-    @staticmethod
-    def _may_retry_status(method, status):
-        if method in SAFE_METHODS:
-            return status in RETRY_STATUSES
-        return status in NOT_ACTED_STATUSES
-
-    @staticmethod
-    def _may_retry_exception(method, exc):
-        """GET-like calls retry any connection failure; others only when the connection never opened."""
-        errors = requests.exceptions
-        if isinstance(exc, errors.SSLError):
-            return False
-        if _connection_never_opened(exc):
-            return True
-        return method in SAFE_METHODS and isinstance(exc, (errors.ConnectionError, errors.Timeout, errors.ChunkedEncodingError))
-
-    @staticmethod
-    def _backoff(retry_number):
-        """Exponential backoff with full jitter."""
-        return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * (2 ** retry_number)))
-
-    def _retry_delay(self, response, retry_number):
-        """(seconds, whether the server asked for them): Retry-After, else the body's retryDelay, else backoff."""
-        delay = parse_retry_after(response.headers.get("Retry-After"), response.headers.get("Date"))
-        if delay is None:
-            delay = _retry_delay_from_body(response)
-        if delay is None:
-            return self._backoff(retry_number), False
-        return delay, True
-
-    def _send(self, method, url, headers, params=None, json=None, data=None, deadline=None):
-        """Send with retries; return the last response whatever its status, or raise DaaSError on a connection failure.
-
-        Retries 429/502/503/504 and connection failures (POST, PATCH, DELETE only where the server cannot have
-        acted), at most ``retries`` times and within ``deadline`` seconds (the client's unless given). A backoff is
-        clamped to the time left; a wait the server asked for that outlasts the deadline ends the retries at once.
-        """
-        deadline_at = self._clock() + (self.deadline if deadline is None else max(float(deadline), 0.0))
-        retries_done = 0
-        while True:
-            self._honour_pause(deadline_at)
-            attempt_headers = dict(headers)
-            attempt_headers.update(self._per_attempt_headers())
-            try:
-                response = self._session.request(method, url, headers=attempt_headers, params=params, json=json,
-                                                 data=data, timeout=self.timeout, verify=self._verify)
-            except requests.exceptions.RequestException as exc:
-                time_left = self._time_left(deadline_at)
-                if retries_done < self.retries and time_left > 0 and self._may_retry_exception(method, exc):
-                    self._sleep(min(self._backoff(retries_done), time_left))
-                    retries_done += 1
-                    continue
-                raise self._connection_error(method, url, exc, attempt_headers.get("Citrix-TransactionId")) from None
-            except ValueError as exc:
-                # Raised by http.client, urllib and requests outside their own exception types: a header value that
-                # is not latin-1 (UnicodeEncodeError), a malformed URL, an unusable timeout.
-                raise self._unsendable_error(method, url, exc, attempt_headers.get("Citrix-TransactionId")) from None
-            time_left = self._time_left(deadline_at)
-            if retries_done < self.retries and time_left > 0 and self._may_retry_status(method, response.status_code):
-                delay, asked_by_server = self._retry_delay(response, retries_done)
-                if asked_by_server and delay > time_left:
-                    # Retrying before the server's time would only be refused again.
-                    if response.status_code == 429:
-                        self._pause_everyone(delay)
-                    return response
-                delay = min(delay, time_left)
-                response.close()
-                if response.status_code == 429:
-                    self._pause_everyone(delay)
-                else:
-                    self._sleep(delay)
-                retries_done += 1
-                continue
-            return response
-
-    def _poll_result(self, response):
-        """(JSON body, Retry-After seconds or None) of a job poll."""
-        return self._json(response), parse_retry_after(response.headers.get("Retry-After"), response.headers.get("Date"))
-
-
-class DaaSClient(_HTTPClient):
+class DaaSClient(HTTPClient):
     """Citrix DaaS REST API client; one instance is shared by all worker threads of a module.
 
-    ``sleep`` and ``clock`` (default time.sleep, time.monotonic) drive every wait, so tests need not sleep.
+    Sign-in (renewed near expiry and after a 401), site discovery, paging and the domain helpers; the transport and
+    its retries are HTTPClient's.
     """
 
     def __init__(self, customer_id, client_id=None, client_secret=None, token=None, site_id=None, region="us",
@@ -587,12 +113,12 @@ class DaaSClient(_HTTPClient):
         response = self._send("POST", url, headers, data=body)
         if response.status_code >= 400:
             raise self._http_error(response, "Sign-in failed: check customer_id, client_id and client_secret")
-        payload = _json_or_none(response)
+        payload = json_or_none(response)
         if not isinstance(payload, dict) or payload.get("error") or not isinstance(payload.get("access_token"), str) \
                 or not payload["access_token"].strip():
             raise self._error("Sign-in answered without an access token", status=response.status_code, method="POST",
-                              url=url, transaction_id=_transaction_id(response),
-                              api_message=_message_from_body(payload) if isinstance(payload, dict) else None)
+                              url=url, transaction_id=transaction_id_of(response),
+                              api_message=message_from_body(payload) if isinstance(payload, dict) else None)
         try:
             expires_in = int(float(payload.get("expires_in")))
         except (TypeError, ValueError, OverflowError):
@@ -737,7 +263,7 @@ class DaaSClient(_HTTPClient):
         location = response.headers.get("Location")
         if response.status_code != 202 or not location:
             raise self._error("Expected 202 Accepted with a job Location", status=response.status_code,
-                              method=method.upper(), url=response.url, transaction_id=_transaction_id(response))
+                              method=method.upper(), url=response.url, transaction_id=transaction_id_of(response))
         url = urljoin(response.url, location)
         return AsyncJob(job_id_of(url), url)
 
@@ -755,12 +281,13 @@ class DaaSClient(_HTTPClient):
             return call()
         except DaaSError as err:
             if err.status == 404:
-                raise _copy_error(err, "%s '%s' was not found" % (kind, name)) from None
+                raise err.with_message("%s '%s' was not found" % (kind, name)) from None
             raise
 
-    def get_machine(self, name_or_id):
-        """One machine (detail model)."""
-        return self._named("machine", name_or_id, lambda: self._get_object("/Machines/" + self.quote_name(name_or_id)))
+    def get_machine(self, name_or_id, deadline=None):
+        """One machine (detail model); ``deadline`` bounds this read's retries (default: the client's)."""
+        path = "/Machines/" + self.quote_name(name_or_id)
+        return self._named("machine", name_or_id, lambda: self._get_object(path, deadline=deadline))
 
     def machine_sessions(self, name_or_id):
         """The sessions running on a machine."""
@@ -840,10 +367,6 @@ class DaaSClient(_HTTPClient):
     def _named_job(self, job, call):
         return self._named("job", job_id_of(job), call)
 
-    def get_job(self, job_id_or_url):
-        """A job by id, AsyncJob or Location URL (always fetched from api_url)."""
-        return self._named_job(job_id_or_url, lambda: self._get_object(self._job_path(job_id_or_url)))
-
     def poll_job(self, job_id_or_url, deadline=None):
         """(job body, Retry-After seconds or None) for the job waiter; ``deadline`` bounds this poll's retries."""
         path = self._job_path(job_id_or_url)
@@ -859,71 +382,4 @@ class DaaSClient(_HTTPClient):
 
     def send_notification(self, body):
         """POST a Citrix Cloud administrator notification."""
-        return self.post("/notifications/items", json=body, site_scoped=False, api="cloud")
-
-
-class PCEClient(_HTTPClient):
-    """Illumio PCE REST API client (basic auth with an API key), for async jobs."""
-
-    def __init__(self, url, org_id, api_key_username, api_key_secret, validate_certs=True, ca_path=None,
-                 timeout=30.0, retries=5, deadline=600.0, pool_size=4, sleep=None, clock=None):
-        parts = urlsplit(str(url or "").rstrip("/"))
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise DaaSError("The PCE url must look like https://pce.example.com:8443, not %r" % (url,))
-        super().__init__(validate_certs=validate_certs, ca_path=ca_path, timeout=timeout, retries=retries,
-                         deadline=deadline, pool_size=pool_size, sleep=sleep, clock=clock)
-        self.origin = "%s://%s" % (parts.scheme, parts.netloc)
-        self.base_url = self.origin + "/api/v2"
-        self.org_id = org_id
-        self.api_key_username = api_key_username
-        self._api_key_secret = api_key_secret
-        self._session.auth = (api_key_username, api_key_secret)
-
-    def __repr__(self):
-        return "PCEClient(url=%r, org_id=%r, api_key_username=%r, api_key_secret=%s)" % (
-            self.origin, self.org_id, self.api_key_username, MASK if self._api_key_secret else None)
-
-    def _secrets(self):
-        return (self._api_key_secret,)
-
-    def _failure_message(self, status):
-        if status == 401:
-            return "The PCE rejected the API key: check api_key_username and api_key_secret"
-        return super()._failure_message(status)
-
-    def resolve(self, location):
-        """An absolute URL for a Location or href: absolute as is, /api/... on the PCE, else under /api/v2.
-
-        An absolute URL whose path starts with /orgs/ is a relative Location that a client (such as
-        ansible.builtin.uri) resolved against the request URL, losing /api/v2: its path is taken as relative.
-        """
-        location = str(location).strip()
-        parts = urlsplit(location)
-        if parts.scheme and parts.path.startswith("/orgs/"):
-            location = parts.path
-        elif parts.scheme:
-            if _origin_key(location) != _origin_key(self.origin):
-                raise DaaSError("Refusing to send the PCE credentials to %s: the job URL is not on the PCE %s"
-                                % (_origin_key(location)[1], self.origin))
-            return location
-        if not location.startswith("/"):
-            location = "/" + location
-        if location.startswith("/api/"):
-            return self.origin + location
-        return self.base_url + location
-
-    def request(self, method, location, params=None, json=None, headers=None, deadline=None):
-        """Send one call to a path, href or URL; DaaSError for any status >= 400."""
-        method = method.upper()
-        response = self._send(method, self.resolve(location), dict(headers or {}), params=params, json=json, deadline=deadline)
-        if response.status_code >= 400:
-            raise self._http_error(response)
-        return response
-
-    def get(self, location, params=None):
-        """GET -> parsed JSON body (None when empty)."""
-        return self._json(self.request("GET", location, params=params))
-
-    def poll_job(self, location, deadline=None):
-        """(job body, Retry-After seconds or None) for the job waiter; ``deadline`` bounds this poll's retries."""
-        return self._poll_result(self.request("GET", location, deadline=deadline))
+        return self.post("/notifications/", json=body, site_scoped=False, api="cloud")

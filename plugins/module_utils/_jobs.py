@@ -2,31 +2,58 @@
 # Copyright: (c) 2026, citrix_cloud.daas contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Waiting on async jobs: Citrix DaaS Jobs and Illumio PCE async jobs share one polling loop."""
+"""Waiting: one small Waiter for Citrix jobs, Illumio PCE async jobs and machine states, and the job texts."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import time
+from collections import namedtuple
+from urllib.parse import unquote, urlsplit
 
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import DaaSError, job_id_of, one_line
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import DaaSError, one_line
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import TARGET_STATES, action_reached
 
-CITRIX_SUCCESS = {"Complete", "CompleteWithWarning"}
-CITRIX_FAILURE = {"Failed", "Canceled", "NonTerminatingError"}
-CITRIX_RUNNING = {"NotStarted", "InProgress"}
+# A job started with async=true: its id and the Location URL to poll.
+AsyncJob = namedtuple("AsyncJob", ["id", "url"])
+
+# Citrix JobStatus -> what it means for a wait.
+CITRIX_JOB_STATES = {
+    "NotStarted": "running",
+    "InProgress": "running",
+    "Complete": "success",
+    "CompleteWithWarning": "warning",
+    "Failed": "failure",
+    "Canceled": "failure",
+    "NonTerminatingError": "failure",
+}
 PCE_RUNNING = {"pending", "running"}
 # Never poll faster than this, even when Retry-After says 0.
 MIN_POLL_DELAY = 0.5
 DETAIL_LIMIT = 1000
 
 
+def job_id_of(job):
+    """The job id of an AsyncJob, a job id, or a job URL (its last path segment)."""
+    if isinstance(job, AsyncJob):
+        return job.id
+    text = str(job or "").strip()
+    if "/" in text:
+        segments = [segment for segment in urlsplit(text).path.split("/") if segment]
+        text = unquote(segments[-1]) if segments else ""
+    if not text:
+        raise DaaSError("No job id in %r" % (job,))
+    return text
+
+
 class JobError(DaaSError):
     """A wait that ended without success; `.job` is the last job body (None if never read), `.history` its progress."""
 
-    def __init__(self, message, job=None, history=None, **fields):
+    def __init__(self, message, job=None, history=None, job_id=None, **fields):
         super().__init__(message, **fields)
         self.job = job
         self.history = history or []
+        self.job_id = job_id
 
 
 class JobFailed(JobError):
@@ -37,7 +64,107 @@ class JobTimeout(JobError):
     """The job did not end before the timeout."""
 
 
-def _citrix_job_details(job):
+class WaitTimedOut(Exception):
+    """Raised by Waiter.wait when the deadline passed; `.last_error` is the failure of the last poll, if it failed."""
+
+    def __init__(self, last_error):
+        super().__init__("the wait timed out")
+        self.last_error = last_error
+
+
+class Waiter:
+    """Polls until done or until `timeout` seconds have passed since it was made.
+
+    The interval starts at `interval` and grows by half each poll up to `max_interval`; a wait the server asks for
+    (Retry-After) takes its place, clamped to [MIN_POLL_DELAY, max_interval]. `sleep` and `clock` default to
+    time.sleep and time.monotonic (tests pass their own).
+    """
+
+    def __init__(self, timeout, interval=2.0, max_interval=30.0, sleep=None, clock=None):
+        self._sleep = sleep or time.sleep
+        self._clock = clock or time.monotonic
+        self.timeout = max(float(timeout), 0.0)
+        self.interval = max(float(interval), MIN_POLL_DELAY)
+        self.max_interval = max(float(max_interval), self.interval)
+        self.started = self._clock()
+
+    def elapsed(self):
+        """Seconds since the wait began."""
+        return self._clock() - self.started
+
+    def time_left(self):
+        """Seconds left before the deadline (never negative), to bound one poll's own retries."""
+        return max(self.timeout - self.elapsed(), 0.0)
+
+    def wait(self, poll, done):
+        """Call poll() until done(answer) is true and return that answer.
+
+        poll() -> (answer, seconds the server asked to wait or None). A transient DaaSError (429, 5xx, connection
+        failure) counts as a poll that is not done; any other error, and any error done() raises, ends the wait.
+        The deadline is checked after an answer that is not done, so one that is done is always accepted.
+        Raises WaitTimedOut when the deadline passes.
+        """
+        interval = self.interval
+        while True:
+            retry_after = None
+            last_error = None
+            try:
+                answer, retry_after = poll()
+            except DaaSError as err:
+                if not err.transient:
+                    raise
+                last_error = err
+            else:
+                if done(answer):
+                    return answer
+            time_left = self.time_left()
+            if time_left <= 0:
+                raise WaitTimedOut(last_error)
+            delay = interval if retry_after is None else min(max(retry_after, MIN_POLL_DELAY), self.max_interval)
+            self._sleep(min(delay, time_left))
+            interval = min(interval * 1.5, self.max_interval)
+
+
+class Progress:
+    """What a wait has seen: each change of status and progress, its time, and the warnings."""
+
+    def __init__(self, label, waiter):
+        self.label = label
+        self.waiter = waiter
+        self.last = None
+        self.history = []
+        self.warnings = []
+
+    def record(self, body, status, progress=None):
+        self.last = body
+        if not self.history or (self.history[-1]["status"], self.history[-1]["progress"]) != (status, progress):
+            self.history.append({"status": status, "progress": progress, "time": round(self.waiter.elapsed(), 1)})
+
+    def warn_once(self, text):
+        if text not in self.warnings:
+            self.warnings.append(text)
+
+    def timeout_message(self, timed_out, what="did not end"):
+        """"<label> did not end within N s (last status X, P%)[; the last poll failed: ...]"."""
+        if not self.history:
+            seen = "never read"
+        elif self.history[-1]["progress"] is None:
+            seen = "last status %s" % self.history[-1]["status"]
+        else:
+            seen = "last status %s, %s%%" % (self.history[-1]["status"], self.history[-1]["progress"])
+        message = "%s %s within %g s (%s)" % (self.label, what, self.waiter.timeout, seen)
+        if timed_out.last_error is not None:
+            message += "; the last poll failed: %s" % timed_out.last_error
+        return message
+
+    def outcome(self, **more):
+        """The result of a wait that ended well: {"job", "history", "warnings", ...}."""
+        outcome = {"job": self.last, "history": self.history, "warnings": self.warnings}
+        outcome.update(more)
+        return outcome
+
+
+def citrix_job_details(job):
     """"ErrorString (ErrorCode: X; ErrorParameters: a=b, ...)" of a Citrix job body."""
     parts = []
     if job.get("ErrorCode"):
@@ -51,84 +178,13 @@ def _citrix_job_details(job):
     return one_line(text, DETAIL_LIMIT)
 
 
-class Watch:
-    """State of one wait: the last job body, its progress history and the warnings so far."""
-
-    def __init__(self, label, started):
-        self.label = label
-        self.started = started
-        self.job = None
-        self.history = []
-        self.warnings = []
-
-    def record(self, job, status, progress, now):
-        self.job = job
-        if not self.history or (self.history[-1]["status"], self.history[-1]["progress"]) != (status, progress):
-            self.history.append({"status": status, "progress": progress, "time": round(now - self.started, 1)})
-
-    def time_left(self, timeout, now):
-        """Seconds left of a wait of `timeout` seconds (never negative), so that one poll's retries cannot outlast it."""
-        return max(self.started + timeout - now, 0.0)
-
-    def warn_once(self, text):
-        if text not in self.warnings:
-            self.warnings.append(text)
-
-    def last_status(self):
-        if not self.history:
-            return "never read"
-        last = self.history[-1]
-        if last["progress"] is None:
-            return "last status %s" % last["status"]
-        return "last status %s, %s%%" % (last["status"], last["progress"])
+def _json_object(label, body):
+    if not isinstance(body, dict):
+        raise DaaSError("%s: the poll answered without a JSON object" % label)
+    return body
 
 
-def poll_until_done(poll, progress_of, outcome_of, watch, timeout, poll_interval, max_interval, sleep, clock, on_timeout):
-    """Poll until outcome_of() says the job ended; raise what on_timeout() returns when the deadline passes.
-
-    poll() -> (body, Retry-After seconds or None); progress_of(body) -> (status, progress);
-    outcome_of(body, status) -> (finished, value), or raises JobFailed.
-    A transient poll error (429, 5xx, connection failure) is retried.
-    The deadline is checked after reading a non-terminal status, so a job that ended is always accepted.
-    """
-    deadline = watch.started + timeout
-    interval = max(float(poll_interval), MIN_POLL_DELAY)
-    max_interval = max(float(max_interval), interval)
-    last_error = None
-    while True:
-        retry_after = None
-        try:
-            body, retry_after = poll()
-        except DaaSError as err:
-            if not err.transient:
-                raise
-            last_error = err
-        else:
-            last_error = None
-            if not isinstance(body, dict):
-                raise DaaSError("%s: the poll answered without a JSON object" % watch.label)
-            status, progress = progress_of(body)
-            watch.record(body, status, progress, clock())
-            finished, value = outcome_of(body, status)
-            if finished:
-                return value
-        time_left = deadline - clock()
-        if time_left <= 0:
-            raise on_timeout(last_error)
-        delay = interval if retry_after is None else min(max(retry_after, MIN_POLL_DELAY), max_interval)
-        sleep(min(delay, time_left))
-        interval = min(interval * 1.5, max_interval)
-
-
-def _timeout_message(watch, timeout, last_error):
-    message = "%s did not end within %g s (%s)" % (watch.label, timeout, watch.last_status())
-    if last_error is not None:
-        message += "; the last poll failed: %s" % last_error
-    return message
-
-
-def wait_for_citrix_job(client, job, timeout=600, poll_interval=2.0, max_interval=30.0, cancel_on_timeout=False,
-                        warnings_as_errors=False, sleep=time.sleep, clock=time.monotonic):
+def wait_for_citrix_job(client, job, waiter, cancel_on_timeout=False, warnings_as_errors=False):
     """Wait for a Citrix job (id, AsyncJob or Location URL) to end.
 
     Returns {"job": last body, "history": [{"status", "progress", "time"}], "warnings": [...]}, where history
@@ -137,30 +193,30 @@ def wait_for_citrix_job(client, job, timeout=600, poll_interval=2.0, max_interva
     or JobTimeout (after POST $cancel when cancel_on_timeout).
     """
     job_id = job_id_of(job)
-    watch = Watch("Job %s" % job_id, clock())
+    seen = Progress("Job %s" % job_id, waiter)
 
-    def progress_of(body):
-        return str(body.get("Status")), body.get("OverallProgressPercent")
-
-    def outcome_of(body, status):
-        if status == "CompleteWithWarning":
-            details = _citrix_job_details(body)
-            warning = "%s completed with a warning%s" % (watch.label, ": " + details if details else "")
+    def done(body):
+        body = _json_object(seen.label, body)
+        status = str(body.get("Status"))
+        seen.record(body, status, body.get("OverallProgressPercent"))
+        meaning = CITRIX_JOB_STATES.get(status)
+        details = citrix_job_details(body) if meaning in ("warning", "failure") else ""
+        if meaning == "warning":
+            warning = "%s completed with a warning%s" % (seen.label, ": " + details if details else "")
             if warnings_as_errors:
-                raise JobFailed(warning + " (warnings_as_errors is true)", job=body, history=watch.history, job_id=job_id)
-            watch.warn_once(warning)
-        if status in CITRIX_SUCCESS:
-            return True, None
-        if status in CITRIX_FAILURE:
-            details = _citrix_job_details(body)
-            raise JobFailed("%s ended with status %s%s" % (watch.label, status, ": " + details if details else ""),
-                            job=body, history=watch.history, job_id=job_id)
-        if status not in CITRIX_RUNNING:
-            watch.warn_once("%s reported the unexpected status '%s'; kept waiting" % (watch.label, status))
-        return False, None
+                raise JobFailed(warning + " (warnings_as_errors is true)", job=body, history=seen.history, job_id=job_id)
+            seen.warn_once(warning)
+        elif meaning == "failure":
+            raise JobFailed("%s ended with status %s%s" % (seen.label, status, ": " + details if details else ""),
+                            job=body, history=seen.history, job_id=job_id)
+        elif meaning is None:
+            seen.warn_once("%s reported the unexpected status '%s'; kept waiting" % (seen.label, status))
+        return meaning in ("success", "warning")
 
-    def on_timeout(last_error):
-        message = _timeout_message(watch, timeout, last_error)
+    try:
+        waiter.wait(lambda: client.poll_job(job_id, deadline=waiter.time_left()), done)
+    except WaitTimedOut as timed_out:
+        message = seen.timeout_message(timed_out)
         if cancel_on_timeout:
             try:
                 client.cancel_job(job_id)
@@ -169,17 +225,11 @@ def wait_for_citrix_job(client, job, timeout=600, poll_interval=2.0, max_interva
                 message += "; cancelling it failed: %s" % err
         else:
             message += "; it may still be running: wait again or allow a longer wait"
-        return JobTimeout(message, job=watch.job, history=watch.history, job_id=job_id)
-
-    def poll():
-        return client.poll_job(job_id, deadline=watch.time_left(timeout, clock()))
-
-    poll_until_done(poll, progress_of, outcome_of, watch, timeout, poll_interval, max_interval, sleep, clock, on_timeout)
-    return {"job": watch.job, "history": watch.history, "warnings": watch.warnings}
+        raise JobTimeout(message, job=seen.last, history=seen.history, job_id=job_id) from None
+    return seen.outcome()
 
 
-def wait_for_pce_job(pce_client, location, timeout=600, poll_interval=2.0, max_interval=30.0, fetch_results=False,
-                     sleep=time.sleep, clock=time.monotonic):
+def wait_for_pce_job(pce_client, location, waiter, fetch_results=False):
     """Wait for an Illumio PCE async job (its Location, relative or absolute) to end.
 
     Statuses are compared without regard to case: pending/running poll; done needs result.href;
@@ -189,40 +239,61 @@ def wait_for_pce_job(pce_client, location, timeout=600, poll_interval=2.0, max_i
     """
     url = pce_client.resolve(location)
     job_id = job_id_of(url)
-    watch = Watch("PCE job %s" % url, clock())
+    seen = Progress("PCE job %s" % url, waiter)
 
-    def progress_of(body):
-        return str(body.get("status", "")), None
-
-    def outcome_of(body, status):
+    def done(body):
+        body = _json_object(seen.label, body)
+        status = str(body.get("status", ""))
+        seen.record(body, status)
         status = status.lower()
         result = body.get("result")
-        if status in PCE_RUNNING:
-            return False, None
         if status in ("done", "completed"):
-            href = result if status == "completed" and isinstance(result, str) else None
-            if href is None and isinstance(result, dict):
-                href = result.get("href")
-            if not href:
-                raise JobFailed("%s is %s but has no result href: it did not produce a result" % (watch.label, status),
-                                job=body, history=watch.history, job_id=job_id)
-            return True, href
+            if not result_href_of(body):
+                raise JobFailed("%s is %s but has no result href: it did not produce a result" % (seen.label, status),
+                                job=body, history=seen.history, job_id=job_id)
+            return True
         if status == "failed":
             reason = result.get("message") if isinstance(result, dict) else None
-            raise JobFailed("%s failed: %s" % (watch.label, one_line(reason or "the PCE gave no message", DETAIL_LIMIT)),
-                            job=body, history=watch.history, job_id=job_id)
-        watch.warn_once("%s reported the unexpected status '%s'; kept waiting" % (watch.label, body.get("status")))
-        return False, None
+            raise JobFailed("%s failed: %s" % (seen.label, one_line(reason or "the PCE gave no message", DETAIL_LIMIT)),
+                            job=body, history=seen.history, job_id=job_id)
+        if status not in PCE_RUNNING:
+            seen.warn_once("%s reported the unexpected status '%s'; kept waiting" % (seen.label, body.get("status")))
+        return False
 
-    def on_timeout(last_error):
-        message = _timeout_message(watch, timeout, last_error) + "; it may still be running: wait again or allow a longer wait"
-        return JobTimeout(message, job=watch.job, history=watch.history, job_id=job_id)
+    try:
+        body = waiter.wait(lambda: pce_client.poll_job(url, deadline=waiter.time_left()), done)
+    except WaitTimedOut as timed_out:
+        message = seen.timeout_message(timed_out) + "; it may still be running: wait again or allow a longer wait"
+        raise JobTimeout(message, job=seen.last, history=seen.history, job_id=job_id) from None
+    href = result_href_of(body)
+    return seen.outcome(result_href=href, result=pce_client.get(href) if fetch_results else None)
 
-    def poll():
-        return pce_client.poll_job(url, deadline=watch.time_left(timeout, clock()))
 
-    result_href = poll_until_done(poll, progress_of, outcome_of, watch, timeout, poll_interval, max_interval, sleep, clock,
-                                  on_timeout)
-    result = pce_client.get(result_href) if fetch_results else None
-    return {"job": watch.job, "history": watch.history, "warnings": watch.warnings, "result_href": result_href,
-            "result": result}
+def result_href_of(body):
+    """The data file of a finished PCE job: `result` when it is a text (status completed), else `result.href`."""
+    result = body.get("result")
+    if isinstance(result, str) and str(body.get("status", "")).lower() == "completed":
+        return result
+    return result.get("href") if isinstance(result, dict) else None
+
+
+def wait_for_machine(client, machine, action, waiter):
+    """Re-read a machine until a fresh read shows its power action done (see _machine.action_reached); return it.
+
+    Raises DaaSError naming the machine when the waiter's deadline passes first.
+    """
+    seen = Progress("machine %s" % machine.get("Name"), waiter)
+    went_down = []
+
+    def done(now):
+        now = _json_object(seen.label, now)
+        seen.record(now, "%s/%s" % (now.get("PowerState"), now.get("RegistrationState")))
+        if now.get("PowerState") != "On" or now.get("RegistrationState") != "Registered":
+            went_down.append(True)
+        return action_reached(action, machine, now, bool(went_down))
+
+    try:
+        return waiter.wait(lambda: (client.get_machine(machine["Id"], deadline=waiter.time_left()), None), done)
+    except WaitTimedOut as timed_out:
+        what = "did not reach %s%s" % (TARGET_STATES[action], " and register again" if action == "reboot" else "")
+        raise DaaSError(seen.timeout_message(timed_out, what) + " (wait_timeout)") from None

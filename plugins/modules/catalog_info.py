@@ -130,7 +130,7 @@ catalogs:
 '''
 
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import DaaSModule, run_concurrently
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import DaaSError
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import DaaSError
 
 # Catalogs whose machines are read at the same time with include_machines.
 CONCURRENCY = 4
@@ -158,7 +158,7 @@ def execute(daas):
         except DaaSError as err:
             if err.status != 404:
                 raise
-            daas.fail(not_found_message(client, name), **err.to_dict())
+            daas.fail(not_found_message(client, name), error=err.to_dict())
     else:
         catalogs = client.list_catalogs()
     if daas.params['include_machines']:

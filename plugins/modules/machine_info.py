@@ -64,7 +64,8 @@ options:
     type: int
   tags:
     description:
-      - Only return machines that carry at least one of these tags.
+      - Only return machines that carry at least one of these tags. Tag names compare without regard to case, as
+        Citrix does.
     type: list
     elements: str
   include_sessions:
@@ -200,7 +201,8 @@ machines:
 '''
 
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import DaaSModule, run_concurrently
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import DaaSError
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import DaaSError
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import has_any_tag
 
 
 def lowered(values):
@@ -212,7 +214,7 @@ def machine_filter(params):
     """A predicate that tells whether a machine passes every filter that is set."""
     power_states = lowered(params['power_state'])
     registration_states = lowered(params['registration_state'])
-    tags = set(params['tags'] or [])
+    tags = params['tags'] or []
 
     def matches(machine):
         if power_states is not None and (machine.get('PowerState') or '').lower() not in power_states:
@@ -223,7 +225,7 @@ def machine_filter(params):
             return False
         if params['max_session_count'] is not None and (machine.get('SessionCount') or 0) > params['max_session_count']:
             return False
-        if tags and not tags.intersection(machine.get('Tags') or []):
+        if tags and not has_any_tag(machine, tags):
             return False
         return True
     return matches
@@ -236,7 +238,7 @@ def collect(daas, results):
         if len(errors) == 1 or not isinstance(error, DaaSError):
             raise error
     if errors:
-        daas.fail('; '.join(error.message for error in errors), **errors[0].to_dict())
+        daas.fail('; '.join(str(error) for error in errors), error=errors[0].to_dict())
     return [value for value, _error in results]
 
 

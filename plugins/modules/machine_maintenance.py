@@ -128,40 +128,17 @@ import threading
 
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import (
     DaaSModule,
+    MachineRunner,
     count_by_status,
     fail_if_any_machine_failed,
-    handle_each_machine,
 )
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import DaaSError
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import decide_maintenance, has_tag
 
 STATUSES = ('changed', 'unchanged', 'failed')
 
 
-def has_tag(machine, tag):
-    """Whether the machine's Tags hold `tag` (tag names compare without regard to case)."""
-    return tag.lower() in [str(name).lower() for name in machine.get('Tags') or []]
-
-
-def decide(machine, enabled, tag):
-    """Return (switch_maintenance, add_tag, remove_tag, note); note says why nothing is done."""
-    in_maintenance = bool(machine.get('InMaintenanceMode'))
-    tagged = tag is not None and has_tag(machine, tag)
-    if enabled:
-        if in_maintenance:
-            return False, False, False, 'already in maintenance mode'
-        return True, tag is not None and not tagged, False, None
-    if tag is None:
-        if in_maintenance:
-            return True, False, False, None
-        return False, False, False, 'not in maintenance mode'
-    if not tagged:
-        note = 'left in maintenance mode: it does not carry the tag %s' % tag if in_maintenance else 'not in maintenance mode'
-        return False, False, False, note
-    return in_maintenance, False, True, None
-
-
 def blank_result(name):
-    """The result of a machine that could not be read."""
+    """The result of a machine before it was read (a machine that cannot be read keeps it, as failed)."""
     return dict(name=name, id=None, status='failed', in_maintenance_mode_before=None, in_maintenance_mode_after=None,
                 tagged_before=None, reason=None)
 
@@ -183,30 +160,24 @@ class MaintenanceRun(object):
                 self.client.ensure_tag(self.tag, description='Machines in maintenance mode set by citrix_cloud.daas')
                 self._tag_ready = True
 
-    def handle(self, name):
-        result = blank_result(name)
-        try:
-            machine = self.client.get_machine(name)
-            before = bool(machine.get('InMaintenanceMode'))
-            result.update(name=machine.get('Name') or name, id=machine.get('Id'), in_maintenance_mode_before=before,
-                          in_maintenance_mode_after=before, tagged_before=has_tag(machine, self.tag) if self.tag else None)
-            switch_maintenance, add_tag, remove_tag, note = decide(machine, self.enabled, self.tag)
-            if note is not None:
-                result.update(status='unchanged', reason=note)
-                return result
-            if not self.daas.check_mode:
-                # Tag before maintenance on, tag off after maintenance off: an interruption never leaves an untagged fence.
-                if add_tag:
-                    self.ensure_tag()
-                    self.client.add_machine_tag(machine['Id'], self.tag)
-                if switch_maintenance:
-                    self.client.set_maintenance(machine['Id'], self.enabled)
-                if remove_tag:
-                    self.client.remove_machine_tag(machine['Id'], self.tag)
-            result.update(status='changed', in_maintenance_mode_after=self.enabled if switch_maintenance else before)
-        except DaaSError as err:
-            result.update(reason=str(err))
-        return result
+    def handle(self, machine, result):
+        before = bool(machine.get('InMaintenanceMode'))
+        result.update(in_maintenance_mode_before=before, in_maintenance_mode_after=before,
+                      tagged_before=has_tag(machine, self.tag) if self.tag else None)
+        switch_maintenance, add_tag, remove_tag, note = decide_maintenance(machine, self.enabled, self.tag)
+        if note is not None:
+            result.update(status='unchanged', reason=note)
+            return
+        if not self.daas.check_mode:
+            # Tag before maintenance on, tag off after maintenance off: an interruption never leaves an untagged fence.
+            if add_tag:
+                self.ensure_tag()
+                self.client.add_machine_tag(machine['Id'], self.tag)
+            if switch_maintenance:
+                self.client.set_maintenance(machine['Id'], self.enabled)
+            if remove_tag:
+                self.client.remove_machine_tag(machine['Id'], self.tag)
+        result.update(status='changed', in_maintenance_mode_after=self.enabled if switch_maintenance else before)
 
 
 def diff(results, enabled, tag):
@@ -225,8 +196,7 @@ def diff(results, enabled, tag):
 
 def execute(daas):
     """Handle every machine concurrently, then report (and fail when any machine failed)."""
-    run = MaintenanceRun(daas)
-    results = handle_each_machine(daas, run.handle, blank_result)
+    results = MachineRunner(daas, blank_result, 'unchanged').run(MaintenanceRun(daas).handle)
     summary = count_by_status(results, STATUSES)
     output = dict(changed=summary['changed'] > 0, results=results, summary=summary)
     if daas.module._diff:

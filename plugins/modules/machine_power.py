@@ -169,12 +169,12 @@ results:
     power_state_before:
       description: C(PowerState) at the first read.
       type: str
-      sample: On
+      sample: "On"
     power_state_after:
       description:
         - C(PowerState) at the last read (predicted in check mode); V(null) when unknown because the action failed.
       type: str
-      sample: On
+      sample: "On"
     predicted:
       description: Whether the entry is a prediction (check mode).
       type: bool
@@ -186,171 +186,72 @@ summary:
   sample: {total: 3, done: 1, skipped: 1, failed: 0, pending: 1}
 '''
 
-import threading
-import time
-
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import (
     DaaSModule,
+    MachineRunner,
     count_by_status,
     fail_if_any_machine_failed,
-    handle_each_machine,
 )
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import DaaSError
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import DaaSError
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._jobs import (
-    JobFailed,
-    JobTimeout,
-    poll_until_done,
-    Watch,
+    JobError,
+    Waiter,
     wait_for_citrix_job,
+    wait_for_machine,
+)
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import (
+    FORCEABLE,
+    POWER_DECISIONS,
+    TARGET_STATES,
+    decide_power,
 )
 
-# Per desired state: power state -> action to send, or None when the machine is already (going) there.
-DECISIONS = {
-    'started': {'Off': 'start', 'Suspended': 'resume', 'On': None, 'TurningOn': None, 'Resuming': None},
-    'stopped': {'On': 'shutdown', 'Off': None, 'TurningOff': None},
-    'suspended': {'On': 'suspend', 'Suspended': None, 'Suspending': None},
-    'restarted': {'On': 'reboot'},
-}
-DEFAULT_ACTIONS = {'started': 'start', 'stopped': 'shutdown', 'suspended': 'suspend', 'restarted': 'reboot'}
-# SupportedPowerActions that allow each action.
-REQUIRED_SUPPORT = {
-    'start': ('PowerOn',),
-    'shutdown': ('Shutdown', 'PowerOff'),
-    'reboot': ('Restart', 'Reset'),
-    'suspend': ('SuspendResume',),
-    'resume': ('SuspendResume',),
-}
-TARGET_STATES = {'start': 'On', 'resume': 'On', 'reboot': 'On', 'shutdown': 'Off', 'suspend': 'Suspended'}
-FORCEABLE = ('shutdown', 'reboot')
 STATUSES = ('done', 'skipped', 'failed', 'pending')
 # Polling of jobs and machines: quick at first (short jobs end quickly), backing off for long ones.
 POLL_INTERVAL = 1.0
 MAX_POLL_INTERVAL = 30.0
 
 
-def decide(machine, state, only_if_idle):
-    """Return (action, reason): reason is None when the action should be sent, else why the machine is skipped."""
-    power_state = machine.get('PowerState')
-    decisions = DECISIONS[state]
-    if power_state in decisions and decisions[power_state] is None:
-        return None, 'already %s' % power_state
-    action = decisions.get(power_state)
-    if action is None:
-        if state == 'restarted' and power_state == 'Off':
-            return DEFAULT_ACTIONS[state], 'the machine is Off: restarted leaves a machine that is off alone'
-        return DEFAULT_ACTIONS[state], 'power state %s does not allow %s' % (power_state, DEFAULT_ACTIONS[state])
-    if machine.get('PowerActionPending'):
-        return action, 'a power action is already pending'
-    supported = machine.get('SupportedPowerActions')
-    if supported is not None and not set(REQUIRED_SUPPORT[action]) & set(supported):
-        return action, 'the machine does not support %s (SupportedPowerActions lacks %s)' % (
-            action, ' and '.join(REQUIRED_SUPPORT[action]))
-    sessions = machine.get('SessionCount') or 0
-    if only_if_idle and sessions > 0:
-        return action, '%d session%s on the machine (only_if_idle)' % (sessions, '' if sessions == 1 else 's')
-    return action, None
-
-
-def deregistration_time(machine):
-    return machine.get('FormattedLastDeregistrationTime') or machine.get('LastDeregistrationTime')
-
-
-class PowerRun(object):
-    """Handles one machine at a time, from its first read to the end of its action (called from several threads)."""
-
-    def __init__(self, daas):
-        self.daas = daas
-        self.client = daas.client
-        self.params = daas.params
-        # Machine Id -> the name it was first given as: a machine named twice (name and Id, or another case) acts once.
-        self.claimed = {}
-        self.lock = threading.Lock()
-
-    def claim(self, machine_id, name):
-        """Return None when this run may act on the machine, else the name under which another entry handles it."""
-        with self.lock:
-            first = self.claimed.setdefault(machine_id, name)
-        return None if first == name else first
-
-    def new_result(self, name):
+def new_result(daas):
+    """The result of a machine before it was read (a machine that cannot be read keeps it, as failed)."""
+    def blank(name):
         return dict(name=name, id=None, action=None, status='failed', reason=None, job_id=None,
-                    power_state_before=None, power_state_after=None, predicted=self.daas.check_mode)
+                    power_state_before=None, power_state_after=None, predicted=daas.check_mode)
+    return blank
 
-    def handle(self, name):
-        result = self.new_result(name)
-        try:
-            self.act(name, result)
-        except DaaSError as err:
-            result.update(status='failed', reason=str(err))
-        return result
 
-    def act(self, name, result):
-        params = self.params
-        machine = self.client.get_machine(name)
-        result.update(name=machine.get('Name') or name, id=machine.get('Id'), power_state_before=machine.get('PowerState'),
-                      power_state_after=machine.get('PowerState'))
-        handled_as = self.claim(machine.get('Id'), name)
-        if handled_as is not None:
-            result.update(status='skipped', reason='the same machine as %s, handled once' % handled_as)
-            return
-        action, reason = decide(machine, params['state'], params['only_if_idle'])
-        if reason is None and params['only_if_idle']:
-            machine = self.client.get_machine(machine['Id'])
-            result['power_state_after'] = machine.get('PowerState')
-            action, reason = decide(machine, params['state'], True)
-        result['action'] = action
-        if reason is not None:
-            result.update(status='skipped', reason=reason)
-            return
-        if self.daas.check_mode:
-            result.update(status='done', power_state_after=TARGET_STATES[action])
-            return
-        force = params['force'] if action in FORCEABLE else None
-        job = self.client.power_action(machine['Id'], action, force=force)
-        result.update(job_id=job.id, status='pending')
-        if not params['wait']:
-            return
-        result['power_state_after'] = None
-        deadline = time.monotonic() + params['wait_timeout']
-        try:
-            outcome = wait_for_citrix_job(self.client, job, timeout=params['wait_timeout'], poll_interval=POLL_INTERVAL,
-                                          max_interval=MAX_POLL_INTERVAL)
-        except (JobFailed, JobTimeout) as err:
-            result.update(status='failed', reason=str(err))
-            return
-        last = self.wait_for_state(machine, action, max(deadline - time.monotonic(), 0))
-        result.update(status='done', power_state_after=last.get('PowerState'),
-                      reason='; '.join(outcome.get('warnings') or []) or None)
-
-    def wait_for_state(self, machine, action, timeout):
-        """Re-read the machine until it is in the action's power state (and registered again after a reboot)."""
-        target = TARGET_STATES[action]
-        deregistered_before = deregistration_time(machine)
-        seen = {'down': False}
-
-        def outcome_of(body, status):
-            power_state = body.get('PowerState')
-            if action != 'reboot':
-                return power_state == target, body
-            registered = power_state == 'On' and body.get('RegistrationState') == 'Registered'
-            if not registered:
-                seen['down'] = True
-                return False, None
-            deregistered = deregistration_time(body)
-            return seen['down'] or deregistered is None or deregistered != deregistered_before, body
-
-        def on_timeout(last_error):
-            message = 'machine %s did not reach %s%s within the wait_timeout (%s)' % (
-                machine.get('Name'), target, ' and register again' if action == 'reboot' else '', watch.last_status())
-            if last_error is not None:
-                message += '; the last read failed: %s' % last_error
-            return DaaSError(message)
-
-        watch = Watch('Machine %s' % machine.get('Name'), time.monotonic())
-        return poll_until_done(
-            lambda: (self.client.get_machine(machine['Id']), None),
-            lambda body: ('%s/%s' % (body.get('PowerState'), body.get('RegistrationState')), None),
-            outcome_of, watch, timeout, POLL_INTERVAL, MAX_POLL_INTERVAL, time.sleep, time.monotonic, on_timeout)
+def power_one(daas, machine, result):
+    """Decide, act and wait for one machine, filling in its result."""
+    params = daas.params
+    client = daas.client
+    result.update(power_state_before=machine.get('PowerState'), power_state_after=machine.get('PowerState'))
+    action, reason = decide_power(machine, params['state'], params['only_if_idle'])
+    if reason is None and params['only_if_idle']:
+        machine = client.get_machine(machine['Id'])
+        result['power_state_after'] = machine.get('PowerState')
+        action, reason = decide_power(machine, params['state'], True)
+    result['action'] = action
+    if reason is not None:
+        result.update(status='skipped', reason=reason)
+        return
+    if daas.check_mode:
+        result.update(status='done', power_state_after=TARGET_STATES[action])
+        return
+    job = client.power_action(machine['Id'], action, force=params['force'] if action in FORCEABLE else None)
+    result.update(job_id=job.id, status='pending')
+    if not params['wait']:
+        return
+    result['power_state_after'] = None
+    # One deadline for the job and the machine's state after it.
+    waiter = Waiter(params['wait_timeout'], POLL_INTERVAL, MAX_POLL_INTERVAL)
+    try:
+        outcome = wait_for_citrix_job(client, job, waiter)
+        last = wait_for_machine(client, machine, action, Waiter(waiter.time_left(), POLL_INTERVAL, MAX_POLL_INTERVAL))
+    except (JobError, DaaSError) as err:
+        result.update(status='failed', reason=str(err))
+        return
+    result.update(status='done', power_state_after=last.get('PowerState'),
+                  reason='; '.join(outcome.get('warnings') or []) or None)
 
 
 def after_state(result):
@@ -367,8 +268,7 @@ def execute(daas):
         daas.fail('wait_timeout must be 0 or more, got %s' % params['wait_timeout'])
     if params['force'] is not None and params['state'] in ('started', 'suspended'):
         daas.module.warn('force applies only to state stopped and restarted; it is ignored for state %s' % params['state'])
-    run = PowerRun(daas)
-    results = handle_each_machine(daas, run.handle, run.new_result)
+    results = MachineRunner(daas, new_result(daas), 'skipped').run(lambda machine, result: power_one(daas, machine, result))
     summary = count_by_status(results, STATUSES)
     # A machine whose action was sent is changed even when its job then failed or outlived the wait.
     acted = [r for r in results if r['status'] in ('done', 'pending') or r['job_id']]
@@ -388,7 +288,7 @@ def main():
     daas = DaaSModule(
         argument_spec=dict(
             machines=dict(type='list', elements='str', required=True),
-            state=dict(type='str', choices=sorted(DECISIONS), required=True),
+            state=dict(type='str', choices=sorted(POWER_DECISIONS), required=True),
             only_if_idle=dict(type='bool', default=False),
             force=dict(type='bool'),
             concurrency=dict(type='int', default=10),

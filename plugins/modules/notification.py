@@ -67,7 +67,7 @@ attributes:
   diff_mode:
     support: none
 notes:
-  - The notification is sent to the C(notifications/items) endpoint of the API host (O(api_url)); it does not need a
+  - The notification is sent to the C(notifications/) endpoint of the API host (O(api_url)); it does not need a
     DaaS site, so O(site_id) is not used.
 seealso:
   - name: Send notifications to administrators in Citrix Cloud

@@ -87,12 +87,6 @@ options:
       - If not set, the value of the E(ILLUMIO_PCE_PORT) environment variable is used.
     type: int
     default: 443
-  pce_org_id:
-    description:
-      - The PCE organization ID.
-      - If not set, the value of the E(ILLUMIO_PCE_ORG_ID) environment variable is used.
-    type: int
-    default: 1
   api_key_username:
     description:
       - The PCE API key ID (HTTP basic authentication user). Required with O(api=illumio_pce).
@@ -205,10 +199,10 @@ from urllib.parse import urlsplit
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import DaaSModule
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import PCEClient
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._pce import PCEClient
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._jobs import (
-    JobFailed,
-    JobTimeout,
+    JobError,
+    Waiter,
     wait_for_citrix_job,
     wait_for_pce_job,
 )
@@ -240,6 +234,11 @@ def check_durations(daas):
             daas.fail('%s must be above 0, got %s' % (name, params[name]))
 
 
+def new_waiter(params):
+    """The wait the options ask for."""
+    return Waiter(params['wait_timeout'], params['poll_interval'], params['max_poll_interval'])
+
+
 def show_warnings(daas, outcome):
     """Show the waiter's warnings (a job completed with a warning, an unexpected status) as task warnings."""
     for warning in outcome.get('warnings') or []:
@@ -250,8 +249,7 @@ def wait_citrix(daas):
     """Wait for a Citrix job; fetch its results when asked."""
     params = daas.params
     outcome = wait_for_citrix_job(
-        daas.client, params['job'], timeout=params['wait_timeout'], poll_interval=params['poll_interval'],
-        max_interval=params['max_poll_interval'], cancel_on_timeout=params['cancel_on_timeout'] and not daas.check_mode,
+        daas.client, params['job'], new_waiter(params), cancel_on_timeout=params['cancel_on_timeout'] and not daas.check_mode,
         warnings_as_errors=params['warnings_as_errors'])
     job = outcome['job']
     result = dict(job=job, status=job.get('Status'), history=outcome['history'])
@@ -269,12 +267,9 @@ def wait_pce(daas):
     except ValueError as err:
         daas.fail(str(err))
     pce = PCEClient(
-        base_url, params['pce_org_id'], params['api_key_username'],
-        params['api_key_secret'], validate_certs=params['validate_certs'], ca_path=params['ca_path'],
-        timeout=params['timeout'], retries=params['retries'])
-    outcome = wait_for_pce_job(
-        pce, params['job'], timeout=params['wait_timeout'], poll_interval=params['poll_interval'],
-        max_interval=params['max_poll_interval'], fetch_results=params['fetch_results'])
+        base_url, params['api_key_username'], params['api_key_secret'], validate_certs=params['validate_certs'],
+        ca_path=params['ca_path'], timeout=params['timeout'], retries=params['retries'])
+    outcome = wait_for_pce_job(pce, params['job'], new_waiter(params), fetch_results=params['fetch_results'])
     job = outcome['job']
     result = dict(job=job, status=job.get('status'), history=outcome['history'])
     show_warnings(daas, outcome)
@@ -288,10 +283,10 @@ def execute(daas):
     check_durations(daas)
     try:
         result = wait_pce(daas) if daas.params['api'] == 'illumio_pce' else wait_citrix(daas)
-    except (JobFailed, JobTimeout) as err:
-        job = getattr(err, 'job', None) or {}
-        daas.fail_from_error(err, changed=False, job=job, status=job.get('Status', job.get('status')),
-                             history=getattr(err, 'history', None) or [])
+    except JobError as err:
+        job = err.job or {}
+        daas.fail_from_error(err, changed=False, job=job, job_id=err.job_id, status=job.get('Status', job.get('status')),
+                             history=err.history)
     result['changed'] = False
     return result
 
@@ -309,7 +304,6 @@ def main():
             api=dict(type='str', choices=['citrix', 'illumio_pce'], default='citrix'),
             pce_hostname=dict(type='str', fallback=(env_fallback, ['ILLUMIO_PCE_HOST'])),
             pce_port=dict(type='int', default=443, fallback=(env_fallback, ['ILLUMIO_PCE_PORT'])),
-            pce_org_id=dict(type='int', default=1, fallback=(env_fallback, ['ILLUMIO_PCE_ORG_ID'])),
             api_key_username=dict(type='str', no_log=False, fallback=(env_fallback, ['ILLUMIO_API_KEY_USERNAME'])),
             api_key_secret=dict(type='str', no_log=True, fallback=(env_fallback, ['ILLUMIO_API_KEY_SECRET'])),
         ),

@@ -346,8 +346,8 @@ def test_candidates_are_copies():
 
 
 def test_empty_and_none_input():
-    assert reboot_candidates([], now=NOW) == {'candidates': [], 'skipped': []}
-    assert reboot_candidates(None, now=NOW) == {'candidates': [], 'skipped': []}
+    assert reboot_candidates([], now=NOW) == {'candidates': [], 'skipped': [], 'fences': []}
+    assert reboot_candidates(None, now=NOW) == {'candidates': [], 'skipped': [], 'fences': []}
 
 
 @pytest.mark.parametrize('kwargs, message', [
@@ -421,3 +421,12 @@ def test_through_a_playbook(tmp_path):
     result = json.loads((tmp_path / 'out.json').read_text())
     assert [m['Name'] for m in result['candidates']] == ['DEMOLAB\\KESTREL']
     assert result['skipped'] == [{'name': 'DEMOLAB\\OSPREY', 'id': 'id-osprey', 'reason': 'has 2 session(s)'}]
+
+
+def test_the_machines_carrying_the_fence_tag_are_listed_as_fences():
+    machines = [machine('D\\M1', InMaintenanceMode=True, Tags=['Reboot-Fence']),
+                machine('D\\M2', Tags=['reboot-fence'], SessionCount=2),
+                machine('D\\M3', InMaintenanceMode=True)]
+    result = reboot_candidates(machines, now=NOW, fence_tag='REBOOT-FENCE')
+    assert [m['name'] for m in result['fences']] == ['D\\M1', 'D\\M2']
+    assert [m['Name'] for m in result['candidates']] == ['D\\M1']

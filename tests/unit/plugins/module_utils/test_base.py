@@ -38,4 +38,4 @@ def test_api_error_is_a_one_line_failure_with_its_fields(requests_mock):
                         dict(ARGS, auth_url="http://sim.test"))
     assert result["failed"] is True
     assert result["msg"].startswith("machine 'm1' was not found: HTTP 404 on GET")
-    assert result["status"] == 404 and result["transaction_id"] == "tx-4" and result["api_message"] == "Object not found"
+    assert result["error"]["status"] == 404 and result["error"]["transaction_id"] == "tx-4" and result["error"]["api_message"] == "Object not found"

@@ -16,16 +16,17 @@ import requests
 from urllib3.connection import HTTPConnection
 from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError, ProtocolError
 
-from ansible_collections.citrix_cloud.daas.plugins.module_utils import _client
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import (
+from ansible_collections.citrix_cloud.daas.plugins.module_utils import _http
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import DaaSClient
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
-    AsyncJob,
-    DaaSClient,
     DaaSError,
-    PCEClient,
     parse_retry_after,
 )
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._jobs import AsyncJob
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._pce import PCEClient
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._version import COLLECTION_VERSION
 
 API = "http://sim.test"
 TOKEN_URL = API + "/cctrustoauth2/democustomer/tokens/clients"
@@ -87,7 +88,6 @@ def query_of(request):
 def test_requests_import_is_guarded():
     assert HAS_REQUESTS is True
     assert REQUESTS_IMPORT_ERROR is None
-    assert _client.COLLECTION_VERSION == "0.1.0"
 
 
 # Sign-in
@@ -164,7 +164,7 @@ def test_api_call_headers_are_exact(requests_mock, make_client, signed_in):
     assert headers["Citrix-CustomerId"] == "democustomer"
     assert headers["Citrix-InstanceId"] == SITE
     assert headers["Accept"] == "application/json"
-    assert headers["User-Agent"] == "citrix_cloud.daas/0.1.0"
+    assert headers["User-Agent"] == "citrix_cloud.daas/" + COLLECTION_VERSION
     assert uuid.UUID(headers["Citrix-TransactionId"]).version == 4
     assert headers["Citrix-TransactionId"] != second.headers["Citrix-TransactionId"]
 
@@ -350,7 +350,7 @@ def test_429_pauses_every_thread_of_the_client(requests_mock, make_client, signe
 
 
 def test_503_backs_off_exponentially_with_jitter(requests_mock, make_client, signed_in, fake_time, monkeypatch):
-    monkeypatch.setattr(_client.random, "uniform", lambda low, high: high)
+    monkeypatch.setattr(_http.random, "uniform", lambda low, high: high)
     route = requests_mock.get(MANAGE + "/Machines", [{"status_code": 503}] * 3 + [{"json": {"Items": []}}])
     make_client().get("/Machines")
     assert route.call_count == 4
@@ -358,8 +358,8 @@ def test_503_backs_off_exponentially_with_jitter(requests_mock, make_client, sig
 
 
 def test_backoff_is_capped_at_30_seconds(monkeypatch):
-    monkeypatch.setattr(_client.random, "uniform", lambda low, high: high)
-    assert _client._HTTPClient._backoff(10) == 30.0
+    monkeypatch.setattr(_http.random, "uniform", lambda low, high: high)
+    assert _http.HTTPClient._backoff(10) == 30.0
 
 
 def test_retries_are_bounded(requests_mock, make_client, signed_in, fake_time):
@@ -383,7 +383,7 @@ def test_retries_stop_at_the_deadline(requests_mock, make_client, signed_in, fak
 
 
 def test_backoff_is_clamped_to_the_deadline(requests_mock, make_client, signed_in, fake_time, monkeypatch):
-    monkeypatch.setattr(_client.random, "uniform", lambda low, high: high)
+    monkeypatch.setattr(_http.random, "uniform", lambda low, high: high)
     route = requests_mock.get(MANAGE + "/Machines", status_code=502)
     with pytest.raises(DaaSError):
         make_client(retries=100, deadline=10).get("/Machines")
@@ -687,8 +687,8 @@ def test_machine_tags_are_added_and_removed_by_path(requests_mock, make_client, 
 def test_jobs_by_id_or_url(requests_mock, make_client, signed_in):
     route = requests_mock.get(MANAGE + "/Jobs/j1", json={"Id": "j1", "Status": "InProgress"})
     client = make_client()
-    assert client.get_job("https://elsewhere.example/cvad/manage/Jobs/j1")["Id"] == "j1"
-    assert client.get_job(AsyncJob("j1", "u"))["Id"] == "j1"
+    assert client.poll_job("https://elsewhere.example/cvad/manage/Jobs/j1")[0]["Id"] == "j1"
+    assert client.poll_job(AsyncJob("j1", "u"))[0]["Id"] == "j1"
     assert route.call_count == 2
     cancel = requests_mock.post(MANAGE + "/Jobs/j1/$cancel", json={"Id": "j1", "Status": "Canceled"})
     client.cancel_job("j1")
@@ -696,7 +696,7 @@ def test_jobs_by_id_or_url(requests_mock, make_client, signed_in):
 
 
 def test_send_notification_goes_to_the_cloud_api(requests_mock, make_client, signed_in):
-    route = requests_mock.post(API + "/notifications/items", json={"eventId": "e"})
+    route = requests_mock.post(API + "/notifications/", json={"eventId": "e"})
     assert make_client().send_notification({"eventId": "e"}) == {"eventId": "e"}
     assert "Citrix-InstanceId" not in route.last_request.headers
     assert route.last_request.headers["Citrix-CustomerId"] == "democustomer"
@@ -717,7 +717,7 @@ PCE = "https://pce.test:8443"
 
 @pytest.fixture
 def pce(fake_time):
-    return PCEClient(PCE + "/", 1, "api_1a2b3c4d5e", "pce-secret-8d7c6b", sleep=fake_time.sleep, clock=fake_time.clock)
+    return PCEClient(PCE + "/", "api_1a2b3c4d5e", "pce-secret-8d7c6b", sleep=fake_time.sleep, clock=fake_time.clock)
 
 
 def test_pce_resolves_every_location_form(pce):
@@ -749,7 +749,7 @@ def test_pce_secret_never_shows(requests_mock, pce):
 
 def test_pce_url_must_be_absolute():
     with pytest.raises(DaaSError, match="must look like"):
-        PCEClient("pce.test", 1, "u", "s")
+        PCEClient("pce.test", "u", "s")
 
 
 # Inputs and answers that must fail in one line, not with a traceback
@@ -812,7 +812,6 @@ def test_non_json_body_echoing_the_token_is_masked(requests_mock, make_client, s
     (lambda client: client.get_machine("m1"), "/Machines/m1", ["m1"]),
     (lambda client: client.get_catalog("c1"), "/MachineCatalogs/c1", None),
     (lambda client: client.machine_sessions("m1"), "/Machines/m1/Sessions", "sessions"),
-    (lambda client: client.get_job("j1"), "/Jobs/j1", []),
 ])
 def test_an_answer_that_is_not_an_object_is_one_line(requests_mock, make_client, signed_in, call, path, body):
     if body is None:

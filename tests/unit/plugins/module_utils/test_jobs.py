@@ -8,13 +8,20 @@ __metaclass__ = type
 import pytest
 import requests
 
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import AsyncJob, DaaSClient, DaaSError, PCEClient
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import DaaSClient
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import DaaSError
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._jobs import (
+    AsyncJob,
     JobFailed,
     JobTimeout,
+    Waiter,
+    WaitTimedOut,
+    job_id_of,
     wait_for_citrix_job,
+    wait_for_machine,
     wait_for_pce_job,
 )
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._pce import PCEClient
 
 API = "http://sim.test"
 MANAGE = API + "/cvad/manage"
@@ -54,7 +61,7 @@ def client(requests_mock):
 
 @pytest.fixture
 def pce():
-    return PCEClient(PCE, 1, "api_1a2b3c4d5e", "pce-secret-8d7c6b", retries=0, sleep=lambda seconds: None)
+    return PCEClient(PCE, "api_1a2b3c4d5e", "pce-secret-8d7c6b", retries=0, sleep=lambda seconds: None)
 
 
 def job(status, progress=None, **extra):
@@ -63,8 +70,12 @@ def job(status, progress=None, **extra):
     return {"json": body}
 
 
-def wait(client, waiter_time, job_ref=JOB_URL, **kwargs):
-    return wait_for_citrix_job(client, job_ref, sleep=waiter_time.sleep, clock=waiter_time.clock, **kwargs)
+def new_waiter(waiter_time, timeout=600, poll_interval=2.0, max_interval=30.0):
+    return Waiter(timeout, poll_interval, max_interval, sleep=waiter_time.sleep, clock=waiter_time.clock)
+
+
+def wait(client, waiter_time, job_ref=JOB_URL, timeout=600, poll_interval=2.0, max_interval=30.0, **kwargs):
+    return wait_for_citrix_job(client, job_ref, new_waiter(waiter_time, timeout, poll_interval, max_interval), **kwargs)
 
 
 def test_complete_job(requests_mock, client, waiter_time):
@@ -219,8 +230,8 @@ def test_unknown_status_keeps_polling_with_a_warning(requests_mock, client, wait
 
 # Illumio PCE
 
-def pce_wait(pce, waiter_time, location, **kwargs):
-    return wait_for_pce_job(pce, location, sleep=waiter_time.sleep, clock=waiter_time.clock, **kwargs)
+def pce_wait(pce, waiter_time, location, timeout=600, **kwargs):
+    return wait_for_pce_job(pce, location, new_waiter(waiter_time, timeout), **kwargs)
 
 
 def pce_job(status, result=None):
@@ -291,3 +302,71 @@ def test_pce_unknown_status_warns(requests_mock, pce, waiter_time):
     requests_mock.get(PCE_JOB, [pce_job("queued"), pce_job("done", {"href": "/orgs/1/datafiles/d1"})])
     assert pce_wait(pce, waiter_time, PCE_JOB)["warnings"] == [
         "PCE job %s reported the unexpected status 'queued'; kept waiting" % PCE_JOB]
+
+
+# The waiter itself, and machine states
+
+def test_the_waiter_returns_the_answer_that_is_done(waiter_time):
+    answers = iter([(1, None), (2, 4.0), (3, None)])
+    waiter = new_waiter(waiter_time, timeout=60)
+    assert waiter.wait(lambda: next(answers), lambda answer: answer == 3) == 3
+    assert waiter_time.sleeps == [2.0, 4.0]
+
+
+def test_the_waiter_times_out_with_the_last_error(waiter_time):
+    def poll():
+        raise DaaSError("Service unavailable", status=503, transient=True)
+    with pytest.raises(WaitTimedOut) as caught:
+        new_waiter(waiter_time, timeout=5).wait(poll, lambda answer: True)
+    assert caught.value.last_error.status == 503
+    assert sum(waiter_time.sleeps) == 5.0
+
+
+def test_a_wait_of_zero_polls_once(waiter_time):
+    polls = []
+    with pytest.raises(WaitTimedOut):
+        new_waiter(waiter_time, timeout=0).wait(lambda: (polls.append(1), None), lambda answer: False)
+    assert polls == [1]
+    assert waiter_time.sleeps == []
+
+
+@pytest.mark.parametrize("job, expected", [
+    (AsyncJob("j9", "u"), "j9"), ("j9", "j9"), (" https://api.cloud.com/cvad/manage/Jobs/j9 ", "j9"),
+])
+def test_job_id_of(job, expected):
+    assert job_id_of(job) == expected
+
+
+MACHINE_URL = MANAGE + "/Machines/m1"
+
+
+def machine(power="On", registration="Registered", rebooted="2026-11-20T10:00:00Z"):
+    return {"json": {"Id": "m1", "Name": "D\\M1", "PowerState": power, "RegistrationState": registration,
+                     "FormattedLastDeregistrationTime": rebooted}}
+
+
+def test_a_reboot_is_done_when_the_machine_went_down_and_registered_again(requests_mock, client, waiter_time):
+    before = machine()["json"]
+    route = requests_mock.get(MACHINE_URL, [machine(), machine("On", "Unregistered"), machine()])
+    last = wait_for_machine(client, before, "reboot", new_waiter(waiter_time, timeout=60))
+    assert last["RegistrationState"] == "Registered"
+    assert route.call_count == 3
+
+
+def test_a_reboot_is_done_when_the_last_reboot_time_moved(requests_mock, client, waiter_time):
+    before = machine()["json"]
+    route = requests_mock.get(MACHINE_URL, [machine(), machine(rebooted="2026-11-28T08:00:00Z")])
+    wait_for_machine(client, before, "reboot", new_waiter(waiter_time, timeout=60))
+    assert route.call_count == 2
+
+
+def test_a_machine_that_never_gets_there_times_out_naming_it(requests_mock, client, waiter_time):
+    requests_mock.get(MACHINE_URL, json=machine("Off", "Unregistered")["json"])
+    with pytest.raises(DaaSError, match=r"machine D\\M1 did not reach On and register again within 10 s "
+                                        r"\(last status Off/Unregistered\)"):
+        wait_for_machine(client, machine()["json"], "reboot", new_waiter(waiter_time, timeout=10))
+
+
+def test_a_shutdown_is_done_when_the_machine_is_off(requests_mock, client, waiter_time):
+    requests_mock.get(MACHINE_URL, [machine("TurningOff"), machine("Off", "Unregistered")])
+    assert wait_for_machine(client, machine()["json"], "shutdown", new_waiter(waiter_time))["PowerState"] == "Off"

@@ -73,8 +73,8 @@ def test_unknown_name_fails_listing_the_catalogs(client):
     result = run_module(catalog_info.main, dict(ARGS, name='Nope'))
     assert result['failed'] is True
     assert result['msg'] == "catalog 'Nope' was not found; the catalogs are: Europe\\Finance, Pooled"
-    assert result['status'] == 404
-    assert result['transaction_id'] == 'tx-404'
+    assert result['error']['status'] == 404
+    assert result['error']['transaction_id'] == 'tx-404'
 
 
 def test_unknown_name_among_many_catalogs_gives_the_count(client):
@@ -103,4 +103,4 @@ def test_machine_read_failure_fails_the_task(client):
     client.catalog_machines.side_effect = DaaSError('Service unavailable, still failing after retrying', status=503)
     result = run_module(catalog_info.main, dict(ARGS, include_machines=True))
     assert result['failed'] is True
-    assert result['status'] == 503
+    assert result['error']['status'] == 503

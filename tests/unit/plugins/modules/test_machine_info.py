@@ -78,14 +78,16 @@ def test_unknown_machine_fails_with_the_clients_message(client):
     result = run_module(machine_info.main, dict(ARGS, names=['DEMOLAB\\EAGLE', 'DEMOLAB\\NOPE']))
     assert result['failed'] is True
     assert result['msg'].startswith("machine 'DEMOLAB\\NOPE' was not found: HTTP 404 on GET ")
-    assert result['status'] == 404
+    assert result['error']['status'] == 404
 
 
 def test_several_unknown_machines_are_named_in_one_line(client):
     result = run_module(machine_info.main, dict(ARGS, names=['DEMOLAB\\NOPE', 'DEMOLAB\\EAGLE', 'DEMOLAB\\GONE']))
     assert result['failed'] is True
-    assert result['msg'] == "machine 'DEMOLAB\\NOPE' was not found; machine 'DEMOLAB\\GONE' was not found"
-    assert result['transaction_id'] == 'tx-DEMOLAB\\NOPE'
+    first, second = result['msg'].split('; ')
+    assert first.startswith("machine 'DEMOLAB\\NOPE' was not found: HTTP 404 on GET ")
+    assert second.startswith("machine 'DEMOLAB\\GONE' was not found: HTTP 404 on GET ")
+    assert result['error']['transaction_id'] == 'tx-DEMOLAB\\NOPE'
 
 
 def test_catalog_and_delivery_group_read_their_machines(client):

@@ -10,7 +10,7 @@ from unittest import mock
 
 import pytest
 
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import DaaSError
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import DaaSError
 from ansible_collections.citrix_cloud.daas.plugins.modules import machine_maintenance
 from ansible_collections.citrix_cloud.daas.tests.unit.plugins.modules.module_runner import run_module
 
@@ -30,6 +30,7 @@ def fixture_client():
 
 def run(client, estate, check_mode=False, **args):
     by_name = dict((m['Name'], m) for m in estate)
+    by_name.update((m['Id'], m) for m in estate)
 
     def get_machine(name):
         if name not in by_name:
@@ -134,3 +135,18 @@ def test_duplicates_are_handled_once(client):
     result = run(client, [machine('D\\A')], machines=['D\\A', 'D\\A'], enabled=True)
     assert len(result['results']) == 1
     client.set_maintenance.assert_called_once()
+
+
+def test_one_machine_named_by_name_and_by_id_is_fenced_once(client):
+    result = run(client, [machine('D\\A')], machines=['D\\A', 'id-A'], enabled=True, tag='fence', concurrency=1)
+    client.set_maintenance.assert_called_once_with('id-A', True)
+    client.add_machine_tag.assert_called_once_with('id-A', 'fence')
+    assert [r['status'] for r in result['results']] == ['changed', 'unchanged']
+    assert result['results'][1]['reason'] == 'the same machine as D\\A, handled once'
+
+
+def test_the_fence_tag_is_recognised_in_any_case(client):
+    result = run(client, [machine('D\\A', True, tags=['FENCE'])], enabled=False, tag='fence')
+    client.set_maintenance.assert_called_once_with('id-A', False)
+    client.remove_machine_tag.assert_called_once_with('id-A', 'fence')
+    assert result['results'][0]['tagged_before'] is True

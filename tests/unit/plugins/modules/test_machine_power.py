@@ -11,9 +11,11 @@ from unittest import mock
 import pytest
 from ansible.module_utils import basic
 
-from ansible_collections.citrix_cloud.daas.plugins.module_utils import _base
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import AsyncJob, DaaSError
+from ansible_collections.citrix_cloud.daas.plugins.module_utils import _base, _jobs
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import DaaSError
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._jobs import AsyncJob
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._jobs import JobFailed, JobTimeout
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import TARGET_STATES
 from ansible_collections.citrix_cloud.daas.plugins.modules import machine_power
 from ansible_collections.citrix_cloud.daas.tests.unit.plugins.modules.module_runner import run_module
 
@@ -39,7 +41,7 @@ class Estate(object):
         for body in reads:
             self.reads.setdefault(body['Name'], []).append(body)
 
-    def get_machine(self, name_or_id):
+    def get_machine(self, name_or_id, deadline=None):
         for name, bodies in self.reads.items():
             if name_or_id in (name, bodies[0]['Id']):
                 return bodies.pop(0) if len(bodies) > 1 else bodies[0]
@@ -73,7 +75,7 @@ def run(client, estate, check_mode=False, **args):
     ('restarted', 'On', 'reboot'),
 ])
 def test_acts_as_the_decision_table_says(client, waiter, state, power_state, action):
-    target = machine_power.TARGET_STATES[action]
+    target = TARGET_STATES[action]
     estate = Estate(machine('D\\A', power_state), machine('D\\A', target, FormattedLastDeregistrationTime='2026-11-23T17:00:00Z'))
     result = run(client, estate, machines=['D\\A'], state=state)
     assert result['failed'] is False and result['changed'] is True
@@ -215,7 +217,7 @@ def test_wait_false_returns_the_job_ids(client, waiter):
 def test_restart_waits_until_the_machine_registered_again(client, waiter):
     estate = Estate(machine('D\\A'), machine('D\\A', RegistrationState='Unregistered'),
                     machine('D\\A', FormattedLastDeregistrationTime='2026-11-23T17:00:00Z'))
-    with mock.patch.object(machine_power.time, 'sleep') as sleep:
+    with mock.patch.object(_jobs.time, 'sleep') as sleep:
         result = run(client, estate, machines=['D\\A'], state='restarted')
     assert result['results'][0]['status'] == 'done'
     assert client.get_machine.call_count == 3
@@ -226,11 +228,11 @@ def test_restart_not_judged_done_before_the_machine_deregistered(client, waiter)
     result = run(client, Estate(machine('D\\A'), machine('D\\A')), machines=['D\\A'], state='restarted', wait_timeout=0)
     assert result['failed'] is True
     assert result['results'][0]['status'] == 'failed'
-    assert 'did not reach On and register again within the wait_timeout' in result['results'][0]['reason']
+    assert 'did not reach On and register again within 0 s' in result['results'][0]['reason']
 
 
 def test_failure_after_finishing_the_others(client, waiter):
-    def wait(client_, job, **kwargs):
+    def wait(client_, job, job_waiter):
         if job.id == 'job-id-B':
             raise JobFailed('Job job-id-B ended with status Failed: reboot failed', job_id='job-id-B')
         return JOB_DONE
@@ -280,9 +282,9 @@ def test_duplicates_are_handled_once_and_concurrency_is_passed(client, waiter):
 
 def test_the_job_waiter_gets_the_job_and_the_timeout(client, waiter):
     run(client, Estate(machine('D\\A', 'Off'), machine('D\\A', 'On')), machines=['D\\A'], state='started', wait_timeout=77)
-    args, kwargs = waiter.call_args
-    assert args == (client, AsyncJob('job-id-A', 'url'))
-    assert kwargs['timeout'] == 77
+    client_given, job, job_waiter = waiter.call_args[0]
+    assert (client_given, job) == (client, AsyncJob('job-id-A', 'url'))
+    assert job_waiter.timeout == 77
 
 
 def test_a_concurrency_below_one_is_refused_before_any_request(client):

@@ -72,7 +72,7 @@ def test_invalid_severity_is_refused(client):
 
 def test_api_error_fails_in_one_line(client):
     client.send_notification.side_effect = DaaSError('Access denied', status=403, method='POST',
-                                                     url='https://api.cloud.com/notifications/items')
+                                                     url='https://api.cloud.com/notifications/')
     result = run_module(notification.main, ARGS)
     assert result['failed'] is True
-    assert result['msg'] == 'Access denied: HTTP 403 on POST https://api.cloud.com/notifications/items'
+    assert result['msg'] == 'Access denied: HTTP 403 on POST https://api.cloud.com/notifications/'

@@ -44,7 +44,7 @@ def test_unknown_machine_fails_in_one_line(client):
     result = run_module(session_info.main, dict(ARGS, machine='DEMOLAB\\NOPE'))
     assert result['failed'] is True
     assert result['msg'].startswith("machine 'DEMOLAB\\NOPE' was not found: HTTP 404 on GET ")
-    assert result['status'] == 404
+    assert result['error']['status'] == 404
 
 
 def test_machine_is_required(client):

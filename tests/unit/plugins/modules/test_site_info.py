@@ -71,4 +71,4 @@ def test_api_failure_is_reported_with_its_details(client):
     assert result['failed'] is True
     assert result['msg'] == ('Access denied: the API client lacks the permission for this call: '
                              'HTTP 403 on GET https://api.cloud.com/cvad/manage/me (transaction tx-1)')
-    assert result['transaction_id'] == 'tx-1'
+    assert result['error']['transaction_id'] == 'tx-1'

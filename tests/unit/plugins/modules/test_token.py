@@ -73,6 +73,6 @@ def test_sign_in_failure_is_one_line_with_details(client_class):
     assert result['failed'] is True
     assert result['msg'].startswith('Sign-in failed: check customer_id, client_id and client_secret: HTTP 400 on POST ')
     assert '\n' not in result['msg']
-    assert result['status'] == 400
-    assert result['api_message'] == 'Invalid client id or client secret.'
+    assert result['error']['status'] == 400
+    assert result['error']['api_message'] == 'Invalid client id or client secret.'
     assert 'unit-secret' not in str(result)

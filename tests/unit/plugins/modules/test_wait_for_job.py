@@ -48,12 +48,10 @@ def fixture_pce():
 
 @pytest.fixture(autouse=True, name='sleep')
 def fixture_sleep():
-    # The waiters bind time.sleep as a default argument when _jobs is imported, so patching _jobs.time.sleep
-    # would not reach them: pass a fake sleep to each call instead.
+    # Every wait of the module gets a fake sleep.
     sleep = mock.Mock()
-    citrix, pce = wait_for_job.wait_for_citrix_job, wait_for_job.wait_for_pce_job
-    with mock.patch.object(wait_for_job, 'wait_for_citrix_job', lambda *a, **kw: citrix(*a, sleep=sleep, **kw)), \
-            mock.patch.object(wait_for_job, 'wait_for_pce_job', lambda *a, **kw: pce(*a, sleep=sleep, **kw)):
+    waiter_class = wait_for_job.Waiter
+    with mock.patch.object(wait_for_job, 'Waiter', lambda *args: waiter_class(*args, sleep=sleep)):
         yield sleep
 
 
@@ -141,7 +139,7 @@ def test_pce_job_needs_no_citrix_options(client_class, pce, sleep):
     client_class.assert_not_called()
     sleep.assert_called_once_with(1)
     args, kwargs = pce.call_args
-    assert args == ('https://pce.example.com:8443', 1, 'api_1a2b', 'pce-unit-secret')
+    assert args == ('https://pce.example.com:8443', 'api_1a2b', 'pce-unit-secret')
     assert kwargs['validate_certs'] is True
     pce.return_value.get.assert_called_once_with('/orgs/1/datafiles/f00d')
 
@@ -157,13 +155,12 @@ def test_failed_pce_job(pce):
 
 def test_pce_options_come_from_the_environment(pce, monkeypatch):
     monkeypatch.setenv('ILLUMIO_PCE_HOST', 'http://127.0.0.1:8080')
-    monkeypatch.setenv('ILLUMIO_PCE_ORG_ID', '3')
     monkeypatch.setenv('ILLUMIO_API_KEY_USERNAME', 'api_env')
     monkeypatch.setenv('ILLUMIO_API_KEY_SECRET', 'env-secret')
     pce.return_value.poll_job.side_effect = [({'status': 'done', 'result': {'href': '/orgs/3/datafiles/1'}}, None)]
     result = run_module(wait_for_job.main, dict(api='illumio_pce', job='/orgs/3/jobs/1'))
     assert result['failed'] is False
-    assert pce.call_args[0] == ('http://127.0.0.1:8080', 3, 'api_env', 'env-secret')
+    assert pce.call_args[0] == ('http://127.0.0.1:8080', 'api_env', 'env-secret')
 
 
 def test_pce_needs_host_and_key():

@@ -1,0 +1,245 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, citrix_cloud.daas contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Rules about machines, written once for the modules, the filters, the inventory and the event source. No HTTP.
+
+A machine is the API's machine object (a dict spelled as the API spells it: `PowerState`, `Tags`, ...).
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import datetime
+import fnmatch
+import re
+from collections.abc import Sequence
+
+UTC = datetime.timezone.utc
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=UTC)
+_RFC3339 = re.compile(
+    r'^\s*(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?'
+    r'\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?\s*$'
+)
+
+# Per desired state: power state -> the action to send, or None when the machine is already (going) there.
+POWER_DECISIONS = {
+    'started': {'Off': 'start', 'Suspended': 'resume', 'On': None, 'TurningOn': None, 'Resuming': None},
+    'stopped': {'On': 'shutdown', 'Off': None, 'TurningOff': None},
+    'suspended': {'On': 'suspend', 'Suspended': None, 'Suspending': None},
+    'restarted': {'On': 'reboot'},
+}
+DEFAULT_ACTIONS = {'started': 'start', 'stopped': 'shutdown', 'suspended': 'suspend', 'restarted': 'reboot'}
+# The SupportedPowerActions that allow each action.
+REQUIRED_SUPPORT = {
+    'start': ('PowerOn',),
+    'shutdown': ('Shutdown', 'PowerOff'),
+    'reboot': ('Restart', 'Reset'),
+    'suspend': ('SuspendResume',),
+    'resume': ('SuspendResume',),
+}
+TARGET_STATES = {'start': 'On', 'resume': 'On', 'reboot': 'On', 'shutdown': 'Off', 'suspend': 'Suspended'}
+FORCEABLE = ('shutdown', 'reboot')
+
+
+def parse_rfc3339(value):
+    """An aware datetime for an RFC 3339 text (no zone means UTC), or None when it is empty or not one."""
+    if isinstance(value, datetime.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    match = _RFC3339.match(value)
+    if not match:
+        return None
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    micro = int((fraction or '0')[:6].ljust(6, '0'))
+    tzinfo = UTC
+    if zone and zone not in ('Z', 'z'):
+        sign = -1 if zone[0] == '-' else 1
+        digits = zone[1:].replace(':', '')
+        tzinfo = datetime.timezone(sign * datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0)))
+    try:
+        return datetime.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro,
+                                 tzinfo=tzinfo)
+    except ValueError:
+        return None
+
+
+def _names(value):
+    """A list of the texts of a list (or of a single text); anything else is no names."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Sequence):
+        return [str(item) for item in value if item is not None]
+    return []
+
+
+# Tags
+
+def tag_names(machine):
+    """The machine's tag names (`Tags`), in lower case: tag names compare without regard to case."""
+    return set(name.lower() for name in _names(machine.get('Tags')))
+
+
+def has_tag(machine, tag):
+    """Whether the machine carries the tag."""
+    return str(tag).lower() in tag_names(machine)
+
+
+def has_any_tag(machine, tags):
+    """Whether the machine carries at least one of the tags."""
+    own = tag_names(machine)
+    return any(str(tag).lower() in own for tag in tags)
+
+
+# Power
+
+def supported_actions(machine):
+    """The machine's `SupportedPowerActions` (none when the API gave none)."""
+    return _names(machine.get('SupportedPowerActions'))
+
+
+def supports(machine, action):
+    """Whether the machine's `SupportedPowerActions` allow a power action (start, shutdown, reboot, ...)."""
+    return bool(set(REQUIRED_SUPPORT[action]) & set(supported_actions(machine)))
+
+
+def last_reboot_time(machine):
+    """When the machine last deregistered (its last reboot or shutdown), as an aware datetime, or None."""
+    return parse_rfc3339(machine.get('FormattedLastDeregistrationTime'))
+
+
+def session_count(machine):
+    """The machine's `SessionCount` as an int, or None when it is missing or not a number."""
+    sessions = machine.get('SessionCount')
+    if sessions is None or isinstance(sessions, bool):
+        return None
+    try:
+        return int(sessions)
+    except (TypeError, ValueError):
+        return None
+
+
+def decide_power(machine, state, only_if_idle):
+    """(action, reason) to bring a machine to `state`: reason is None when the action should be sent, else why not."""
+    power_state = machine.get('PowerState')
+    decisions = POWER_DECISIONS[state]
+    if power_state in decisions and decisions[power_state] is None:
+        return None, 'already %s' % power_state
+    action = decisions.get(power_state)
+    if action is None:
+        if state == 'restarted' and power_state == 'Off':
+            return DEFAULT_ACTIONS[state], 'the machine is Off: restarted leaves a machine that is off alone'
+        return DEFAULT_ACTIONS[state], 'power state %s does not allow %s' % (power_state, DEFAULT_ACTIONS[state])
+    if machine.get('PowerActionPending'):
+        return action, 'a power action is already pending'
+    if not supports(machine, action):
+        return action, 'the machine does not support %s (SupportedPowerActions lacks %s)' % (
+            action, ' and '.join(REQUIRED_SUPPORT[action]))
+    sessions = session_count(machine) or 0
+    if only_if_idle and sessions > 0:
+        return action, '%d session%s on the machine (only_if_idle)' % (sessions, '' if sessions == 1 else 's')
+    return action, None
+
+
+def action_reached(action, before, now, went_down):
+    """Whether a fresh read `now` shows the action done.
+
+    The machine is in the action's power state; after a reboot it is also On and Registered again, and was seen
+    down since (`went_down`) or has a new last reboot time than `before`.
+    """
+    if action != 'reboot':
+        return now.get('PowerState') == TARGET_STATES[action]
+    if now.get('PowerState') != 'On' or now.get('RegistrationState') != 'Registered':
+        return False
+    rebooted_at = last_reboot_time(now)
+    return went_down or rebooted_at is None or rebooted_at != last_reboot_time(before)
+
+
+# Maintenance mode and the fence tag
+
+def decide_maintenance(machine, enabled, tag):
+    """(switch_maintenance, add_tag, remove_tag, note) for a machine; note says why nothing is done.
+
+    With a tag, maintenance on marks the machine with the tag; maintenance off lifts only a machine that carries it.
+    """
+    in_maintenance = bool(machine.get('InMaintenanceMode'))
+    tagged = tag is not None and has_tag(machine, tag)
+    if enabled:
+        if in_maintenance:
+            return False, False, False, 'already in maintenance mode'
+        return True, tag is not None and not tagged, False, None
+    if tag is None:
+        if in_maintenance:
+            return True, False, False, None
+        return False, False, False, 'not in maintenance mode'
+    if not tagged:
+        note = 'left in maintenance mode: it does not carry the tag %s' % tag if in_maintenance else 'not in maintenance mode'
+        return False, False, False, note
+    return in_maintenance, False, True, None
+
+
+# Reboot candidates
+
+def excluded_by(machine, patterns):
+    """The first pattern (a machine Id, or a shell pattern of the name with or without its domain) that matches."""
+    name = str(machine.get('Name') or '')
+    names = [text.lower() for text in (name, name.rsplit('\\', 1)[-1]) if text]
+    machine_id = str(machine.get('Id') or '').lower()
+    for pattern in patterns:
+        lowered = str(pattern).lower()
+        if (machine_id and lowered == machine_id) or any(fnmatch.fnmatchcase(text, lowered) for text in names):
+            return str(pattern)
+    return None
+
+
+def _hours(value):
+    return ('%.1f' % value).rstrip('0').rstrip('.')
+
+
+def reboot_skip_reason(machine, now, min_hours=0, exclude=(), required_tags=(), fence_tag=None, fenced=frozenset()):
+    """Why the machine is not a reboot candidate, or None when it is one.
+
+    A candidate is not excluded, not in maintenance mode (unless it is fenced by this collection: it carries
+    `fence_tag`, or its Id is in `fenced`), has no session, is On and Registered with no power action pending,
+    supports a restart, carries one of `required_tags` (when given), and last rebooted `min_hours` or more before
+    `now` (an aware datetime).
+    """
+    pattern = excluded_by(machine, exclude)
+    if pattern is not None:
+        return "excluded by '%s'" % pattern
+    if machine.get('InMaintenanceMode') and str(machine.get('Id') or '') not in fenced \
+            and not (fence_tag and has_tag(machine, fence_tag)):
+        reason = machine.get('MaintenanceModeReason')
+        return 'in maintenance mode (reason: %s)' % reason if reason and reason != 'None' else 'in maintenance mode'
+    sessions = session_count(machine)
+    if sessions is None:
+        return 'session count unknown'
+    if sessions != 0:
+        return 'has %d session(s)' % sessions
+    if machine.get('PowerState') != 'On':
+        return 'power state is %s, not On' % (machine.get('PowerState') or 'unknown')
+    if machine.get('RegistrationState') != 'Registered':
+        return 'registration state is %s, not Registered' % (machine.get('RegistrationState') or 'unknown')
+    if machine.get('PowerActionPending'):
+        return 'a power action is pending'
+    if not supports(machine, 'reboot'):
+        return 'does not support Restart or Reset (supports: %s)' % (', '.join(supported_actions(machine)) or 'none')
+    if required_tags and not has_any_tag(machine, required_tags):
+        return 'has none of the required tags (%s)' % ', '.join(required_tags)
+    last = last_reboot_time(machine)
+    if min_hours > 0 and last is not None:
+        hours = (now - last).total_seconds() / 3600.0
+        if hours < 0:
+            return 'last rebooted at %s, which is after now (%s)' % (
+                machine.get('FormattedLastDeregistrationTime'), now.strftime('%Y-%m-%dT%H:%M:%SZ'))
+        if hours < min_hours:
+            return 'rebooted %s h ago (less than %s h)' % (_hours(hours), _hours(min_hours))
+    return None
+
+
+def reboot_order_key(machine):
+    """Sort key of candidates: the longest since its last reboot first (never rebooted before all), then by name."""
+    last = last_reboot_time(machine)
+    seconds = (last - EPOCH).total_seconds() if last is not None else float('-inf')
+    return seconds, str(machine.get('Name') or '').lower(), str(machine.get('Id') or '')
