@@ -160,8 +160,8 @@ def test_item_reads_page_and_search_like_direct_requests(api):
         item(api, "search", "POST", "/Machines/$search?fields=Name", search)]}).json())
     page = json.loads(answers["page"]["Body"])
     assert page["Items"] == [{"Name": "DEMOLAB\\FIN-001"}, {"Name": "DEMOLAB\\FIN-002"}]
-    direct = api.get("/MachineCatalogs/Finance-Pooled/Machines", params={"continuationToken": page["ContinuationToken"],
-                                                                        "fields": "Name", "limit": 2})
+    params = {"continuationToken": page["ContinuationToken"], "fields": "Name", "limit": 2}
+    direct = api.get("/MachineCatalogs/Finance-Pooled/Machines", params=params)
     assert direct["Items"] == [{"Name": "DEMOLAB\\FIN-003"}, {"Name": "DEMOLAB\\FIN-004"}]
     found = json.loads(answers["search"]["Body"])
     assert {entry["Name"] for entry in found["Items"]} == {"DEMOLAB\\FIN-%03d" % number for number in (1, 2, 3, 4, 9)} | \

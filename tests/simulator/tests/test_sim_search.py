@@ -86,8 +86,8 @@ def test_paging_skip_sort_and_total(api):
     first = api.call("POST", "/Machines/$search", json=body, params={"limit": 1000, "fields": "Name"}).json()
     assert first["TotalItems"] == 2500 and len(first["Items"]) == 1000
     assert first["Items"][0]["Name"] > first["Items"][1]["Name"]
-    second = api.call("POST", "/Machines/$search", json=body, params={"limit": 1000, "fields": "Name",
-                                                                       "continuationToken": first["ContinuationToken"]})
+    params = {"limit": 1000, "fields": "Name", "continuationToken": first["ContinuationToken"]}
+    second = api.call("POST", "/Machines/$search", json=body, params=params)
     assert second.status_code == 200 and second.json()["Items"][0]["Name"] < first["Items"][-1]["Name"]
     other = dict(body, SearchFilters=[SINGLE])
     assert api.call("POST", "/Machines/$search", json=other,
@@ -137,8 +137,8 @@ def test_fields_on_every_machine_listing(api, path, method, body):
     items = lean.json()["Items"]
     assert len(items) == 1000 and all(set(item) == set(LIST_FIELDS.split(",")) for item in items)
     assert [item["Id"] for item in items] == [item["Id"] for item in full.json()["Items"]]
-    print("\n%s: 1000 machines, full %d bytes, fields=%s %d bytes" % (path, len(full.content), LIST_FIELDS,
-                                                                        len(lean.content)))
+    sizes = (path, len(full.content), LIST_FIELDS, len(lean.content))
+    print("\n%s: 1000 machines, full %d bytes, fields=%s %d bytes" % sizes)
     assert len(lean.content) * 5 < len(full.content)
 
 
