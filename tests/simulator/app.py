@@ -14,7 +14,7 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from . import cloud, control, daas, pce
-from .faults import Faults
+from .faults import SLOW, Faults
 from .responses import ApiError, json_response
 from .scenario import load_scenario
 from .state import Estate, SimClock
@@ -22,6 +22,8 @@ from .state import Estate, SimClock
 SECRET_QUERY_KEYS = re.compile(r"secret|token|password|key|auth", re.IGNORECASE)
 MUTATING_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 LOG_LIMIT = 200000
+# Site behaviours set through /_sim/options: the status $batch answers (None: served) and the paging quirk.
+DEFAULT_OPTIONS = {"batch_status": None, "repeat_filtered_token": False}
 
 
 class Simulator:
@@ -37,12 +39,14 @@ class Simulator:
         self.tokens = {}
         self.token_requests = 0
         self.mutating_requests = 0
+        self.batch_items = 0
+        self.options = dict(DEFAULT_OPTIONS)
         self.estate = None
         self.pce = None
         self.reset(scenario)
 
     def reset(self, scenario):
-        """Load ``scenario`` (name, path or mapping); clear log, faults, triggers and tokens."""
+        """Load ``scenario`` (name, path or mapping); clear log, faults, triggers, tokens and options."""
         data = load_scenario(scenario)
         self.estate = Estate(data, self.clock)
         self.pce = pce.PceService(data.get("pce") or {}, self.clock)
@@ -52,6 +56,8 @@ class Simulator:
         self.tokens = {}
         self.token_requests = 0
         self.mutating_requests = 0
+        self.batch_items = 0
+        self.options = dict(DEFAULT_OPTIONS)
 
     def now(self):
         """Simulated epoch seconds."""
@@ -74,35 +80,31 @@ class Simulator:
     # ----- request log ------------------------------------------------------------------------
 
     def log_request(self, request, status):
-        """Append one entry to the request log (secrets in the query masked)."""
+        """Append one HTTP request to the request log (secrets in the query masked)."""
+        self.log_entry(request.method, request.rel_url.path, request.rel_url.query, status,
+                       request.headers.get("Citrix-TransactionId"))
+
+    def log_entry(self, method, path, query, status, transaction_id, batch_reference=None):
+        """Append one entry; ``batch_reference`` marks an item of a ``$batch`` request (not an HTTP request)."""
         self.sequence += 1
-        query = {}
-        for key, value in request.rel_url.query.items():
-            query[key] = "***" if SECRET_QUERY_KEYS.search(key) else value
-        self.requests.append({"seq": self.sequence, "method": request.method, "path": request.rel_url.path,
-                              "query": query, "status": status, "time": time.time(),
-                              "transaction_id": request.headers.get("Citrix-TransactionId")})
+        masked = {key: "***" if SECRET_QUERY_KEYS.search(key) else value for key, value in query.items()}
+        entry = {"seq": self.sequence, "method": method, "path": path, "query": masked, "status": status,
+                 "time": time.time(), "transaction_id": transaction_id, "batch_item": batch_reference is not None}
+        if batch_reference is not None:
+            entry["batch_reference"] = batch_reference
+        self.requests.append(entry)
         if len(self.requests) > LOG_LIMIT:
             del self.requests[:LOG_LIMIT // 10]
 
     # ----- triggers ---------------------------------------------------------------------------
 
-    def fire_triggers(self, method, segments):
-        """Count requests to ``/cvad/manage/Machines/{machine}`` and fire the triggers that are due."""
-        if len(segments) != 4 or segments[:3] != ["cvad", "manage", "machines"]:
-            return
+    def fire_triggers(self, method, path):
+        """Count the request (or batch item) against every trigger and fire the triggers that are due."""
         for trigger in self.triggers:
-            machine = trigger["machine_obj"]
-            if trigger["fired"] or method != trigger["method"] or segments[3].lower() not in machine.path_names():
-                continue
-            trigger["seen"] += 1
-            if trigger["seen"] >= trigger["count"]:
-                trigger["fired"] = True
-                now = self.now()
-                if trigger["action"] == "add_session" and machine.can_accept_session(now):
-                    machine.add_session(now, trigger.get("user"))
-                elif trigger["action"] == "end_sessions":
-                    machine.end_sessions(now)
+            if not trigger.fired and trigger.matches(method, path):
+                trigger.seen += 1
+                if trigger.seen >= trigger.count:
+                    trigger.fire(self)
 
     # ----- dispatch ---------------------------------------------------------------------------
 
@@ -121,7 +123,7 @@ class Simulator:
             self.log_request(request, None)
             request.transport.close()
             raise asyncio.CancelledError()
-        if fault is not None:
+        if fault is not None and fault != SLOW:
             response = fault
             if lowered[:2] == ["cvad", "manage"]:
                 # Every DaaS answer, injected errors included, carries the (echoed or new) transaction id.
@@ -131,11 +133,13 @@ class Simulator:
                 response = await self.route(request, segments, lowered)
             except ApiError as error:
                 response = json_response(error.status, error.body, error.headers)
+        if fault == SLOW:
+            await self.faults.delay_answer()
         if request.method in MUTATING_METHODS and lowered[:1] != ["cctrustoauth2"]:
             self.mutating_requests += 1
         self.log_request(request, response.status)
         if self.triggers:
-            self.fire_triggers(request.method, lowered)
+            self.fire_triggers(request.method, request.rel_url.path)
         return response
 
     async def route(self, request, segments, lowered):
@@ -146,7 +150,7 @@ class Simulator:
             return await daas.handle(self, request, segments[2:], lowered[2:])
         if lowered[:2] == ["api", "v2"]:
             return await pce.handle(self, request, segments[2:], lowered[2:])
-        if lowered == ["notifications", "items"]:
+        if lowered == ["notifications"]:
             return await cloud.notification(self, request, None)
         if len(lowered) == 3 and lowered[1:] == ["notifications", "items"]:
             return await cloud.notification(self, request, segments[0])

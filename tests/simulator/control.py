@@ -1,10 +1,13 @@
 """Control endpoints under ``/_sim/`` for tests and demos.  They are not part of any real API."""
 
+import math
+
 from . import models
 from .faults import Faults
 from .responses import ApiError, json_response, read_json
 from .scenario import ScenarioError
-from .state import rfc3339
+from .state import JobBehaviour, rfc3339
+from .triggers import Trigger, TriggerError
 
 
 def _error(status, message):
@@ -59,7 +62,8 @@ async def state(sim, _request):
             body["Counters"] = {"SessionsLost": machine.sessions_lost, "PowerActions": dict(machine.power_action_counts)}
             machines.append(body)
     totals = {"sessions_lost": sim.estate.sessions_lost, "power_actions": sim.estate.power_actions,
-              "token_requests": sim.token_requests, "mutating_requests": sim.mutating_requests}
+              "token_requests": sim.token_requests, "mutating_requests": sim.mutating_requests,
+              "batch_items": sim.batch_items}
     return json_response(200, {"machines": machines, "totals": totals, "notifications": sim.estate.notifications,
                                "now": rfc3339(now)})
 
@@ -83,16 +87,11 @@ async def triggers(sim, request):
         sim.triggers = []
         return json_response(200, {"triggers": []})
     if request.method == "POST":
-        body = await _body(request)
-        machine = _machine(sim, str(body.get("machine", "")))
-        action = body.get("action", "add_session")
-        if action not in ("add_session", "end_sessions"):
-            raise _error(400, "action must be add_session or end_sessions")
-        sim.triggers.append({"machine": body["machine"], "machine_obj": machine, "method": body.get("method", "GET").upper(),
-                             "count": int(body.get("count", 1)), "action": action, "user": body.get("user"),
-                             "seen": 0, "fired": False})
-    return json_response(200, {"triggers": [{key: value for key, value in trigger.items() if key != "machine_obj"}
-                                            for trigger in sim.triggers]})
+        try:
+            sim.triggers.append(Trigger(await _body(request), lambda name: sim.estate.find_machine(name)[1]))
+        except TriggerError as exc:
+            raise _error(400, "invalid trigger: %s" % exc) from exc
+    return json_response(200, {"triggers": [trigger.describe() for trigger in sim.triggers]})
 
 
 async def faults(sim, request):
@@ -126,13 +125,41 @@ async def create_job(sim, request):
     error = None
     if outcome == "Failed":
         error = (body.get("error_code", "UnknownError"), body.get("error_string", "The job failed."))
+    duration = math.inf if body.get("never_ends") else float(body.get("duration_seconds", 10))
     job = site.new_job(next(iter(estate.clients)), body.get("type", "RebootMachines"), sim.now(),
-                       body.get("parameters", []), duration=float(body.get("duration_seconds", 10)), outcome=outcome,
+                       body.get("parameters", []), scripted=True, duration=duration, outcome=outcome,
                        cancellable=bool(body.get("cancellable", True)), results=body.get("results"), error=error)
     if job.results is not None:
         job.result_location = "/Jobs/%s/Results" % job.id
     location = "%s://%s/cvad/manage/Jobs/%s" % (request.scheme, request.host, job.id)
     return json_response(200, {"Id": job.id, "Location": location})
+
+
+async def job_behaviour(sim, request):
+    """POST sets which job types fail or never end (replacing earlier settings), DELETE clears, GET shows."""
+    if request.method == "DELETE":
+        sim.estate.job_behaviour = JobBehaviour()
+    elif request.method == "POST":
+        try:
+            sim.estate.job_behaviour = JobBehaviour(await _body(request))
+        except ValueError as exc:
+            raise _error(400, "invalid job behaviour: %s" % exc) from exc
+    return json_response(200, sim.estate.job_behaviour.settings)
+
+
+async def options(sim, request):
+    """POST changes site behaviours (``batch_status``, ``repeat_filtered_token``), GET shows them."""
+    if request.method == "POST":
+        body = await _body(request)
+        unknown = set(body) - set(sim.options)
+        if unknown:
+            raise _error(400, "unknown options: %s" % ", ".join(sorted(unknown)))
+        if body.get("batch_status") not in (None, 404, 405, 501):
+            raise _error(400, "batch_status must be null, 404, 405 or 501")
+        if not isinstance(body.get("repeat_filtered_token", False), bool):
+            raise _error(400, "repeat_filtered_token must be true or false")
+        sim.options.update(body)
+    return json_response(200, dict(sim.options))
 
 
 async def pce_options(sim, request):
@@ -157,6 +184,8 @@ async def handle(sim, request, segments):
         ("faults",): (("GET", "POST", "DELETE"), faults),
         ("tokens", "expire"): (("POST",), expire_tokens),
         ("jobs",): (("POST",), create_job),
+        ("jobs", "behaviour"): (("GET", "POST", "DELETE"), job_behaviour),
+        ("options",): (("GET", "POST"), options),
         ("pce", "options"): (("GET", "POST"), pce_options),
     }
     entry = simple.get(tuple(lowered))

@@ -10,11 +10,13 @@ unknown one -> 404.
 
 import base64
 import binascii
+import hashlib
 import json
 import uuid
 
-from . import models
+from . import batch, models
 from .cloud import authenticate, check_customer
+from .search import Search
 from .responses import ApiError, json_response, read_json
 from .state import ACTION_REQUIREMENTS, TERMINAL_JOB_STATES, PowerActionBusy
 
@@ -47,6 +49,8 @@ class Context:
         self.args = args
         self.now = sim.now()
         self.params = {key.lower(): value for key, value in request.rel_url.query.items()}
+        fields = self.params.get("fields")
+        self.wanted = {name.strip().lower() for name in fields.split(",") if name.strip()} if fields else None
 
     def flag(self, name, default=False):
         """A boolean query parameter (``true``/``false``, any case)."""
@@ -88,18 +92,22 @@ class Context:
 
     def fields(self, body):
         """Apply the ``fields`` query parameter to one object."""
-        fields = self.params.get("fields")
-        return models.select_fields(body, fields) if fields else body
+        return body if self.wanted is None else models.select_fields(body, self.wanted)
 
 
-def page(ctx, items, render):
-    """Return a collection body for one page of ``items`` (``limit``, ``continuationToken``)."""
+def page(ctx, items, render, query_body=None, total=False):
+    """Return a collection body for one page of ``items`` (``limit``, ``continuationToken``).
+
+    ``query_body`` (a search's body) is part of the query a token belongs to; ``total`` adds ``TotalItems``.
+    """
     limit = ctx.integer("limit", DEFAULT_LIMIT)
     if limit < 1 or limit > MAX_LIMIT:
         raise bad_request("The limit must be between 1 and %d." % MAX_LIMIT, "OutOfRange")
     # The token is bound to the query: its path and filters (not the paging, projection or async parameters).
     filters = sorted((key, value.lower()) for key, value in ctx.params.items() if key not in NON_FILTER_PARAMS)
     scope = ctx.request.rel_url.path.lower() + "?" + "&".join("%s=%s" % pair for pair in filters)
+    if query_body is not None:
+        scope += "#" + hashlib.sha256(json.dumps(query_body, sort_keys=True).encode("utf-8")).hexdigest()[:16]
     offset = 0
     token = ctx.params.get("continuationtoken")
     if token:
@@ -113,10 +121,16 @@ def page(ctx, items, render):
             raise bad_request("The continuation token is not valid for this query.", "InvalidContinuationToken")
     chunk = items[offset:offset + limit]
     next_token = None
-    if offset + limit < len(items):
+    if token and (filters or query_body is not None) and ctx.sim.options["repeat_filtered_token"]:
+        # The quirk of API.md 4.2: a filtered query answers the token it was given, again.
+        next_token = token
+    elif offset + limit < len(items):
         raw = json.dumps({"s": scope, "o": offset + limit, "n": uuid.uuid4().hex[:8]}).encode("utf-8")
         next_token = base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-    return {"Items": [ctx.fields(render(item)) for item in chunk], "ContinuationToken": next_token}
+    body = {"Items": [ctx.fields(render(item)) for item in chunk], "ContinuationToken": next_token}
+    if total:
+        body["TotalItems"] = len(items)
+    return body
 
 
 def maybe_async(ctx, job_type, build):
@@ -174,6 +188,22 @@ async def list_machines(ctx):
                 if support is None or machine.catalog.session_support.lower() == support.lower()]
     return maybe_async(ctx, "GetMachines", lambda: page(
         ctx, machines, lambda machine: models.machine_model(machine, ctx.now, detail=False)))
+
+
+async def search_machines(ctx):
+    """POST /Machines/$search: MachineAndSessionSearchRequestModel; ``skip`` drops the first matches."""
+    body = await _json_object(ctx)
+    search = Search(body)
+    skip = ctx.integer("skip", 0)
+    if skip < 0:
+        raise bad_request("The value '%d' is not valid for skip." % skip, "OutOfRange")
+    found = search.run(ctx.site.machines, ctx.now)[skip:]
+    return maybe_async(ctx, "DoMachineSearch", lambda: page(ctx, found, lambda model: model, query_body=body, total=True))
+
+
+async def batch_request(ctx):
+    """POST /$batch (see batch.py)."""
+    return await batch.handle(ctx, dispatch, _json_object)
 
 
 async def get_machine(ctx):
@@ -480,6 +510,8 @@ ROUTES = [
     ("GET", ("machinecatalogs", None), get_catalog),
     ("GET", ("machinecatalogs", None, "machines"), catalog_machines),
     ("GET", ("machines",), list_machines),
+    ("POST", ("machines", "$search"), search_machines),
+    ("POST", ("$batch",), batch_request),
     ("GET", ("machines", None), get_machine),
     ("HEAD", ("machines", None), head_machine),
     ("PATCH", ("machines", None), patch_machine),
@@ -547,18 +579,23 @@ def _check_headers(sim, request, lowered):
     return client, site
 
 
+async def dispatch(sim, request, site, client, segments, lowered):
+    """Route a request (or a batch item) whose headers have been checked to its handler."""
+    if lowered == ["me"]:
+        if request.method != "GET":
+            raise ApiError(405, models.error_data("Method not allowed.", "MethodNotAllowed"))
+        handler, args = get_me, []
+    else:
+        handler, args = find_route(request.method, segments, lowered)
+    return await handler(Context(sim, request, site, client, args))
+
+
 async def handle(sim, request, segments, lowered):
     """Serve one ``/cvad/manage/...`` request."""
     transaction = request.headers.get("Citrix-TransactionId") or str(uuid.uuid4())
     try:
         client, site = _check_headers(sim, request, lowered)
-        if lowered == ["me"]:
-            if request.method != "GET":
-                raise ApiError(405, models.error_data("Method not allowed.", "MethodNotAllowed"))
-            handler, args = get_me, []
-        else:
-            handler, args = find_route(request.method, segments, lowered)
-        response = await handler(Context(sim, request, site, client, args))
+        response = await dispatch(sim, request, site, client, segments, lowered)
     except ApiError as error:
         error.headers["Citrix-TransactionId"] = transaction
         raise

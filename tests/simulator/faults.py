@@ -1,4 +1,4 @@
-"""Faults set at run time through ``/_sim/faults``: rate limit, error share, dropped connections, latency."""
+"""Faults set at run time through ``/_sim/faults``: rate limit, error share, dropped connections, latency, slow answers."""
 
 import asyncio
 import collections
@@ -8,6 +8,9 @@ import time
 import uuid
 
 from .responses import json_response
+
+# ``Faults.apply`` result: serve the request, then hold the answer back (the request takes effect, the answer is late).
+SLOW = "slow"
 
 
 def error_response(status, retry_after=1):
@@ -31,6 +34,14 @@ class Faults:
         errors = settings.get("errors") or {}
         self.per_second = rate.get("per_second")
         self.retry_after = int(rate.get("retry_after", 1))
+        # Citrix gives the wait only as the body's retryDelay; other gateways also send the header.
+        self.retry_after_header = bool(rate.get("header", False))
+        slow = settings.get("slow") or {}
+        self.slow_share = float(slow.get("share", 0.0))
+        self.slow_delay = float(slow.get("delay_ms", 0)) / 1000.0
+        self.slow_after = slow.get("when", "after") == "after"
+        if slow.get("when", "after") not in ("before", "after") or not 0 <= self.slow_share <= 1 or self.slow_delay < 0:
+            raise ValueError("slow needs share 0..1, delay_ms >= 0 and when 'before' or 'after'")
         self.error_share = float(errors.get("share", 0.0))
         self.error_statuses = list(errors.get("statuses") or [500, 502, 503])
         self.drop_share = float(settings.get("drop_share", 0.0))
@@ -45,7 +56,8 @@ class Faults:
         return self.path_regex is None or self.path_regex.search(raw_path) is not None
 
     async def apply(self, raw_path, base_latency_ms):
-        """Return None to serve the request, ``"drop"`` to drop the connection, or a response to send."""
+        """Return None to serve the request, ``"drop"`` to drop the connection, ``SLOW`` to serve it and answer late,
+        or a response to send."""
         latency = base_latency_ms
         active = self.settings and self.matches(raw_path)
         if active:
@@ -62,10 +74,19 @@ class Faults:
                 body = {"type": "https://errors-api.cloud.com/common/rateLimitExceeded",
                         "detail": "Rate limit exceeded; try again in %d seconds" % self.retry_after,
                         "parameters": [{"name": "retryDelay", "value": str(self.retry_after)}]}
-                return json_response(429, body, {"Retry-After": str(self.retry_after)})
+                return json_response(429, body, {"Retry-After": str(self.retry_after)} if self.retry_after_header else None)
             self.window.append(now)
         if self.drop_share and self.random.random() < self.drop_share:
             return "drop"
         if self.error_share and self.random.random() < self.error_share:
             return error_response(self.random.choice(self.error_statuses), self.retry_after)
+        if self.slow_share and self.random.random() < self.slow_share:
+            if not self.slow_after:
+                await asyncio.sleep(self.slow_delay)
+                return None
+            return SLOW
         return None
+
+    async def delay_answer(self):
+        """Hold back an answer that was chosen to be slow after it was carried out."""
+        await asyncio.sleep(self.slow_delay)

@@ -183,7 +183,8 @@ def job_model(job, now):
         error_parameters = [{"Name": "ErrorDetails", "Value": "ErrorMessage : %s\nErrorCode : %s" % (error_string, error_code)}]
     return {
         "Id": job.id, "Type": job.type, "OverallProgressPercent": progress,
-        "IsCancellable": job.is_cancellable(now), "Parameters": job.parameters, "SubJobs": [],
+        "IsCancellable": job.is_cancellable(now), "Parameters": job.parameters,
+        "SubJobs": [job_model(sub_job, now) for sub_job in job.sub_jobs],
         "Status": status,
         "ResultLocation": job.result_location if status in ("Complete", "CompleteWithWarning") else None,
         "ErrorString": error_string, "ErrorCode": error_code, "ErrorParameters": error_parameters,
@@ -231,7 +232,6 @@ def gateway_error(kind, detail, parameters=None):
     return {"type": "https://errors-api.cloud.com/common/%s" % kind, "detail": detail, "parameters": parameters or []}
 
 
-def select_fields(body, fields):
-    """Keep only the properties named in ``fields`` (comma-separated, case-insensitive)."""
-    wanted = {name.strip().lower() for name in fields.split(",") if name.strip()}
+def select_fields(body, wanted):
+    """Keep only the top-level properties whose lower-case names are in ``wanted`` (the ``fields`` parameter)."""
     return {key: value for key, value in body.items() if key.lower() in wanted}

@@ -19,8 +19,11 @@ Power actions follow the broker:
   non-forced action waits, as the broker does, until no session is left on the
   machine before it turns the machine off (the job stays ``InProgress`` and can
   be cancelled); no session is lost.
-* An action whose kind is listed in the machine's ``fail_power_actions`` ends
-  with the job ``Failed`` and the machine unchanged.  An action that does not
+* An action whose kind is listed in the machine's ``fail_power_actions`` (or
+  whose job type the run-time ``JobBehaviour`` fails) ends with the job
+  ``Failed`` and the machine unchanged.  One listed in ``hang_power_actions``
+  (or whose job type ``JobBehaviour`` hangs) never ends: the machine stays
+  ``PowerActionPending`` and the job ``InProgress`` until it is cancelled.  An action that does not
   apply to the current power state (reboot of an Off machine) fails with
   ``PowerActionIgnored``; one that is already in effect (start of an On machine)
   completes at once.  A second action while one is pending fails with
@@ -28,6 +31,7 @@ Power actions follow the broker:
 """
 
 import itertools
+import math
 import time
 import uuid
 from datetime import datetime, timezone
@@ -226,6 +230,7 @@ class Machine:
         default_actions = DEFAULT_SUPPORTED_ACTIONS if catalog.is_power_managed else []
         self.supported_power_actions = list(spec.get("supported_power_actions", default_actions))
         self.fail_power_actions = set(spec.get("fail_power_actions", []))
+        self.hang_power_actions = set(spec.get("hang_power_actions", []))
         self.fail_error_code = spec.get("fail_error_code", "PowerActionsNotSupported")
         self.os_type = spec.get("os_type", "Windows 2022" if catalog.session_support == "MultiSession" else "Windows 11")
         self.agent_version = spec.get("agent_version", "2311.0.0.1")
@@ -354,17 +359,20 @@ def _phase(seconds, power, pending=True, **events):
     return phase
 
 
-def plan_power_action(machine, kind, timings, delay=0):
+def plan_power_action(machine, kind, timings, delay=0, outcome=None):
     """Return ``(phases, final, failure)`` for ``kind`` applied to ``machine`` as it is now.
 
-    ``failure`` is ``(error_code, error_string)`` for an action that will fail.
+    ``failure`` is ``(error_code, error_string)`` for an action that will fail.  ``outcome`` is
+    ``("fail", error_code)`` or ``("hang", None)`` from the run-time job behaviour, else None.
     """
     seconds = {key: float(value) for key, value in timings.items()}
     wait = [_phase(seconds["pending"] + delay, machine.power_state)]
-    if kind in machine.fail_power_actions:
+    if kind in machine.hang_power_actions or (outcome and outcome[0] == "hang"):
+        return [_phase(math.inf, machine.power_state)], None, None
+    if kind in machine.fail_power_actions or (outcome and outcome[0] == "fail"):
         return ([_phase(seconds["pending"] + delay + seconds["failure"], machine.power_state)], None,
-                (machine.fail_error_code, "The hypervisor did not carry out the power action %s on machine %s."
-                 % (ACTION_NAMES[kind], machine.name)))
+                ((outcome and outcome[1]) or machine.fail_error_code,
+                 "The hypervisor did not carry out the power action %s on machine %s." % (ACTION_NAMES[kind], machine.name)))
     state = machine.power_state
     boot = [_phase(seconds["turning_on"], "TurningOn"), _phase(seconds["registering"], "On", pending=False)]
     if kind == "reboot" and state == "On":
@@ -407,6 +415,7 @@ class Job:
         self.result_location = options.get("result_location")
         self.machine = options.get("machine")
         self.error = options.get("error")
+        self.sub_jobs = options.get("sub_jobs", [])
         self.status = None
         self.ended = None
 
@@ -553,10 +562,20 @@ class Site:
                     return machine, session
         return None, None
 
-    def new_job(self, owner, job_type, now, parameters, **options):
-        """Create and register a job."""
+    def new_job(self, owner, job_type, now, parameters, scripted=False, **options):
+        """Create and register a job (``register=False``: a SubJob, seen only in its parent).
+
+        The run-time job behaviour may make it fail or never end, except ``scripted`` ones.
+        """
+        outcome = None if scripted or "machine" in options else self.estate.job_behaviour.outcome(job_type, parameters)
+        if outcome and outcome[0] == "hang":
+            options["duration"] = math.inf
+        elif outcome:
+            options.update(outcome="Failed", error=(outcome[1], "The job %s failed." % job_type))
+        register = options.pop("register", True)
         job = Job(self, owner, job_type, now, parameters, **options)
-        self.jobs[job.id] = job
+        if register:
+            self.jobs[job.id] = job
         return job
 
     def start_power_action(self, machine, kind, owner, now, force=False, delay=0, make_job=False):
@@ -573,16 +592,50 @@ class Site:
         parameters = [{"Name": "Id", "Value": machine.id}, {"Name": "Name", "Value": machine.name}]
         options = {"result_location": "/Machines/%s" % machine.id}
         if machine.action is not None:
-            return self.new_job(owner, ACTION_JOB_TYPES[kind], now, parameters, duration=1, outcome="Failed",
+            return self.new_job(owner, ACTION_JOB_TYPES[kind], now, parameters, scripted=True, duration=1, outcome="Failed",
                                 error=("PowerActionInProgress", "A power action is already in progress on machine %s."
                                        % machine.name), **options)
         job = self.new_job(owner, ACTION_JOB_TYPES[kind], now, parameters, machine=machine, **options) \
             if make_job else None
-        phases, final, failure = plan_power_action(machine, kind, self.estate.timings, delay)
+        outcome = self.estate.job_behaviour.outcome(ACTION_JOB_TYPES[kind], parameters)
+        phases, final, failure = plan_power_action(machine, kind, self.estate.timings, delay, outcome)
         machine.failure_reason = None
         machine.action = PowerAction(kind, force, now, phases, final, job, failure)
         machine.refresh(now)
         return job
+
+
+class JobBehaviour:
+    """Run-time job outcomes set through ``/_sim/jobs/behaviour``: job types that fail or never end.
+
+    ``{"fail": {"types": [...], "machines": [...], "error_code": ...}, "hang": {"types": [...], "machines": [...]}}``;
+    ``machines`` (names or ids, optional) limits a rule to jobs whose ``Parameters`` name one of them.
+    """
+
+    def __init__(self, settings=None):
+        self.settings = settings or {}
+        self.rules = []
+        for kind in ("fail", "hang"):
+            rule = self.settings.get(kind)
+            if rule is None:
+                continue
+            if not isinstance(rule, dict) or not isinstance(rule.get("types"), list) or not rule["types"]:
+                raise ValueError("%s needs a non-empty list of job types in 'types'" % kind)
+            machines = rule.get("machines")
+            if machines is not None and not isinstance(machines, list):
+                raise ValueError("%s.machines must be a list of machine names or ids" % kind)
+            self.rules.append((kind, {str(name).lower() for name in rule["types"]},
+                               None if machines is None else {str(name).lower() for name in machines},
+                               rule.get("error_code", "UnknownError") if kind == "fail" else None))
+
+    def outcome(self, job_type, parameters):
+        """``("fail", error_code)``, ``("hang", None)`` or None for a new job of ``job_type``."""
+        for kind, types, machines, error_code in self.rules:
+            if job_type.lower() not in types:
+                continue
+            if machines is None or any(str(parameter.get("Value", "")).lower() in machines for parameter in parameters):
+                return kind, error_code
+        return None
 
 
 class PowerActionBusy(Exception):
@@ -611,6 +664,7 @@ class Estate:
         self.sessions_lost = 0
         self.power_actions = 0
         self.notifications = []
+        self.job_behaviour = JobBehaviour()
         now = clock.now()
         self.sites = [Site(self, spec, index, now) for index, spec in enumerate(scenario.get("sites") or [])]
 
