@@ -487,7 +487,9 @@ async def main(queue, args):
             if failures:
                 LOG.info("citrix_cloud.daas.machine_events: polls work again after %d failure(s)", failures)
             failures = 0
-            for found in watcher.update(current, datetime.datetime.now(datetime.timezone.utc).timestamp()):
+            now = datetime.datetime.now(datetime.timezone.utc).timestamp()
+            # Comparing 20,000 machines takes a fraction of a second: off the event loop, like the read.
+            for found in await asyncio.to_thread(watcher.update, current, now):
                 await queue.put(found)
             LOG.debug("citrix_cloud.daas.machine_events: %d machines read", len(current))
             await asyncio.sleep(max(0.0, settings["interval"] - (loop.time() - started)))
