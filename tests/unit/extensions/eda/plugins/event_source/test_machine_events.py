@@ -244,7 +244,7 @@ def run_source(monkeypatch, answers, args, wanted):
         task = asyncio.ensure_future(source.main(queue, dict(args, customer_id="cust", client_id="cid",
                                                              client_secret="s3cret-value")))
         events = []
-        for _ in range(wanted):
+        for _count in range(wanted):
             events.append(await asyncio.wait_for(queue.get(), 30))
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -283,8 +283,10 @@ def test_a_failure_after_the_baseline_keeps_the_state_so_no_machine_seems_gone(m
 def test_main_stops_with_a_one_line_error_when_the_first_poll_cannot_work(monkeypatch):
     FakeClient.instances = []
     monkeypatch.setattr(source, "_import_client", lambda: (FakeClient, FakeError))
-    monkeypatch.setattr(FakeClient, "iter_items", lambda *a, **k: (_ for _ in ()).throw(
-        FakeError("catalog 'Nope' was not found: HTTP 404", False)))
+
+    def not_found(*_args, **_kwargs):
+        raise FakeError("catalog 'Nope' was not found: HTTP 404", False)
+    monkeypatch.setattr(FakeClient, "iter_items", not_found)
     with pytest.raises(source.FirstPollError, match="^citrix_cloud.daas.machine_events: catalog 'Nope' was not found"):
         asyncio.run(source.main(asyncio.Queue(), dict(catalogs=["Nope"], **{"customer_id": "c", "token": "t"})))
     assert FakeClient.instances[0].signed_in == 0 and FakeClient.instances[0].closed
