@@ -108,10 +108,14 @@ EXAMPLES = r'''
 
 import asyncio
 import datetime
+import importlib
 import logging
 import os
 import sys
 from collections import namedtuple
+
+
+CLIENT_MODULE = "ansible_collections.citrix_cloud.daas.plugins.module_utils._client"
 
 
 def _import_client():
@@ -121,7 +125,7 @@ def _import_client():
     folder is added (.../ansible_collections/citrix_cloud/daas/extensions/eda/plugins/event_source/this file).
     """
     try:
-        from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import DaaSClient, DaaSError
+        client = importlib.import_module(CLIENT_MODULE)
     except ImportError:
         package = os.path.abspath(__file__)
         for _level in range(7):
@@ -129,8 +133,8 @@ def _import_client():
         if os.path.basename(package) != "ansible_collections":
             raise
         sys.path.insert(0, os.path.dirname(package))
-        from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import DaaSClient, DaaSError
-    return DaaSClient, DaaSError
+        client = importlib.import_module(CLIENT_MODULE)
+    return client.DaaSClient, client.DaaSError
 
 
 LOG = logging.getLogger("citrix_cloud.daas.machine_events")

@@ -298,3 +298,11 @@ def test_main_refuses_bad_arguments_before_any_request(monkeypatch):
     with pytest.raises(source.SettingsError, match="^citrix_cloud.daas.machine_events: interval must be"):
         asyncio.run(source.main(asyncio.Queue(), {"customer_id": "c", "token": "t", "interval": -1}))
     assert FakeClient.instances == []
+
+
+def test_the_source_uses_the_collections_client():
+    client_class, error_class = source._import_client()
+    assert client_class.__name__ == "DaaSClient" and issubclass(error_class, Exception)
+    client = source.new_client(source.parse_args({"api_url": "http://127.0.0.1:9", "site_id": "s"}, ENV), client_class)
+    assert "s3cret-value" not in repr(client)
+    client.close()
