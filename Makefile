@@ -9,12 +9,12 @@ INSTALLED := $(BUILD)/installed
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 
-.PHONY: demo test venv collection install sanity lint units simulator-tests integration release-check docs clean
+.PHONY: demo test venv collection install sanity lint units simulator-tests integration eda-integration release-check docs clean
 
 demo: install
 	ANSIBLE_COLLECTIONS_PATH=$(INSTALLED) VENV=$(VENV) bash scripts/demo.sh
 
-test: collection sanity lint units simulator-tests integration release-check
+test: collection sanity lint units simulator-tests integration eda-integration release-check
 	@echo "make test: every check passed"
 
 venv: $(VENV)/.installed
@@ -54,6 +54,10 @@ simulator-tests: venv
 # TARGET=<name> runs one integration target; default: all of them.
 integration: collection
 	VENV=$(VENV) COLLECTION=$(COLLECTION) bash tests/integration/run.sh $(TARGET)
+
+# The example rulebooks under the real ansible-rulebook (own venv, Java 17+) with the installed collection.
+eda-integration: install
+	VENV=$(VENV) INSTALLED=$(INSTALLED) bash tests/eda/run.sh
 
 release-check: collection
 	cd $(COLLECTION) && VENV=$(VENV) bash tests/release/check.sh

@@ -120,7 +120,9 @@ tarball_clean() {
         return 1
     fi
     for required in MANIFEST.json FILES.json README.md LICENSE meta/runtime.yml meta/execution-environment.yml \
-                    requirements.txt changelogs/changelog.yaml CHANGELOG.md docs/README.md; do
+                    requirements.txt changelogs/changelog.yaml CHANGELOG.md docs/README.md \
+                    extensions/eda/plugins/event_source/machine_events.py extensions/eda/rulebooks/print_events.yml \
+                    extensions/eda/rulebooks/restart_unregistered.yml playbooks/restart_machine.yml; do
         grep -qxF "$required" <<<"$listing" || { echo "the tarball lacks $required"; return 1; }
     done
     echo "$(wc -l <<<"$listing") entries, none unwanted"
