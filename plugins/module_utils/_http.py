@@ -306,6 +306,10 @@ class HTTPClient:
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
 
+    def close(self):
+        """Close the pooled connections (a long-running user, such as the event source, on its way out)."""
+        self._session.close()
+
     def _secrets(self):
         return ()
 

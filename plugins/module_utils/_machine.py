@@ -76,20 +76,25 @@ def _names(value):
 
 # Tags
 
+def tag_key(name):
+    """What a tag name is compared by: tag names compare without regard to case, as Citrix matches them."""
+    return str(name).lower()
+
+
 def tag_names(machine):
-    """The machine's tag names (`Tags`), in lower case: tag names compare without regard to case."""
-    return set(name.lower() for name in _names(machine.get('Tags')))
+    """The keys of the machine's tag names (`Tags`)."""
+    return set(tag_key(name) for name in _names(machine.get('Tags')))
 
 
 def has_tag(machine, tag):
     """Whether the machine carries the tag."""
-    return str(tag).lower() in tag_names(machine)
+    return tag_key(tag) in tag_names(machine)
 
 
 def has_any_tag(machine, tags):
     """Whether the machine carries at least one of the tags."""
     own = tag_names(machine)
-    return any(str(tag).lower() in own for tag in tags)
+    return any(tag_key(tag) in own for tag in tags)
 
 
 # Power

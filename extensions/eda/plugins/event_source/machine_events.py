@@ -115,17 +115,17 @@ import sys
 from collections import namedtuple
 
 
-CLIENT_MODULE = "ansible_collections.citrix_cloud.daas.plugins.module_utils._client"
+MODULE_UTILS = "ansible_collections.citrix_cloud.daas.plugins.module_utils."
 
 
-def _import_client():
-    """The collection's DaaSClient and DaaSError.
+def _collection_module(name):
+    """A module of the collection's module_utils (_client, _http, _machine).
 
     ansible-rulebook runs this file by its path: when the collections folder it sits in is not on sys.path, that
     folder is added (.../ansible_collections/citrix_cloud/daas/extensions/eda/plugins/event_source/this file).
     """
     try:
-        client = importlib.import_module(CLIENT_MODULE)
+        return importlib.import_module(MODULE_UTILS + name)
     except ImportError:
         package = os.path.abspath(__file__)
         for _level in range(7):
@@ -133,8 +133,12 @@ def _import_client():
         if os.path.basename(package) != "ansible_collections":
             raise
         sys.path.insert(0, os.path.dirname(package))
-        client = importlib.import_module(CLIENT_MODULE)
-    return client.DaaSClient, client.DaaSError
+        return importlib.import_module(MODULE_UTILS + name)
+
+
+def _import_client():
+    """The collection's DaaSClient and DaaSError."""
+    return _collection_module("_client").DaaSClient, _collection_module("_http").DaaSError
 
 
 LOG = logging.getLogger("citrix_cloud.daas.machine_events")
@@ -312,8 +316,9 @@ def snapshot(items):
 
 
 def _tag_keys(tags):
-    """Tag names compare without regard to case, as the API matches them."""
-    return dict((tag.casefold(), tag) for tag in tags)
+    """Tag key -> tag name, with the collection's one rule for comparing tag names."""
+    tag_key = _collection_module("_machine").tag_key
+    return dict((tag_key(tag), tag) for tag in tags)
 
 
 def event(kind, machine, old, new, seen_at, **extra):

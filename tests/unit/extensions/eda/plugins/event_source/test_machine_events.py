@@ -305,4 +305,3 @@ def test_the_source_uses_the_collections_client():
     assert client_class.__name__ == "DaaSClient" and issubclass(error_class, Exception)
     client = source.new_client(source.parse_args({"api_url": "http://127.0.0.1:9", "site_id": "s"}, ENV), client_class)
     assert "s3cret-value" not in repr(client)
-    client.close()
