@@ -421,6 +421,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self.display.warning('%s: %d machine(s) named by their ID because their preferred hostnames were empty or taken: %s%s'
                                  % (self.NAME, len(renamed), shown, more))
         address_sources = [ADDRESS_SOURCES[source] for source in self.get_option('ansible_host_from')]
+        compose, groups, keyed_groups = (self.get_option(name) for name in ('compose', 'groups', 'keyed_groups'))
         for hostname, machine in named:
             self.inventory.add_host(hostname)
             for name, value in host_variables(machine, properties, prefix).items():
@@ -434,7 +435,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     if isinstance(reference, dict) and reference.get('Name'):
                         group = self.inventory.add_group('citrix_%s_%s' % (kind, group_suffix(reference['Name'])))
                         self.inventory.add_child(group, hostname)
-            host_vars = self.inventory.get_host(hostname).get_vars()
-            self._set_composite_vars(self.get_option('compose'), host_vars, hostname, strict=strict)
-            self._add_host_to_composed_groups(self.get_option('groups'), host_vars, hostname, strict=strict)
-            self._add_host_to_keyed_groups(self.get_option('keyed_groups'), host_vars, hostname, strict=strict)
+            if compose or groups or keyed_groups:
+                host_vars = self.inventory.get_host(hostname).get_vars()
+                self._set_composite_vars(compose, host_vars, hostname, strict=strict)
+                self._add_host_to_composed_groups(groups, host_vars, hostname, strict=strict)
+                self._add_host_to_keyed_groups(keyed_groups, host_vars, hostname, strict=strict)

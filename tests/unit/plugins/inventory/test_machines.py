@@ -245,8 +245,8 @@ def test_one_sign_in_and_one_page_per_thousand_machines_with_trimmed_fields(tmp_
     api = FakeApi(requests_mock, many)
     inventory = run_inventory(tmp_path)
     assert len(inventory.hosts) == 2500
-    assert [call[:2] for call in api.calls()] == [('POST', '/cctrustoauth2/democustomer/tokens/clients'),
-                                                ('GET', '/cvad/manage/me')] + [('GET', '/cvad/manage/Machines')] * 3
+    expected = [('POST', '/cctrustoauth2/democustomer/tokens/clients'), ('GET', '/cvad/manage/me')]
+    assert [call[:2] for call in api.calls()] == expected + [('GET', '/cvad/manage/Machines')] * 3
     for _method, _path, query in api.calls('/Machines'):
         assert query['limit'] == ['1000']
         assert query['fields'] == [','.join(plugin_module.DEFAULT_PROPERTIES)]
