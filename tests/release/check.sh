@@ -96,6 +96,19 @@ step "CHANGELOG.md matches changelogs/ (python tests/release/changelog.py --chec
 docs_lint() { (cd "$DOCS_ROOT" && antsibull-docs lint-collection-docs --plugin-docs .); }
 step "antsibull-docs lint-collection-docs --plugin-docs" docs_lint
 step "docs/modules/ matches the plugins' docs (python tests/release/gen_docs.py --check)" "$PY" "$HERE/gen_docs.py" --check
+# ansible-doc's own text rendering, as users see it, for every documented plugin type of the collection.
+ansible_doc_text() {
+    local type names name
+    for type in module filter inventory; do
+        names="$(ansible-doc -t "$type" --list --json "$NAMESPACE.$NAME" | "$PY" -c 'import json, sys; print(" ".join(sorted(json.load(sys.stdin))))')" || return 1
+        for name in $names; do
+            ansible-doc -t "$type" "$name" >/dev/null 2>"$TMP/ansible-doc.err" && [[ ! -s "$TMP/ansible-doc.err" ]] \
+                || { echo "ansible-doc -t $type $name:"; cat "$TMP/ansible-doc.err"; return 1; }
+        done
+        echo "ansible-doc -t $type: $(wc -w <<<"$names") plugin(s) render"
+    done
+}
+step "ansible-doc renders every module, filter and inventory plugin" ansible_doc_text
 
 # ---- build -------------------------------------------------------------------------------------
 TARBALL="$TMP/dist/$NAMESPACE-$NAME-$VERSION.tar.gz"

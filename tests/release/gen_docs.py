@@ -331,6 +331,9 @@ class Renderer(object):
                         self.bullets(md_escape(r) for r in doc['requirements']), ''])
         if plugin_type == 'module':
             out.extend(['## Usage', '', 'Use the fully qualified name `%s` in a task.' % fqcn, ''])
+        elif plugin_type == 'inventory':
+            out.extend(['## Usage', '', 'Set `plugin: %s` in an inventory source file and pass the file to `-i`; '
+                        'see the description for the file names it accepts.' % fqcn, ''])
         if doc.get('options'):
             title = 'Parameters' if plugin_type != 'filter' else 'Input and keyword parameters'
             out.extend(['## %s' % title, '', self.options_table(doc['options'], plugin), ''])

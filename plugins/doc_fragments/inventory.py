@@ -1,0 +1,101 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, citrix_cloud.daas contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The connection options of citrix_cloud.daas inventory plugins, with their environment variables."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+
+    # The same options, defaults and environment variables as the modules' fragment citrix_cloud.daas.daas.
+    DOCUMENTATION = r'''
+options:
+  customer_id:
+    description:
+      - The Citrix Cloud customer ID (shown under Identity and Access Management > API Access).
+      - Required. If not set, the value of the E(CITRIX_CUSTOMER_ID) environment variable is used.
+    type: str
+    env:
+      - name: CITRIX_CUSTOMER_ID
+  client_id:
+    description:
+      - The ID of a Citrix Cloud API client, used to sign in with client credentials.
+      - If not set, the value of the E(CITRIX_CLIENT_ID) environment variable is used.
+      - Required with O(client_secret) unless O(token) is given.
+    type: str
+    env:
+      - name: CITRIX_CLIENT_ID
+  client_secret:
+    description:
+      - The secret of the API client named by O(client_id). It is never logged or shown.
+      - If not set, the value of the E(CITRIX_CLIENT_SECRET) environment variable is used.
+      - Prefer the environment variable, or an C(!vault) encrypted value, to a secret in clear text in the inventory file.
+    type: str
+    env:
+      - name: CITRIX_CLIENT_SECRET
+  token:
+    description:
+      - A bearer token from the M(citrix_cloud.daas.token) module, used instead of signing in.
+      - When O(client_id) and O(client_secret) are also given, an expired or rejected token is replaced by signing in again.
+      - If not set, the value of the E(CITRIX_ACCESS_TOKEN) environment variable is used.
+    type: str
+    env:
+      - name: CITRIX_ACCESS_TOKEN
+  site_id:
+    description:
+      - The DaaS site ID (C(Citrix-InstanceId)).
+      - When omitted it is discovered through C(GET /cvad/manage/me); the inventory fails if the customer has no site or several.
+      - If not set, the value of the E(CITRIX_SITE_ID) environment variable is used.
+    type: str
+    env:
+      - name: CITRIX_SITE_ID
+  region:
+    description:
+      - The Citrix Cloud region, which picks the sign-in and API hosts.
+      - If not set, the value of the E(CITRIX_REGION) environment variable is used, else V(us).
+    type: str
+    choices: [us, eu, ap-s, jp]
+    env:
+      - name: CITRIX_REGION
+  api_url:
+    description:
+      - Base URL of the API host, overriding the one O(region) picks, for example C(https://api.cloud.com).
+      - If not set, the value of the E(CITRIX_API_URL) environment variable is used.
+    type: str
+    env:
+      - name: CITRIX_API_URL
+  auth_url:
+    description:
+      - Base URL of the sign-in host, overriding the one O(region) picks, for example C(https://api-us.cloud.com).
+      - If not set, the value of the E(CITRIX_AUTH_URL) environment variable is used.
+    type: str
+    env:
+      - name: CITRIX_AUTH_URL
+  validate_certs:
+    description:
+      - Whether to verify the TLS certificates of the sign-in and API hosts.
+      - Turn this off only for a test host you trust; prefer O(ca_path).
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - A PEM file of certificate authorities to trust instead of the system ones.
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for each HTTP response.
+    type: float
+    default: 30
+  retries:
+    description:
+      - How many times a request is retried after a rate limit (429), a gateway or availability error (502, 503, 504)
+        or a connection error, waiting as the API asks (C(Retry-After)) or with exponential backoff.
+    type: int
+    default: 5
+notes:
+  - Every request carries a new C(Citrix-TransactionId); failures report it with the HTTP status, method, URL and the API's message.
+requirements:
+  - requests
+'''
