@@ -181,7 +181,9 @@ from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.unsafe_proxy import wrap_var
 
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import DaaSClient, DaaSError
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import DaaSClient
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import DaaSError
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import machine_filter as rules_filter
 
 # The machine properties the plugin reads by default (the fields= of every listing).
 DEFAULT_PROPERTIES = (
@@ -221,12 +223,6 @@ def group_suffix(name):
     return re.sub(r'[^a-z0-9_]', '_', str(name).lower())
 
 
-def has_any_tag(machine_tags, wanted):
-    """True when the machine carries one of the wanted tags, compared without regard to case."""
-    wanted = set(tag.lower() for tag in wanted)
-    return any(str(tag).lower() in wanted for tag in machine_tags or [])
-
-
 def reference_matches(reference, wanted):
     """True when a {Id, Name} reference has one of the wanted names or IDs (without regard to case)."""
     if not isinstance(reference, dict):
@@ -237,24 +233,14 @@ def reference_matches(reference, wanted):
 
 def machine_filter(power_state=(), registration_state=(), in_maintenance_mode=None, max_session_count=None, tags=(),
                    delivery_groups=()):
-    """A predicate that tells whether a machine passes every filter that is set."""
-    power_states = set(state.lower() for state in power_state)
-    registration_states = set(state.lower() for state in registration_state)
+    """A predicate that tells whether a machine passes every filter that is set (the modules' rules, and the
+    delivery groups when the catalogs were listed)."""
+    passes = rules_filter(power_state or None, registration_state or None, in_maintenance_mode, max_session_count, tags)
 
     def matches(machine):
-        if power_states and str(machine.get('PowerState') or '').lower() not in power_states:
-            return False
-        if registration_states and str(machine.get('RegistrationState') or '').lower() not in registration_states:
-            return False
-        if in_maintenance_mode is not None and bool(machine.get('InMaintenanceMode')) != in_maintenance_mode:
-            return False
-        if max_session_count is not None and (machine.get('SessionCount') or 0) > max_session_count:
-            return False
-        if tags and not has_any_tag(machine.get('Tags'), tags):
-            return False
         if delivery_groups and not reference_matches(machine.get('DeliveryGroup'), delivery_groups):
             return False
-        return True
+        return passes(machine)
     return matches
 
 

@@ -97,6 +97,28 @@ def has_any_tag(machine, tags):
     return any(tag_key(tag) in own for tag in tags)
 
 
+def machine_filter(power_state=None, registration_state=None, in_maintenance_mode=None, max_session_count=None, tags=None):
+    """A predicate that tells whether a machine passes every filter that is set (None: not set).
+
+    States compare without regard to case (an empty list of states matches nothing); a machine passes `tags` when
+    it carries at least one of them.
+    """
+    power_states = None if power_state is None else set(state.lower() for state in power_state)
+    registration_states = None if registration_state is None else set(state.lower() for state in registration_state)
+
+    def matches(machine):
+        if power_states is not None and str(machine.get('PowerState') or '').lower() not in power_states:
+            return False
+        if registration_states is not None and str(machine.get('RegistrationState') or '').lower() not in registration_states:
+            return False
+        if in_maintenance_mode is not None and bool(machine.get('InMaintenanceMode')) != in_maintenance_mode:
+            return False
+        if max_session_count is not None and (session_count(machine) or 0) > max_session_count:
+            return False
+        return not tags or has_any_tag(machine, tags)
+    return matches
+
+
 # Power
 
 def supported_actions(machine):

@@ -202,33 +202,7 @@ machines:
 
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import DaaSModule, run_concurrently
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import DaaSError
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import has_any_tag
-
-
-def lowered(values):
-    """A set of the lower-cased values, or None when no filter is set."""
-    return None if values is None else set(value.lower() for value in values)
-
-
-def machine_filter(params):
-    """A predicate that tells whether a machine passes every filter that is set."""
-    power_states = lowered(params['power_state'])
-    registration_states = lowered(params['registration_state'])
-    tags = params['tags'] or []
-
-    def matches(machine):
-        if power_states is not None and (machine.get('PowerState') or '').lower() not in power_states:
-            return False
-        if registration_states is not None and (machine.get('RegistrationState') or '').lower() not in registration_states:
-            return False
-        if params['in_maintenance_mode'] is not None and bool(machine.get('InMaintenanceMode')) != params['in_maintenance_mode']:
-            return False
-        if params['max_session_count'] is not None and (machine.get('SessionCount') or 0) > params['max_session_count']:
-            return False
-        if tags and not has_any_tag(machine, tags):
-            return False
-        return True
-    return matches
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import machine_filter
 
 
 def collect(daas, results):
@@ -248,7 +222,8 @@ def execute(daas):
     if params['max_session_count'] is not None and params['max_session_count'] < 0:
         daas.fail('max_session_count must be 0 or more, got %s' % params['max_session_count'])
     client = daas.client
-    matches = machine_filter(params)
+    matches = machine_filter(params['power_state'], params['registration_state'], params['in_maintenance_mode'],
+                             params['max_session_count'], params['tags'])
     if params['names'] is not None:
         names = list(dict.fromkeys(params['names']))
         machines = collect(daas, run_concurrently(client.get_machine, names, params['concurrency']))

@@ -24,7 +24,6 @@ from ansible_collections.citrix_cloud.daas.plugins.inventory import machines as 
 from ansible_collections.citrix_cloud.daas.plugins.inventory.machines import (
     assign_hostnames,
     group_suffix,
-    has_any_tag,
     host_variables,
     machine_filter,
     short_name,
@@ -170,9 +169,9 @@ def test_short_name_drops_the_domain():
 
 
 def test_tags_match_without_regard_to_case():
-    assert has_any_tag(['Reboot-OK'], ['reboot-ok'])
-    assert not has_any_tag(['large'], ['reboot-ok'])
-    assert not has_any_tag(None, ['reboot-ok'])
+    assert machine_filter(tags=['reboot-ok'])({'Tags': ['Reboot-OK']})
+    assert not machine_filter(tags=['reboot-ok'])({'Tags': ['large']})
+    assert not machine_filter(tags=['reboot-ok'])({'Tags': None})
 
 
 def test_hostnames_follow_the_preferences_and_resolve_duplicates_by_name_order():
