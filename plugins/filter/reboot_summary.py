@@ -14,7 +14,7 @@ author: citrix_cloud.daas contributors
 description:
   - Used by the role M(citrix_cloud.daas.reboot_idle_machines) to build C(reboot_idle_machines_summary) from the
     selection of candidates (the filter M(citrix_cloud.daas.reboot_candidates)) and the per-machine C(results) of
-    each step (M(citrix_cloud.daas.machine_maintenance), M(citrix_cloud.daas.machine_power)).
+    each step (M(citrix_cloud.daas.machine_maintenance), M(citrix_cloud.daas.rolling_reboot)).
   - Every machine is accounted for once as rebooted, skipped (with the reason) or failed (with the error). A candidate
     that no step reached (the run stopped early) is failed, with the last error.
 positional: _input
@@ -27,20 +27,8 @@ options:
     description: The per-machine results of lifting the drain fences of an earlier run.
     type: list
     elements: dict
-  fence:
-    description: The per-machine results of setting the drain fence.
-    type: list
-    elements: dict
-  late:
-    description: The machines that were dropped behind the fence (C(skipped) of the re-check).
-    type: list
-    elements: dict
-  power:
-    description: The per-machine results of the reboot.
-    type: list
-    elements: dict
-  lift:
-    description: The per-machine results of lifting the drain fence.
+  reboots:
+    description: The per-machine results of the reboot (M(citrix_cloud.daas.rolling_reboot)).
     type: list
     elements: dict
   errors:
@@ -74,7 +62,7 @@ EXAMPLES = r'''
 - name: Summarise a run
   ansible.builtin.set_fact:
     summary: >-
-      {{ selection | citrix_cloud.daas.reboot_summary(power=power.results, catalogs=['W11-Pooled'],
+      {{ selection | citrix_cloud.daas.reboot_summary(reboots=reboot.results, catalogs=['W11-Pooled'],
                                                       machine_count=40) }}
 '''
 

@@ -86,13 +86,19 @@ class DaaSModule(object):
             )
         return self._client
 
+    def _warn_from_client(self):
+        """Show what the client had to tell the user (a site without $batch, ...) as task warnings."""
+        for warning in self._client.warnings if self._client is not None else ():
+            self.module.warn(warning)
+
     def fail(self, msg, **result):
         """Fail the task with a one-line message."""
+        self._warn_from_client()
         self.module.fail_json(msg=msg, **result)
 
     def fail_from_error(self, err, **result):
         """Fail the task with a DaaSError's one-line message; its HTTP facts go in `error` (see the doc fragment)."""
-        self.module.fail_json(msg=str(err), error=err.to_dict(), **result)
+        self.fail(str(err), error=err.to_dict(), **result)
 
     def run(self, execute):
         """Call execute(self) -> result dict and exit with it; any error becomes a one-line failure.
@@ -109,6 +115,7 @@ class DaaSModule(object):
             scrub = self._client._scrub if self._client is not None else str
             self.fail(scrub('Unexpected error: %s: %s' % (type(err).__name__, ' '.join(str(err).split()))),
                       exception=scrub(traceback.format_exc()))
+        self._warn_from_client()
         self.module.exit_json(**result)
 
 

@@ -10,6 +10,9 @@ __metaclass__ = type
 import datetime
 import threading
 import uuid
+from collections import namedtuple
+from concurrent.futures import ThreadPoolExecutor
+from json import dumps as json_text, loads as json_loads
 from urllib.parse import quote, urlencode, urljoin
 
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import (
@@ -18,6 +21,7 @@ from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import (
     HTTPClient,
     json_or_none,
     message_from_body,
+    one_line,
     transaction_id_of,
 )
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._jobs import AsyncJob, job_id_of
@@ -33,6 +37,20 @@ TOKEN_RENEWAL_MARGIN = 60.0
 DEFAULT_PAGE_SIZE = 1000
 MAX_PAGES = 10000
 POWER_ACTIONS = ("start", "shutdown", "reboot", "suspend", "resume")
+# Calls per $batch request, and how many separate requests replace a batch on a site without $batch.
+BATCH_ITEMS = 100
+FALLBACK_CONCURRENCY = 10
+BATCH_UNAVAILABLE = (404, 405, 501)
+
+# One call of a $batch: method, path under /cvad/manage (with its query), JSON-able body or None.
+BatchRequest = namedtuple("BatchRequest", ["method", "path", "body"])
+# Its answer: HTTP status, parsed body, Location (of its own job), and a DaaSError when it failed.
+BatchOutcome = namedtuple("BatchOutcome", ["status", "body", "location", "error"])
+
+
+def fields_query(fields):
+    """The ``fields`` query of a read that needs only some properties (None: all of them)."""
+    return {"fields": ",".join(fields)} if fields else None
 
 
 class DaaSClient(HTTPClient):
@@ -70,6 +88,9 @@ class DaaSClient(HTTPClient):
         self._known_tokens = (token,) if token else ()
         self._site_id = site_id or None
         self._me = None
+        self._batch_supported = True
+        # Things a module should tell its user once (a site without $batch).
+        self.warnings = []
 
     def __repr__(self):
         return "DaaSClient(customer_id=%r, client_id=%r, client_secret=%s, token=%s, site_id=%r, api_url=%r, auth_url=%r)" % (
@@ -234,26 +255,122 @@ class DaaSClient(HTTPClient):
                             % (path, "an empty body" if body is None else "a JSON " + type(body).__name__))
         return body
 
-    def iter_items(self, path, params=None, page_size=DEFAULT_PAGE_SIZE, max_pages=MAX_PAGES):
-        """Every item of a collection, following ContinuationToken page by page."""
+    def iter_items(self, path, params=None, page_size=DEFAULT_PAGE_SIZE, max_pages=MAX_PAGES, method="GET", json=None):
+        """Every item of a collection, following ContinuationToken page by page (``POST`` for a ``$search``)."""
         query = dict(params or {})
         query["limit"] = page_size
         seen_tokens = set()
         for _page_number in range(max_pages):
-            page = self.get(path, params=query)
+            page = self._json(self.request(method, path, params=query, json=json))
             if not isinstance(page, dict) or not isinstance(page.get("Items") or [], list):
-                raise DaaSError("GET %s answered without an 'Items' list" % path)
+                raise DaaSError("%s %s answered without an 'Items' list" % (method, path))
             yield from page.get("Items") or []
             token = page.get("ContinuationToken")
             if token is None or token == "":
                 return
             if not isinstance(token, str):
-                raise DaaSError("Paging GET %s: the continuation token is a JSON %s, not a string" % (path, type(token).__name__))
+                raise DaaSError("Paging %s %s: the continuation token is a JSON %s, not a string"
+                                % (method, path, type(token).__name__))
             if token in seen_tokens:
-                raise DaaSError("Paging GET %s did not advance: the API returned the same continuation token twice" % path)
+                raise DaaSError("Paging %s %s did not advance: the API returned the same continuation token twice"
+                                % (method, path))
             seen_tokens.add(token)
             query["continuationToken"] = token
-        raise DaaSError("Paging GET %s stopped after %d pages" % (path, max_pages))
+        raise DaaSError("Paging %s %s stopped after %d pages" % (method, path, max_pages))
+
+    def batch(self, requests, chunk=BATCH_ITEMS):
+        """Send many calls as ``$batch`` requests of at most ``chunk`` items; one BatchOutcome per call, in order.
+
+        ``requests`` are BatchRequest(method, path, body): path under /cvad/manage (with its query), body JSON-able
+        or None. An item refused with 401 (a token that expired meanwhile) is sent again once with a new token.
+        A site that answers ``$batch`` with 404, 405 or 501 gets one request per call instead, with a warning.
+        """
+        requests = list(requests)
+        outcomes = [None] * len(requests)
+        for start in range(0, len(requests), chunk):
+            positions = list(range(start, min(start + chunk, len(requests))))
+            for position, outcome in self._batch_chunk([requests[i] for i in positions], positions):
+                outcomes[position] = outcome
+        return outcomes
+
+    def _batch_chunk(self, requests, positions):
+        if not self._batch_supported:
+            return list(zip(positions, self._one_by_one(requests)))
+        token = self._valid_token()
+        items = [self._batch_item("r%d" % number, request, token) for number, request in enumerate(requests)]
+        try:
+            answer = self._json(self.request("POST", "/$batch", json={"Items": items}))
+        except DaaSError as err:
+            if err.status not in BATCH_UNAVAILABLE:
+                raise
+            self._batch_supported = False
+            self.warnings.append("This site answers $batch with HTTP %s: its writes are sent one request per machine"
+                                 % err.status)
+            return list(zip(positions, self._one_by_one(requests)))
+        by_reference = dict((str(item.get("Reference")), item) for item in (answer or {}).get("Items") or []
+                            if isinstance(item, dict))
+        outcomes = [self._batch_outcome(request, by_reference.get("r%d" % number))
+                    for number, request in enumerate(requests)]
+        again = [number for number, outcome in enumerate(outcomes) if outcome.status == 401 and self._can_sign_in]
+        if again:
+            self._sign_in_again(token)
+            for number, outcome in zip(again, self._batch_chunk([requests[n] for n in again], again)):
+                outcomes[number] = outcome[1]
+        return list(zip(positions, outcomes))
+
+    @staticmethod
+    def _batch_item(reference, request, token):
+        headers = [{"Name": "Authorization", "Value": "Bearer " + token}]
+        item = {"Reference": reference, "Method": request.method, "RelativeUrl": request.path, "Headers": headers}
+        if request.body is not None:
+            headers.append({"Name": "Content-Type", "Value": "application/json"})
+            item["Body"] = json_text(request.body)
+        return item
+
+    def _batch_outcome(self, request, item):
+        """The BatchOutcome of one call from its answer item (None: the answer left it out)."""
+        url = self._endpoint(request.path, "manage")
+        if item is None:
+            return BatchOutcome(None, None, None, self._error("The $batch answer has no item for this call",
+                                                              method=request.method, url=url))
+        headers = dict((str(h.get("Name", "")).lower(), h.get("Value")) for h in item.get("Headers") or []
+                       if isinstance(h, dict))
+        try:
+            body = json_loads(item["Body"]) if item.get("Body") else None
+        except ValueError:
+            body = None
+        status = item.get("Code")
+        error = None
+        if not isinstance(status, int) or status >= 400:
+            message = message_from_body(body) if isinstance(body, dict) else None
+            error = self._error(self._failure_message(status), status=status, method=request.method, url=url,
+                                transaction_id=headers.get("citrix-transactionid"),
+                                api_message=message or one_line(item.get("Body") or "") or None,
+                                transient=isinstance(status, int) and (status == 429 or status >= 500))
+        return BatchOutcome(status, body, headers.get("location"), error)
+
+    def _one_by_one(self, requests):
+        """The calls of a batch as separate requests (a site without $batch), a few at a time."""
+        def send(request):
+            try:
+                response = self.request(request.method, request.path, json=request.body)
+            except DaaSError as err:
+                return BatchOutcome(err.status, None, None, err)
+            return BatchOutcome(response.status_code, json_or_none(response), response.headers.get("Location"), None)
+
+        with ThreadPoolExecutor(max_workers=max(1, min(FALLBACK_CONCURRENCY, len(requests)))) as pool:
+            return list(pool.map(send, requests))
+
+    def search_machines(self, filters, fields=None):
+        """Every machine that ``POST /Machines/$search`` finds for the And-ed filters (`{Property, Operator, Value}`).
+
+        The search covers single- and multi-session machines (the API wants a SessionSupport filter).
+        """
+        body = {"SearchFilters": list(filters),
+                "SearchFilterGroups": [{"SearchFilterGroupType": "Or", "SearchFilters": [
+                    {"Property": "SessionSupport", "Operator": "Equals", "Value": kind}
+                    for kind in ("SingleSession", "MultiSession")]}]}
+        return list(self.iter_items("/Machines/$search", params=fields_query(fields), method="POST", json=body))
 
     def start_async(self, method, path, params=None, json=None):
         """Start a call with async=true and return its AsyncJob (from 202 + Location)."""
@@ -294,9 +411,9 @@ class DaaSClient(HTTPClient):
         path = "/Machines/%s/Sessions" % self.quote_name(name_or_id)
         return self._named("machine", name_or_id, lambda: self._get_object(path).get("Items") or [])
 
-    def list_machines(self):
-        """Every machine of the site."""
-        return list(self.iter_items("/Machines"))
+    def list_machines(self, fields=None):
+        """Every machine of the site (only the properties in ``fields``, when given)."""
+        return list(self.iter_items("/Machines", params=fields_query(fields)))
 
     def list_catalogs(self):
         """Every machine catalog of the site."""
@@ -306,15 +423,15 @@ class DaaSClient(HTTPClient):
         """One machine catalog."""
         return self._named("catalog", name_or_id, lambda: self._get_object("/MachineCatalogs/" + self.quote_name(name_or_id)))
 
-    def catalog_machines(self, name_or_id):
-        """Every machine of a catalog."""
+    def catalog_machines(self, name_or_id, fields=None):
+        """Every machine of a catalog (only the properties in ``fields``, when given)."""
         path = "/MachineCatalogs/%s/Machines" % self.quote_name(name_or_id)
-        return self._named("catalog", name_or_id, lambda: list(self.iter_items(path)))
+        return self._named("catalog", name_or_id, lambda: list(self.iter_items(path, params=fields_query(fields))))
 
-    def delivery_group_machines(self, name_or_id):
-        """Every machine of a delivery group."""
+    def delivery_group_machines(self, name_or_id, fields=None):
+        """Every machine of a delivery group (only the properties in ``fields``, when given)."""
         path = "/DeliveryGroups/%s/Machines" % self.quote_name(name_or_id)
-        return self._named("delivery group", name_or_id, lambda: list(self.iter_items(path)))
+        return self._named("delivery group", name_or_id, lambda: list(self.iter_items(path, params=fields_query(fields))))
 
     def power_action(self, machine_id, action, force=None, delay=None):
         """Start a power action (start, shutdown, reboot, suspend, resume) as a job."""

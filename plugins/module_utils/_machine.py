@@ -40,6 +40,10 @@ REQUIRED_SUPPORT = {
 }
 TARGET_STATES = {'start': 'On', 'resume': 'On', 'reboot': 'On', 'shutdown': 'Off', 'suspend': 'Suspended'}
 FORCEABLE = ('shutdown', 'reboot')
+# The properties the rules below read: what a trimmed read (`fields`) asks for when it feeds a decision.
+DECISION_FIELDS = ('Id', 'Name', 'PowerState', 'RegistrationState', 'SessionCount', 'InMaintenanceMode',
+                   'MaintenanceModeReason', 'Tags', 'PowerActionPending', 'SupportedPowerActions',
+                   'FormattedLastDeregistrationTime')
 
 
 def parse_rfc3339(value):

@@ -37,39 +37,34 @@ def _of_status(results, status):
     return [result for result in results or [] if result.get('status') == status]
 
 
-def build_summary(selection, stale_lift=None, fence=None, late=None, power=None, lift=None, errors=None,
-                  catalogs=None, machine_count=0, check_mode=False, started_at=None, finished_at=None, fence_tag=None):
-    """The summary of a run of the role, from the candidates' selection and each step's per-machine results.
+def build_summary(selection, stale_lift=None, reboots=None, errors=None, catalogs=None, machine_count=0,
+                  check_mode=False, started_at=None, finished_at=None, fence_tag=None):
+    """The summary of a run of the role, from the candidates' selection and the per-machine results of its steps.
 
     A candidate that no step accounts for was not reached (the run stopped early): it counts as failed.
     """
     errors = list(errors or [])
-    power = list(power or [])
+    reboots = list(reboots or [])
     failed = [dict(name=r['name'], id=r['id'], error='the drain fence of an earlier run could not be lifted: %s' % r['reason'])
               for r in _of_status(stale_lift, 'failed')]
-    failed += [dict(name=r['name'], id=r['id'],
-                    error='not rebooted: the drain fence (fence tag, maintenance mode) could not be set: %s' % r['reason'])
-               for r in _of_status(fence, 'failed')]
-    skipped = list(selection.get('skipped') or []) + list(late or [])
+    skipped = list(selection.get('skipped') or [])
     rebooted = []
-    for result in power:
-        if result['status'] in ('done', 'pending'):
+    for result in reboots:
+        if result['status'] == 'done':
             rebooted.append(dict(name=result['name'], id=result['id'], job_id=result.get('job_id'),
                                  power_state_after=result.get('power_state_after'), note=result.get('reason')))
         elif result['status'] == 'skipped':
-            skipped.append(dict(name=result['name'], id=result['id'], reason='not rebooted: %s' % result['reason']))
+            skipped.append(dict(name=result['name'], id=result['id'], reason=result['reason']))
         else:
             failed.append(dict(name=result['name'], id=result['id'], error=result.get('reason')))
     accounted = set(entry['id'] for entry in rebooted + skipped + failed)
     stopped = 'not rebooted: the run stopped early (%s)' % (errors[-1] if errors else 'unknown error')
     failed += [dict(name=m.get('Name'), id=m.get('Id'), error=stopped)
                for m in selection.get('candidates') or [] if m.get('Id') not in accounted]
-    failed += [dict(name=r['name'], id=r['id'], error='the drain fence could not be lifted (the next run lifts it): %s' % r['reason'])
-               for r in _of_status(lift, 'failed')]
     lifted = [r['name'] for r in _of_status(stale_lift, 'changed')]
     return {
         # A check-mode prediction tells also when only the task's check_mode was set.
-        'check_mode': bool(check_mode) or any(r.get('predicted') for r in power),
+        'check_mode': bool(check_mode) or any(r.get('predicted') for r in reboots),
         'catalogs': list(catalogs or []),
         'started_at': started_at,
         'finished_at': finished_at,

@@ -48,35 +48,34 @@ def test_every_machine_is_accounted_for_once():
     summary = reboot_summary(
         SELECTION,
         stale_lift=[result('OLD', 'changed'), result('OLD2', 'failed', reason='HTTP 503')],
-        fence=[result('A', 'changed'), result('B', 'changed'), result('C', 'changed'), result('D', 'failed', reason='HTTP 500')],
-        late=[{'name': 'D\\B', 'id': 'id-B', 'reason': 'changed after it was chosen: has 1 session(s)'}],
-        power=[result('A', 'done', job_id='j1', power_state_after='On'), result('C', 'skipped', reason='already Off')],
-        lift=[result('A', 'changed'), result('C', 'failed', reason='HTTP 502')],
+        reboots=[result('A', 'done', job_id='j1', power_state_after='On'),
+                 result('B', 'skipped', reason='changed after it was chosen: has 1 session(s)'),
+                 result('C', 'failed', reason='the reboot job j3 ended with status Failed'),
+                 result('D', 'failed', reason='not rebooted: the drain fence could not be set: HTTP 500')],
         errors=['Reboot: the API cannot be reached'], catalogs=['Pool'], machine_count=9)
     assert [m['name'] for m in summary['rebooted']] == ['D\\A']
     assert summary['rebooted'][0]['job_id'] == 'j1'
     assert [(m['name'], m['reason']) for m in summary['skipped']] == [
-        ('D\\BUSY', 'has 1 session(s)'), ('D\\B', 'changed after it was chosen: has 1 session(s)'),
-        ('D\\C', 'not rebooted: already Off')]
+        ('D\\BUSY', 'has 1 session(s)'), ('D\\B', 'changed after it was chosen: has 1 session(s)')]
     assert [(m['name'], m['error']) for m in summary['failed']] == [
         ('D\\OLD2', 'the drain fence of an earlier run could not be lifted: HTTP 503'),
-        ('D\\D', 'not rebooted: the drain fence (fence tag, maintenance mode) could not be set: HTTP 500'),
-        ('D\\E', 'not rebooted: the run stopped early (Reboot: the API cannot be reached)'),
-        ('D\\C', 'the drain fence could not be lifted (the next run lifts it): HTTP 502')]
+        ('D\\C', 'the reboot job j3 ended with status Failed'),
+        ('D\\D', 'not rebooted: the drain fence could not be set: HTTP 500'),
+        ('D\\E', 'not rebooted: the run stopped early (Reboot: the API cannot be reached)')]
     assert summary['stale_fences_lifted'] == ['D\\OLD']
-    assert summary['counts'] == dict(machines=9, candidates=5, rebooted=1, skipped=3, failed=4, stale_fences_lifted=1)
+    assert summary['counts'] == dict(machines=9, candidates=5, rebooted=1, skipped=2, failed=4, stale_fences_lifted=1)
     assert summary['check_mode'] is False
 
 
 def test_predicted_results_mean_check_mode():
-    summary = reboot_summary(SELECTION, power=[result(n, 'done', predicted=True) for n in 'ABCDE'])
+    summary = reboot_summary(SELECTION, reboots=[result(n, 'done', predicted=True) for n in 'ABCDE'])
     assert summary['check_mode'] is True
     assert summary['failed'] == []
 
 
 def test_the_report_names_at_most_list_limit_machines():
     summary = reboot_summary({'candidates': [machine(n) for n in 'ABC'], 'skipped': []},
-                             power=[result(n, 'done') for n in 'AB'], catalogs=['Pool', 'Dedicated'], machine_count=3)
+                             reboots=[result(n, 'done') for n in 'AB'], catalogs=['Pool', 'Dedicated'], machine_count=3)
     texts = reboot_report(summary, list_limit=1)
     assert texts['lines'] == [
         'Catalogs Pool, Dedicated: 3 machines, 3 idle candidates.',
@@ -92,7 +91,7 @@ def test_the_report_names_at_most_list_limit_machines():
 
 
 def test_a_clean_check_mode_report():
-    summary = reboot_summary({'candidates': [machine('A')], 'skipped': []}, power=[result('A', 'done', predicted=True)],
+    summary = reboot_summary({'candidates': [machine('A')], 'skipped': []}, reboots=[result('A', 'done', predicted=True)],
                              catalogs=['Pool'], machine_count=1)
     texts = reboot_report(summary)
     assert texts['lines'][:2] == ['CHECK MODE, nothing was changed. Catalogs Pool: 1 machines, 1 idle candidates.',

@@ -48,9 +48,9 @@ def fixture_client():
     with mock.patch('ansible_collections.citrix_cloud.daas.plugins.module_utils._base.DaaSClient') as client_class:
         client = client_class.return_value
         client.get_machine.side_effect = get_machine
-        client.list_machines.side_effect = lambda: [dict(entry) for entry in MACHINES]
-        client.catalog_machines.side_effect = lambda name: [dict(entry) for entry in MACHINES[:2]]
-        client.delivery_group_machines.side_effect = lambda name: [dict(entry) for entry in MACHINES[2:]]
+        client.list_machines.side_effect = lambda fields=None: [dict(entry) for entry in MACHINES]
+        client.catalog_machines.side_effect = lambda name, fields=None: [dict(entry) for entry in MACHINES[:2]]
+        client.delivery_group_machines.side_effect = lambda name, fields=None: [dict(entry) for entry in MACHINES[2:]]
         client.machine_sessions.side_effect = lambda machine_id: list(SESSIONS.get(machine_id, []))
         yield client
 
@@ -64,7 +64,7 @@ def test_without_a_source_returns_every_machine(client):
     assert result['failed'] is False
     assert result['changed'] is False
     assert result['machines'] == MACHINES
-    client.list_machines.assert_called_once_with()
+    client.list_machines.assert_called_once_with(None)
 
 
 def test_names_are_looked_up_in_order_and_once_each(client):
@@ -92,9 +92,9 @@ def test_several_unknown_machines_are_named_in_one_line(client):
 
 def test_catalog_and_delivery_group_read_their_machines(client):
     assert names(run_module(machine_info.main, dict(ARGS, catalog='Pooled'))) == ['DEMOLAB\\EAGLE', 'DEMOLAB\\OWL']
-    client.catalog_machines.assert_called_once_with('Pooled')
+    client.catalog_machines.assert_called_once_with('Pooled', None)
     assert names(run_module(machine_info.main, dict(ARGS, delivery_group='Desktops')))[0] == 'DEMOLAB\\HAWK'
-    client.delivery_group_machines.assert_called_once_with('Desktops')
+    client.delivery_group_machines.assert_called_once_with('Desktops', None)
 
 
 def test_sources_are_mutually_exclusive(client):
@@ -169,3 +169,10 @@ def test_a_negative_max_session_count_is_refused_before_any_request(client):
     assert result['failed'] is True
     assert result['msg'] == 'max_session_count must be 0 or more, got -1'
     client.list_machines.assert_not_called()
+
+
+def test_several_catalogs_are_read_with_trimmed_fields_and_each_machine_returned_once(client):
+    result = run_module(machine_info.main, dict(ARGS, catalogs=['Pooled', 'Dedicated'], fields=['SessionCount']))
+    assert names(result) == [m['Name'] for m in MACHINES[:2]]
+    fields = ['Id', 'InMaintenanceMode', 'Name', 'PowerState', 'RegistrationState', 'SessionCount', 'Tags']
+    assert sorted(client.catalog_machines.call_args_list) == [mock.call('Dedicated', fields), mock.call('Pooled', fields)]

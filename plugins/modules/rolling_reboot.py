@@ -1,0 +1,214 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, citrix_cloud.daas contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: rolling_reboot
+version_added: 0.1.0
+short_description: Reboot idle Citrix DaaS machines behind a drain fence, a few at a time
+description:
+  - Reboots a list of machines in one task, as a rolling pipeline. Each machine is read, fenced (the O(fence_tag)
+    and maintenance mode, so that no user can log on), read again behind the fence, rebooted if it is still idle,
+    waited for until it is C(On) and C(Registered) again, and lifted (maintenance mode off and the tag removed).
+  - At most O(max_unavailable) machines are between fence and lift at any time; a machine that is lifted frees its
+    place at once for the next one.
+  - "Each step sends one C($batch) request for all the machines at that step (fences, reboots, lifts; at most 100
+    calls per request), and the wait reads every machine in flight with one C(Machines/$search) on the fence tag: the
+    requests grow with the number of steps, not with the number of machines. A site that answers C($batch) or
+    C($search) with 404, 405 or 501 is served one request per machine instead, with a warning."
+  - "A machine is rebooted only when, behind the fence, it has no session (C(SessionCount) is 0), is C(On) and
+    C(Registered), has no power action pending and supports C(Restart) or C(Reset). Otherwise it is skipped, with the
+    reason, and its fence lifted. The reboot is never forced, so no session can be lost."
+  - The fence is lifted only from machines that this task fenced or that carry O(fence_tag) (an earlier, interrupted
+    run's fence). A machine that an administrator put in maintenance mode (without the tag) is skipped and left in
+    maintenance mode.
+  - When the run must stop (the API cannot be reached), the machines not finished are failed and the fences already
+    set are still lifted where the API allows; a fence that stays carries the tag, so the next run lifts it.
+  - The task fails when any machine failed, after every other machine has been handled; the failure still returns
+    RV(results) and RV(summary).
+author:
+  - citrix_cloud.daas contributors (@citrix-cloud-daas)
+options:
+  machines:
+    description:
+      - The machines, by name (V(DOMAIN\\NAME)) or ID, in the order to reboot them. A machine named twice (by name and
+        by ID) is handled once.
+    type: list
+    elements: str
+    required: true
+  max_unavailable:
+    description:
+      - How many machines may be out of service (fenced, rebooting, or waited for) at the same time. Must be 1 or more.
+    type: int
+    default: 50
+  drain_fence:
+    description:
+      - Fence each machine (O(fence_tag) and maintenance mode) before its last check and reboot, so that no user can
+        log on between the check and the reboot.
+      - With V(false), each machine is checked and rebooted without a fence: a user who logs on between the check
+        and the reboot keeps the session (the reboot is not forced, so it waits), but the machine is not rebooted
+        until the session ends.
+    type: bool
+    default: true
+  fence_tag:
+    description:
+      - The machine tag that marks the fence this module sets (created on the site when needed). Tag names compare
+        without regard to case.
+    type: str
+    default: citrix_cloud.daas-reboot-fence
+  wait_timeout:
+    description:
+      - Seconds to wait for each machine to be C(On) and C(Registered) again, counted from its reboot; a machine that
+        takes longer is failed (and lifted). Must be 1 or more.
+    type: int
+    default: 1200
+extends_documentation_fragment:
+  - citrix_cloud.daas.daas
+  - citrix_cloud.daas.attributes
+  - citrix_cloud.daas.attributes.ACTIONS
+attributes:
+  check_mode:
+    details: Check mode reads the machines with plain C(GET) requests (the site's machines, page by page), predicts
+      each machine's outcome from its state, and sends nothing else; the results are marked RV(results[].predicted).
+  diff_mode:
+    details: The diff shows each machine rebooted (or that would be), with its C(PowerState) and C(InMaintenanceMode)
+      before and after and the C(PowerAction) sent.
+seealso:
+  - module: citrix_cloud.daas.machine_power
+  - module: citrix_cloud.daas.machine_maintenance
+  - role: citrix_cloud.daas.reboot_idle_machines
+    description: The workflow that chooses the idle machines of catalogs and reboots them with this module.
+'''
+
+EXAMPLES = r'''
+- name: Reboot idle machines, twenty at a time, behind a drain fence
+  citrix_cloud.daas.rolling_reboot:
+    machines: "{{ selection.candidates | map(attribute='Id') | list }}"
+    max_unavailable: 20
+  register: reboot
+
+- name: Show what was skipped and why
+  ansible.builtin.debug:
+    msg: "{{ item.name }}: {{ item.reason }}"
+  loop: "{{ reboot.results | selectattr('status', 'equalto', 'skipped') | list }}"
+  loop_control:
+    label: "{{ item.name }}"
+'''
+
+RETURN = r'''
+results:
+  description: One entry per machine, in the order of O(machines).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The machine's C(Name) (as given when it could not be read).
+      type: str
+      sample: DEMOLAB\KESTREL
+    id:
+      description: The machine's C(Id); V(null) when it could not be read.
+      type: str
+      sample: 9f6c2a1e-3b7d-4e8a-a1c4-5d2e8f9b0c17
+    status:
+      description:
+        - V(done) (rebooted, back and registered, fence lifted; in check mode, it would be), V(skipped) (not rebooted,
+          see RV(results[].reason)) or V(failed) (see RV(results[].reason)).
+      type: str
+      sample: done
+    reason:
+      description: Why the machine was skipped or failed.
+      type: str
+      sample: 'changed after it was chosen: has 1 session(s)'
+    job_id:
+      description: The ID of the reboot's job.
+      type: str
+      sample: 81c05d9f-3d8a-4b1c-9a52-6e0f7c3b2a10
+    power_state_before:
+      description: C(PowerState) at the first read.
+      type: str
+      sample: "On"
+    power_state_after:
+      description: C(PowerState) at the last read (predicted in check mode); V(null) when unknown.
+      type: str
+      sample: "On"
+    fenced:
+      description: Whether the machine was fenced (in check mode, would be).
+      type: bool
+      sample: true
+    lifted:
+      description: Whether the fence was lifted again; V(null) when the machine was never fenced.
+      type: bool
+      sample: true
+    predicted:
+      description: Whether the entry is a prediction (check mode).
+      type: bool
+      sample: false
+summary:
+  description: Counts of the results by status.
+  returned: always
+  type: dict
+  sample: {total: 3, done: 1, skipped: 1, failed: 1}
+'''
+
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import (
+    DaaSModule,
+    count_by_status,
+    fail_if_any_machine_failed,
+)
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._rolling import RollingReboot
+
+STATUSES = ('done', 'skipped', 'failed')
+
+
+def diff(results):
+    """Before and after of each machine rebooted (or that would be)."""
+    rebooted = [r for r in results if r['job_id'] or (r['predicted'] and r['status'] == 'done')]
+    return dict(
+        before=dict((r['name'], dict(PowerState=r['power_state_before'], InMaintenanceMode=False)) for r in rebooted),
+        after=dict((r['name'], dict(PowerState=r['power_state_after'], PowerAction='reboot', InMaintenanceMode=False))
+                   for r in rebooted),
+    )
+
+
+def execute(daas):
+    """Run the pipeline, then report (and fail, naming them, when any machine failed)."""
+    params = daas.params
+    for name in ('max_unavailable', 'wait_timeout'):
+        if params[name] < 1:
+            daas.fail('%s must be 1 or more, got %s' % (name, params[name]))
+    if params['drain_fence'] and not params['fence_tag'].strip():
+        daas.fail('fence_tag must not be empty')
+    pipeline = RollingReboot(daas.client, params['machines'], params['fence_tag'] if params['drain_fence'] else None,
+                             params['max_unavailable'], params['wait_timeout'], daas.check_mode)
+    results = pipeline.run()
+    output = dict(changed=any(r['fenced'] or r['job_id'] for r in results), results=results,
+                  summary=count_by_status(results, STATUSES))
+    if daas.module._diff:
+        output['diff'] = diff(results)
+    if pipeline.stopped_by is not None:
+        daas.fail_from_error(pipeline.stopped_by, **output)
+    fail_if_any_machine_failed(daas, results, 'rolling reboot failed', output)
+    return output
+
+
+def main():
+    DaaSModule(
+        argument_spec=dict(
+            machines=dict(type='list', elements='str', required=True),
+            max_unavailable=dict(type='int', default=50),
+            drain_fence=dict(type='bool', default=True),
+            fence_tag=dict(type='str', default='citrix_cloud.daas-reboot-fence'),
+            wait_timeout=dict(type='int', default=1200),
+        ),
+        supports_check_mode=True,
+    ).run(execute)
+
+
+if __name__ == '__main__':
+    main()
