@@ -177,14 +177,15 @@ def action_reached(action, before, now, went_down):
     """Whether a fresh read `now` shows the action done.
 
     The machine is in the action's power state; after a reboot it is also On and Registered again, and was seen
-    down since (`went_down`) or has a new last reboot time than `before`.
+    down since (`went_down`) or has another last reboot time than `before` (a machine never seen rebooting is not
+    taken as rebooted).
     """
     if action != 'reboot':
         return now.get('PowerState') == TARGET_STATES[action]
     if now.get('PowerState') != 'On' or now.get('RegistrationState') != 'Registered':
         return False
     rebooted_at = last_reboot_time(now)
-    return went_down or rebooted_at is None or rebooted_at != last_reboot_time(before)
+    return went_down or (rebooted_at is not None and rebooted_at != last_reboot_time(before))
 
 
 # Maintenance mode and the fence tag

@@ -103,6 +103,8 @@ BEFORE = {'PowerState': 'On', 'RegistrationState': 'Registered', 'FormattedLastD
     (BEFORE, True, True),
     (dict(BEFORE, FormattedLastDeregistrationTime='2026-11-28T08:00:00Z'), False, True),
     (dict(BEFORE, RegistrationState='Unregistered'), True, False),
+    # A machine that never deregistered and was not seen down has not rebooted (its reboot may have failed).
+    (dict(BEFORE, FormattedLastDeregistrationTime=None), False, False),
 ])
 def test_a_reboot_is_reached_when_back_and_registered_after_going_down(now, went_down, expected):
     assert action_reached('reboot', BEFORE, now, went_down) is expected

@@ -1,0 +1,155 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, citrix_cloud.daas contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Benchmark P3: the reboot role on a fleet (20,000 machines in 20 catalogs), in check mode and for real.
+
+    python benchmarks/fleet.py [--machines 20000] [--catalogs 20] [--idle-share 0.3] [--time-scale 30]
+                               [--max-unavailable 1000] [--latency-ms 0]
+
+Starts the simulator with a generated estate, runs playbooks/reboot_idle_machines.yml over every catalog in check
+mode, resets, runs it for real, and prints for each run: wall time, HTTP requests (and the calls inside `$batch`
+requests), pages of machines read, the summed peak resident memory of the controller's processes
+(ansible-playbook and its workers, sampled every 0.1 s), and the outcome. Targets: each run within 2 minutes at time
+scale 30, and under 250 MB of peak memory.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import yaml
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+sys.path.insert(0, os.path.join(REPO, 'benchmarks'))
+
+from reboot_idle import Simulator, collections_path  # noqa: E402 pylint: disable=wrong-import-position
+from tests.simulator.scenario import (  # noqa: E402 pylint: disable=wrong-import-position
+    CLIENT_ID,
+    CLIENT_SECRET,
+    CUSTOMER_ID,
+    generated_scenario,
+)
+
+
+def tree_rss(pid):
+    """Resident memory in bytes of a process and all its descendants (from /proc)."""
+    children = {}
+    rss = {}
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % entry) as stat:
+                fields = stat.read().rsplit(')', 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry))
+            rss[int(entry)] = int(fields[21]) * os.sysconf('SC_PAGE_SIZE')
+        except (OSError, IndexError, ValueError):
+            continue
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        total += rss.get(current, 0)
+        todo.extend(children.get(current, []))
+    return total
+
+
+def run_playbook(command, env):
+    """Run a playbook; returns (wall seconds, peak summed RSS in bytes, exit code, output)."""
+    output = tempfile.TemporaryFile(mode='w+')
+    started = time.monotonic()
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT)
+    peak = [0]
+
+    def sample():
+        while process.poll() is None:
+            peak[0] = max(peak[0], tree_rss(process.pid))
+            time.sleep(0.1)
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    code = process.wait()
+    wall = time.monotonic() - started
+    sampler.join()
+    output.seek(0)
+    return wall, peak[0], code, output.read()
+
+
+def describe(sim, label, wall, peak, code, output):
+    log = sim.requests_log()
+    outer = [r for r in log if not r.get('batch_item')]
+    items = len(log) - len(outer)
+    pages = sum(1 for r in outer if r['method'] == 'GET' and r['path'].endswith('/Machines'))
+    searches = sum(1 for r in outer if r['path'].endswith('/$search'))
+    batches = sum(1 for r in outer if r['path'].endswith('/$batch'))
+    state = sim.state()
+    totals = state['totals']
+    fenced = sum(1 for m in state['machines'] if m['InMaintenanceMode'] and 'citrix_cloud.daas-reboot-fence' in m['Tags'])
+    print('%-10s wall %6.1f s  peak RSS %5.0f MB  requests %5d (pages %d, $batch %d with %d calls, $search %d)  '
+          'reboots %d  sessions lost %d  fences left %d  exit %d'
+          % (label, wall, peak / 1e6, len(outer), pages, batches, items, searches, totals['power_actions'],
+             totals['sessions_lost'], fenced, code))
+    if code != 0:
+        print(output[-3000:])
+    return code
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--machines', type=int, default=20000)
+    parser.add_argument('--catalogs', type=int, default=20)
+    parser.add_argument('--idle-share', type=float, default=0.3)
+    parser.add_argument('--time-scale', type=float, default=30)
+    parser.add_argument('--latency-ms', type=float, default=0)
+    parser.add_argument('--max-unavailable', type=int, default=1000)
+    parser.add_argument('--seed', type=int, default=20000)
+    args = parser.parse_args(argv)
+
+    bindir = os.path.dirname(sys.executable)
+    playbook_bin = os.path.join(bindir, 'ansible-playbook')
+    if not os.path.exists(playbook_bin):
+        playbook_bin = shutil.which('ansible-playbook') or 'ansible-playbook'
+    work = tempfile.mkdtemp(prefix='bench-fleet-')
+    scenario_path = os.path.join(work, 'fleet.yml')
+    with open(scenario_path, 'w') as handle:
+        yaml.safe_dump(generated_scenario(args.catalogs, args.machines, args.idle_share, seed=args.seed), handle,
+                       sort_keys=False)
+    colls, colls_tmp = collections_path()
+    sim = Simulator(scenario_path, args.latency_ms, args.time_scale, sys.executable)
+    codes = []
+    try:
+        state = sim.state()
+        catalogs = sorted(set(m['MachineCatalog']['Name'] for m in state['machines']))
+        idle = sum(1 for m in state['machines'] if m['SessionCount'] == 0 and m['PowerState'] == 'On'
+                   and m['RegistrationState'] == 'Registered' and not m['InMaintenanceMode'])
+        print('Simulator: %d machines in %d catalogs, %d idle; time scale %g; %g ms latency; max_unavailable %d; '
+              'load average %s' % (len(state['machines']), len(catalogs), idle, args.time_scale, args.latency_ms,
+                                   args.max_unavailable, ' '.join('%.2f' % x for x in os.getloadavg())))
+        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=colls, ANSIBLE_LOCALHOST_WARNING='false',
+                   ANSIBLE_INVENTORY_UNPARSED_WARNING='false', ANSIBLE_NOCOLOR='1',
+                   CITRIX_CUSTOMER_ID=CUSTOMER_ID, CITRIX_CLIENT_ID=CLIENT_ID, CITRIX_CLIENT_SECRET=CLIENT_SECRET,
+                   CITRIX_API_URL=sim.url, CITRIX_AUTH_URL=sim.url)
+        command = [playbook_bin, 'playbooks/reboot_idle_machines.yml',
+                   '-e', 'reboot_idle_machines_catalogs=' + ','.join(catalogs),
+                   '-e', 'reboot_idle_machines_max_unavailable=%d' % args.max_unavailable,
+                   '-e', 'reboot_idle_machines_min_hours_since_reboot=0']
+        for label, extra in (('check mode', ['--check']), ('real', [])):
+            sim.reset()
+            codes.append(describe(sim, label, *run_playbook(command + extra, env)))
+    finally:
+        sim.stop()
+        shutil.rmtree(work, ignore_errors=True)
+        if colls_tmp:
+            shutil.rmtree(colls_tmp, ignore_errors=True)
+    return 1 if any(codes) else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
