@@ -89,6 +89,8 @@ class RollingReboot(object):
         self._first_entry_of = {}
         self._search_works = bool(fence_tag)
         self._tag_ready = False
+        # How long the reboots that are done took, to read again when the next ones are due.
+        self._reboot_seconds = []
 
     # Reads
 
@@ -215,7 +217,8 @@ class RollingReboot(object):
             or machine.get('RegistrationState') != 'Registered'
         if action_reached('reboot', entry.before, machine, entry.went_down):
             entry.finish('done', power_state_after=machine.get('PowerState'))
-            return True
+            self._reboot_seconds.append(self._clock() - entry.rebooted_at)
+            return
         waited = self._clock() - entry.rebooted_at
         if not entry.went_down and not machine.get('PowerActionPending') and \
                 (entry.job_checked_at is None or self._clock() - entry.job_checked_at >= JOB_CHECK_INTERVAL):
@@ -225,16 +228,14 @@ class RollingReboot(object):
             if meaning == 'failure':
                 entry.finish('failed', 'the reboot job %s ended with status %s: %s'
                              % (entry.job, job.get('Status'), citrix_job_details(job)))
-                return True
+                return
             if meaning in ('success', 'warning'):
                 entry.finish('done', power_state_after=machine.get('PowerState'))
-                return True
+                return
         if waited > self.wait_timeout:
             entry.finish('failed', 'did not come back On and Registered within %g s of its reboot (last seen %s/%s)'
                          % (self.wait_timeout, machine.get('PowerState'), machine.get('RegistrationState')),
                          power_state_after=machine.get('PowerState'))
-            return True
-        return False
 
     def _lift(self, entries):
         """Maintenance mode off and the tag removed, together in one $batch; what fails is tried again next time."""
@@ -274,54 +275,56 @@ class RollingReboot(object):
     # The loop
 
     def _tick(self):
-        """One round: admit into free slots, read the machines in flight, reboot, lift; True when anything moved."""
-        moved = False
+        """One round: admit into free places, read the machines in flight, reboot, lift.
+
+        Returns True when the next round may start at once (a place is free for a queued machine), False when it
+        has to wait for reboots.
+        """
         busy = [e for e in self.entries if e.phase in (FENCED, REBOOTING, LIFTING)]
-        free = self.max_unavailable - len(busy)
-        queued = [e for e in self.entries if e.phase == QUEUED][:max(free, 0)]
+        queued = [e for e in self.entries if e.phase == QUEUED][:max(self.max_unavailable - len(busy), 0)]
         if queued:
-            moved = self._admit(queued)
+            self._admit(queued)
         in_flight = [e for e in self.entries if e.phase in (FENCED, REBOOTING)]
         if in_flight:
-            now = datetime.datetime.now(datetime.timezone.utc)
-            try:
-                states = self._read_in_flight(in_flight)
-            except DaaSError as err:
-                if not err.transient:
-                    raise
-                # Read again next round; each reboot's wait_timeout bounds how long.
-                for entry in in_flight:
-                    moved = self._timed_out(entry, err) or moved
-                states, in_flight = {}, []
-            to_reboot = []
-            for entry in in_flight:
-                machine = states.get(entry.id)
-                if machine is None:
-                    entry.misses += 1
-                    if entry.misses >= MISSES_ALLOWED:
-                        entry.finish('failed', 'not found behind the fence %d times in a row: it no longer carries the '
-                                               'fence tag' % entry.misses)
-                        moved = True
-                elif entry.phase == FENCED:
-                    self._recheck(entry, machine, now, to_reboot)
-                    moved = True
-                else:
-                    moved = self._follow(entry, machine) or moved
-            if to_reboot:
-                self._reboot(to_reboot)
+            self._follow_all(in_flight)
         lifting = [e for e in self.entries if e.phase == LIFTING]
         if lifting:
             self._lift(lifting)
-            moved = True
-        return moved
+        busy = [e for e in self.entries if e.phase in (FENCED, REBOOTING, LIFTING)]
+        return len(busy) < self.max_unavailable and any(e.phase == QUEUED for e in self.entries)
+
+    def _follow_all(self, in_flight):
+        """Read the machines in flight: re-check the fenced ones (and reboot those still idle), follow the others."""
+        now = datetime.datetime.now(datetime.timezone.utc)
+        try:
+            states = self._read_in_flight(in_flight)
+        except DaaSError as err:
+            if not err.transient:
+                raise
+            # Read again next round; each reboot's wait_timeout bounds how long.
+            for entry in in_flight:
+                self._timed_out(entry, err)
+            return
+        to_reboot = []
+        for entry in in_flight:
+            machine = states.get(entry.id)
+            if machine is None:
+                entry.misses += 1
+                if entry.misses >= MISSES_ALLOWED:
+                    entry.finish('failed', 'not found behind the fence %d times in a row: it no longer carries the '
+                                           'fence tag' % entry.misses)
+            elif entry.phase == FENCED:
+                self._recheck(entry, machine, now, to_reboot)
+            else:
+                self._follow(entry, machine)
+        if to_reboot:
+            self._reboot(to_reboot)
 
     def _timed_out(self, entry, err):
-        """A rebooting machine whose wait ended while it could not be read is failed (and lifted): True then."""
-        if entry.phase != REBOOTING or self._clock() - entry.rebooted_at <= self.wait_timeout:
-            return False
-        entry.finish('failed', 'not seen On and Registered within %g s of its reboot; the last read failed: %s'
-                     % (self.wait_timeout, err))
-        return True
+        """A rebooting machine whose wait ended while it could not be read is failed (and lifted)."""
+        if entry.phase == REBOOTING and self._clock() - entry.rebooted_at > self.wait_timeout:
+            entry.finish('failed', 'not seen On and Registered within %g s of its reboot; the last read failed: %s'
+                         % (self.wait_timeout, err))
 
     def run(self):
         """Work until every machine is finished; returns the results in the order given.
@@ -338,12 +341,23 @@ class RollingReboot(object):
                 if self._tick():
                     interval = POLL_INTERVAL
                 else:
-                    self._sleep(interval)
+                    self._sleep(self._pause(interval))
                     interval = min(interval * 1.5, MAX_POLL_INTERVAL)
         except DaaSError as err:
             self.stopped_by = err
             self._stop(err)
         return [entry.result for entry in self.entries]
+
+    def _pause(self, interval):
+        """How long to wait before the next round: until the first reboot in flight is due back (its reboot plus the
+        median time of the reboots done so far, and a twentieth more), else the growing `interval`. So once a few
+        reboots are done, each machine is read about when it is back, not many times before."""
+        if not self._reboot_seconds:
+            return interval
+        typical = sorted(self._reboot_seconds)[len(self._reboot_seconds) // 2] * 1.05
+        due = [entry.rebooted_at + typical - self._clock() for entry in self.entries if entry.phase == REBOOTING]
+        due = [seconds for seconds in due if seconds > 0]
+        return min(max(min(due), 0.05), MAX_POLL_INTERVAL) if due else interval
 
     def _stop(self, err):
         """After an error that ends the run: fail what is not finished and lift what this run fenced."""

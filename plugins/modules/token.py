@@ -25,8 +25,16 @@ extends_documentation_fragment:
   - citrix_cloud.daas.daas
   - citrix_cloud.daas.attributes
   - citrix_cloud.daas.attributes.READ_ONLY
+options:
+  discover_site:
+    description:
+      - Also return RV(site_id), the site the other modules use (O(site_id) when given, else the customer's only site,
+        read from C(/cvad/manage/me) with the new token), so that a play can pin it without a task of its own.
+    type: bool
+    default: false
 notes:
-  - This module requires O(client_id) and O(client_secret); O(token) and O(site_id) are not used.
+  - This module requires O(client_id) and O(client_secret); O(token) is not used, nor O(site_id) without
+    O(discover_site).
   - The result is the same in check mode, because signing in changes nothing.
 seealso:
   - module: citrix_cloud.daas.site_info
@@ -97,6 +105,11 @@ expires_at:
   type: str
   returned: success
   sample: "2026-11-23T17:09:00Z"
+site_id:
+  description: The ID of the site the modules use (C(Citrix-InstanceId)).
+  type: str
+  returned: with O(discover_site=true)
+  sample: 3061173e-6a8e-4b9a-9d4e-2f4a5b6c7d8e
 '''
 
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import DaaSModule
@@ -108,17 +121,20 @@ def execute(daas):
         daas.fail('the token module signs in with client_id and client_secret: set both options, '
                   'or the CITRIX_CLIENT_ID and CITRIX_CLIENT_SECRET environment variables')
     token = daas.client.sign_in()
-    return dict(
+    result = dict(
         changed=False,
         access_token=token['access_token'],
         token_type=token['token_type'],
         expires_in=token['expires_in'],
         expires_at=token['expires_at'],
     )
+    if daas.params['discover_site']:
+        result['site_id'] = daas.client.site_id
+    return result
 
 
 def main():
-    DaaSModule(argument_spec={}, supports_check_mode=True).run(execute)
+    DaaSModule(argument_spec=dict(discover_site=dict(type='bool', default=False)), supports_check_mode=True).run(execute)
 
 
 if __name__ == '__main__':

@@ -147,6 +147,10 @@ def test_every_idle_machine_is_rebooted_and_released_a_few_at_a_time():
     # Requests grow with the waves (3 of 2 machines), not with the machines.
     assert site.requests.count('batch') == 3 * 4
     assert site.requests.count('ensure_tag') == 1
+    # Once the first wave told how long a reboot takes, a later wave is read about when it is due back:
+    # the re-check behind the fence, one read right after the reboots, one when they are due.
+    assert site.requests.count('search') < 3 * 6
+    assert site.requests[-3:] == ['batch', 'search', 'batch']
 
 
 def test_requests_do_not_grow_with_the_number_of_machines():
