@@ -50,7 +50,7 @@ options:
     description:
       - Fence each machine (O(fence_tag) and maintenance mode) before its last check and reboot, so that no user can
         log on between the check and the reboot.
-      - With V(false), each machine is checked and rebooted without a fence: a user who logs on between the check
+      - With V(false), each machine is checked and rebooted without a fence. A user who logs on between the check
         and the reboot keeps the session (the reboot is not forced, so it waits), but the machine is not rebooted
         until the session ends.
     type: bool
