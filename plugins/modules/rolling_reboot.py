@@ -81,8 +81,9 @@ attributes:
 seealso:
   - module: citrix_cloud.daas.machine_power
   - module: citrix_cloud.daas.machine_maintenance
-  - role: citrix_cloud.daas.reboot_idle_machines
+  - name: The role citrix_cloud.daas.reboot_idle_machines
     description: The workflow that chooses the idle machines of catalogs and reboots them with this module.
+    link: https://github.com/citrix-cloud-daas/citrix_cloud.daas/blob/main/roles/reboot_idle_machines/README.md
 '''
 
 EXAMPLES = r'''
