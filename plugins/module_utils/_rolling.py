@@ -136,7 +136,7 @@ class RollingReboot(object):
         return True
 
     def _admit(self, entries):
-        """Read the next machines and fence those still to reboot; True when any machine moved on."""
+        """Read the next machines right before their fence, and fence those still to reboot."""
         now = datetime.datetime.now(datetime.timezone.utc)
         to_fence = []
         answers = self._read_each(entries)
@@ -158,7 +158,6 @@ class RollingReboot(object):
         else:
             for entry in to_fence:
                 entry.phase = FENCED
-        return bool(entries)
 
     def _fence(self, entries):
         """Tag and maintenance mode on, together in one $batch; a machine whose fence is half set is lifted."""
