@@ -383,10 +383,12 @@ class RollingReboot(object):
     def _predict(self):
         """Check mode: read the machines with plain GETs (pages of the site) and predict each one's outcome."""
         now = datetime.datetime.now(datetime.timezone.utc)
+        wanted = set(entry.given.lower() for entry in self.entries)
         by_key = {}
         for machine in self.client.iter_items('/Machines', params=fields_query(DECISION_FIELDS)):
-            for key in (machine.get('Id'), machine.get('Name')):
-                by_key[str(key).lower()] = machine
+            keys = [str(key).lower() for key in (machine.get('Id'), machine.get('Name'))]
+            for key in wanted.intersection(keys):
+                by_key[key] = machine
         for entry in self.entries:
             machine = by_key.get(entry.given.lower())
             if machine is None:
