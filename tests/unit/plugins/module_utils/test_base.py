@@ -34,6 +34,7 @@ def test_api_error_is_a_one_line_failure_with_its_fields(requests_mock):
                       headers={"citrix-transactionid": "tx-4"})
     requests_mock.post("http://sim.test/cctrustoauth2/democustomer/tokens/clients",
                        json={"access_token": "tok", "expires_in": "3600"})
+    requests_mock.get("http://sim.test/cvad/manage/me", json={"Customers": [{"Id": "democustomer", "Sites": [{"Id": "s"}]}]})
     result = run_module(lambda: DaaSModule().run(lambda daas: daas.client.get_machine("m1")),
                         dict(ARGS, auth_url="http://sim.test"))
     assert result["failed"] is True
