@@ -332,13 +332,14 @@ class HTTPClient:
         if not text:
             return text
         text = str(text)
+        forms = set()
         for secret in self._secrets():
             if secret:
-                forms = {secret, repr(secret)[1:-1], json.dumps(secret)[1:-1], quote_plus(secret), quote(secret, safe=""),
-                         base64.b64encode(secret.encode("utf-8")).decode("ascii")}
-                # Longest first, so that a form that contains another is masked whole.
-                for form in sorted(forms, key=len, reverse=True):
-                    text = text.replace(form, MASK)
+                forms.update((secret, repr(secret)[1:-1], json.dumps(secret)[1:-1], quote_plus(secret),
+                              quote(secret, safe=""), base64.b64encode(secret.encode("utf-8")).decode("ascii")))
+        # Longest first, so that a form that contains another (a Basic pair, its secret) is masked whole.
+        for form in sorted(forms, key=len, reverse=True):
+            text = text.replace(form, MASK)
         return text
 
     def _error(self, message, **fields):
