@@ -103,7 +103,7 @@ async def faults(sim, request):
             sim.faults = Faults(await _body(request))
         except (TypeError, ValueError) as exc:
             raise _error(400, "invalid faults: %s" % exc) from exc
-    return json_response(200, {"faults": sim.faults.settings})
+    return json_response(200, {"faults": sim.faults.settings, "injected": dict(sim.faults.injected)})
 
 
 async def tokens(sim, _request):

@@ -61,6 +61,8 @@ class Faults:
         self.random = random.Random(settings.get("seed"))
         self.window = collections.deque()
         self.settings = settings
+        # How many faults of each kind were injected since these settings were made.
+        self.injected = collections.Counter()
 
     def matches(self, raw_path):
         """True when the faults apply to this path."""
@@ -85,16 +87,20 @@ class Faults:
                 body = {"type": "https://errors-api.cloud.com/common/rateLimitExceeded",
                         "detail": "Rate limit exceeded; try again in %d seconds" % self.retry_after,
                         "parameters": [{"name": "retryDelay", "value": str(self.retry_after)}]}
+                self.injected["429"] += 1
                 return json_response(429, body, {"Retry-After": str(self.retry_after)} if self.retry_after_header else None)
             self.window.append(now)
         if self.drop_share and self.random.random() < self.drop_share:
+            self.injected["drop"] += 1
             return "drop"
         if self.error_share and self.random.random() < self.error_share:
             status = self.random.choice(self.error_statuses)
+            self.injected[str(status)] += 1
             if self.echo_headers:
                 return echo_page(status, headers or {})
             return error_response(status, self.retry_after)
         if self.slow_share and self.random.random() < self.slow_share:
+            self.injected["slow"] += 1
             if not self.slow_after:
                 await asyncio.sleep(self.slow_delay)
                 return None

@@ -134,3 +134,4 @@ def test_an_echoing_gateway_error_carries_the_request_headers(api):
     response = api.http.get(api.url + "/cvad/manage" + FIN1, headers=api.headers())
     assert response.status_code == 502 and response.headers["Content-Type"].startswith("text/html")
     assert "Authorization: " + api.headers()["Authorization"] in response.text
+    assert api.control("GET", "faults")["injected"] == {"502": 1}
