@@ -51,7 +51,7 @@ options:
       - Only return machines in one of these power states, the API's C(PowerState) values V(Unknown), V(Unmanaged),
         V(Unavailable), V(Off), V(On), V(Suspended), V(TurningOn), V(TurningOff), V(Suspending), V(Resuming),
         V(NotSupported) and V(VirtualMachineNotFound), compared without regard to case; any other value is refused.
-      - Quote V("On") and V("Off"): unquoted, YAML reads them as booleans.
+      - Quote V("On") and V("Off") in YAML, which reads them unquoted as booleans.
     type: list
     elements: str
   registration_state:
@@ -248,8 +248,11 @@ def collect(daas, items, results, what):
         if not isinstance(error, DaaSError):
             raise error
     if failed:
-        daas.fail(capped_list(str(error) if str(item) in str(error) else "%s '%s': %s" % (what, item, error)
-                              for item, error in failed), error=failed[0][1].to_dict())
+        # An HTTP error of the item's own call is named after the item; one that is not about it (the site, the
+        # sign-in) is said once.
+        texts = dict.fromkeys(str(error) if error.status is None or str(item) in str(error)
+                              else "%s '%s': %s" % (what, item, error) for item, error in failed)
+        daas.fail(capped_list(texts), error=failed[0][1].to_dict())
     return [value for value, _error in results]
 
 

@@ -76,7 +76,7 @@ options:
   wait_timeout:
     description:
       - Seconds to wait for each machine, counted from its action; a machine that takes longer is reported as failed.
-      - Must be 0 or more. V(0) means not to wait, as O(wait=false) does: each action is started and reported
+      - Must be 0 or more. V(0) means not to wait, as O(wait=false) does; each action is started and reported
         V(pending) with its RV(results[].job_id).
     type: int
     default: 1200

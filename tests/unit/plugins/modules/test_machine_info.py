@@ -219,3 +219,10 @@ def test_states_of_the_api_match_in_any_case(client):
     result = run_module(machine_info.main, dict(ARGS, power_state=['on', 'SUSPENDED'], registration_state=['registered']))
     assert result['failed'] is False
     assert names(result) == ['DEMOLAB\\EAGLE', 'DEMOLAB\\OWL', 'DEMOLAB\\CROW', 'DEMOLAB\\WREN']
+
+
+def test_an_error_that_is_not_about_the_machines_is_said_once(client):
+    client.get_machine.side_effect = DaaSError("site_id 's-9' is not a site of customer 'democustomer'")
+    result = run_module(machine_info.main, dict(ARGS, names=['DEMOLAB\\A1', 'DEMOLAB\\A2', 'DEMOLAB\\A3']))
+    assert result['failed'] is True
+    assert result['msg'] == "site_id 's-9' is not a site of customer 'democustomer'"
