@@ -481,8 +481,8 @@ class DaaSClient(HTTPClient):
     def set_maintenance(self, machine_id, enabled):
         """Turn maintenance mode on or off."""
         body = {"InMaintenanceMode": bool(enabled)}
-        self._named("machine", machine_id, lambda: self.patch("/Machines/" + self.quote_name(machine_id), json=body,
-                                                             idempotent=True))
+        path = "/Machines/" + self.quote_name(machine_id)
+        self._named("machine", machine_id, lambda: self.patch(path, json=body, idempotent=True))
 
     def ensure_tag(self, name, description=None):
         """The site's tag of that name, created when it does not exist yet."""
