@@ -162,7 +162,7 @@ class Suite:
             reboot_idle_machines_catalogs=["Fault-Pool"], reboot_idle_machines_customer_id=CUSTOMER_ID,
             reboot_idle_machines_client_id=CLIENT_ID, reboot_idle_machines_client_secret=CLIENT_SECRET,
             reboot_idle_machines_api_url=self.sim.url, reboot_idle_machines_auth_url=self.sim.url,
-            reboot_idle_machines_min_hours_since_reboot=0, reboot_idle_machines_batch_size=3,
+            reboot_idle_machines_min_hours_since_reboot=0, reboot_idle_machines_max_unavailable=3,
             reboot_idle_machines_concurrency=5, reboot_idle_machines_wait_timeout=20,
             reboot_idle_machines_report_path=report,
             fault_api_url=self.sim.url, fault_customer_id=CUSTOMER_ID, fault_client_id=CLIENT_ID,
