@@ -9,13 +9,16 @@ INSTALLED := $(BUILD)/installed
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 
-.PHONY: demo test venv collection install sanity lint units simulator-tests integration eda-integration release-check docs clean
+.PHONY: demo test venv collection install sanity lint units simulator-tests integration faults eda-integration release-check docs clean
 
 demo: install
 	ANSIBLE_COLLECTIONS_PATH=$(INSTALLED) VENV=$(VENV) bash scripts/demo.sh
 
-test: collection sanity lint units simulator-tests integration eda-integration release-check
+test: collection sanity lint units simulator-tests integration faults eda-integration release-check
 	@echo "make test: every check passed"
+
+# make test runs the fault suite's bounded form (one case of each kind); make faults alone runs all of it.
+test: FAULTS_ARGS = --bounded
 
 venv: $(VENV)/.installed
 
@@ -54,6 +57,10 @@ simulator-tests: venv
 # TARGET=<name> runs one integration target; default: all of them.
 integration: collection
 	VENV=$(VENV) COLLECTION=$(COLLECTION) bash tests/integration/run.sh $(TARGET)
+
+# The fault suite: the role and the bulk modules under faults, races and interruptions; prints the figures table.
+faults: collection
+	python tests/faults/run.py $(FAULTS_ARGS)
 
 # The example rulebooks under the real ansible-rulebook (own venv, Java 17+) with the installed collection.
 eda-integration: install

@@ -16,6 +16,8 @@ from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import D
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, DaaSError
 
 REGIONS = ['us', 'eu', 'ap-s', 'jp']
+# A failure message names at most this many machines; every machine's reason stays in `results`.
+MAX_NAMED_FAILURES = 5
 
 
 def daas_argument_spec():
@@ -53,6 +55,10 @@ class DaaSModule(object):
         self._client = None
         if self.params.get('concurrency') is not None and self.params['concurrency'] < 1:
             self.fail('concurrency must be 1 or more, got %s' % self.params['concurrency'])
+        if self.params['retries'] < 0:
+            self.fail('retries must be 0 or more, got %s' % self.params['retries'])
+        if self.params['timeout'] <= 0:
+            self.fail('timeout must be more than 0 seconds, got %s' % self.params['timeout'])
 
     @property
     def check_mode(self):
@@ -194,9 +200,17 @@ def count_by_status(results, statuses):
     return summary
 
 
+def capped_list(texts, limit=MAX_NAMED_FAILURES):
+    """The first `limit` texts joined with '; ', then "and N more" for the rest."""
+    texts = list(texts)
+    shown = '; '.join(texts[:limit])
+    return shown if len(texts) <= limit else '%s; and %d more (see results)' % (shown, len(texts) - limit)
+
+
 def fail_if_any_machine_failed(daas, results, what, output):
-    """Fail the task naming every failed machine and its reason (after all machines were handled)."""
+    """Fail the task naming the first failed machines and their reasons (after all machines were handled)."""
     failed = [result for result in results if result['status'] == 'failed']
     if failed:
         daas.fail('%s for %d of %d machines: %s' % (
-            what, len(failed), len(results), '; '.join('%s: %s' % (r['name'], r['reason']) for r in failed)), **output)
+            what, len(failed), len(results), capped_list('%s: %s' % (r['name'], r['reason']) for r in failed)),
+            **output)

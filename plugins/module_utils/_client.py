@@ -13,7 +13,7 @@ import uuid
 from collections import namedtuple
 from concurrent.futures import ThreadPoolExecutor
 from json import dumps as json_text, loads as json_loads
-from urllib.parse import quote, urlencode, urljoin
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import (
     MASK,
@@ -87,6 +87,7 @@ class DaaSClient(HTTPClient):
         # Every token this client has held, for masking; a tuple so that error paths read it without a lock.
         self._known_tokens = (token,) if token else ()
         self._site_id = site_id or None
+        self._site_given = bool(site_id)
         self._me = None
         self._batch_supported = True
         # Things a module should tell its user once (a site without $batch).
@@ -205,12 +206,14 @@ class DaaSClient(HTTPClient):
             return self.api_url + path
         raise DaaSError("Unknown api '%s': use manage or cloud" % api)
 
-    def request(self, method, path, params=None, json=None, site_scoped=True, api="manage", deadline=None):
+    def request(self, method, path, params=None, json=None, site_scoped=True, api="manage", deadline=None,
+                idempotent=None):
         """Send one API call and return the response; DaaSError for any status >= 400.
 
         api="manage": {api_url}/cvad/manage{path}; api="cloud": {api_url}{path}, never with Citrix-InstanceId.
         A 401 signs in again once and repeats the call, when client credentials are known.
-        ``deadline`` bounds the retries of this call in seconds (default: the client's).
+        ``deadline`` bounds the retries of this call in seconds (default: the client's); ``idempotent=True`` marks
+        a POST or PATCH that is safe to repeat, so that it is retried like a GET.
         """
         method = method.upper()
         url = self._endpoint(path, api)
@@ -221,7 +224,8 @@ class DaaSClient(HTTPClient):
         while True:
             token = self._valid_token()
             headers["Authorization"] = "CwsAuth Bearer=" + token
-            response = self._send(method, url, headers, params=params, json=json, deadline=deadline)
+            response = self._send(method, url, headers, params=params, json=json, deadline=deadline,
+                                  idempotent=idempotent)
             if response.status_code == 401 and self._can_sign_in and not signed_in_again:
                 signed_in_again = True
                 response.close()
@@ -272,8 +276,10 @@ class DaaSClient(HTTPClient):
                 raise DaaSError("Paging %s %s: the continuation token is a JSON %s, not a string"
                                 % (method, path, type(token).__name__))
             if token in seen_tokens:
-                raise DaaSError("Paging %s %s did not advance: the API returned the same continuation token twice"
-                                % (method, path))
+                # As Citrix's own client does: a filtered query can repeat its token; the listing ends there.
+                self._note("Paging %s %s ended where the API answered a continuation token it had given before; "
+                           "the items read until then are used" % (method, path))
+                return
             seen_tokens.add(token)
             query["continuationToken"] = token
         raise DaaSError("Paging %s %s stopped after %d pages" % (method, path, max_pages))
@@ -391,13 +397,40 @@ class DaaSClient(HTTPClient):
         """A name or id for a URL path: `DOMAIN\\NAME` -> `DOMAIN%7CNAME`, everything else percent-encoded."""
         return quote(str(name).replace("\\", "|"), safe="")
 
-    @staticmethod
-    def _named(kind, name, call):
-        """Run call(); a 404 becomes "<kind> '<name>' was not found"."""
+    def _note(self, message):
+        """Tell the user once (through ``warnings``), however often it happens."""
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    def _is_object_url(self, url):
+        """True for a URL of the DaaS API's objects, not the sign-in nor /me."""
+        path = urlsplit(url or "").path.rstrip("/").lower()
+        prefix = urlsplit(self.api_url).path.rstrip("/").lower() + "/cvad/manage/"
+        return path.startswith(prefix) and path != prefix + "me"
+
+    def _check_given_site(self):
+        """DaaSError when the site_id given is not a site of the customer, as GET /me lists them."""
+        if not self._site_given:
+            return
+        try:
+            customers = [c for c in self.me().get("Customers") or [] if isinstance(c, dict)]
+        except DaaSError:
+            return
+        sites = [s for c in customers for s in c.get("Sites") or [] if isinstance(s, dict)]
+        if sites and not any(str(s.get("Id", "")).lower() == str(self._site_id).lower() for s in sites):
+            raise DaaSError("site_id '%s' is not a site of customer '%s' (GET /cvad/manage/me lists %s): check site_id"
+                            % (self._site_id, self.customer_id, ", ".join(str(s.get("Id")) for s in sites)))
+
+    def _named(self, kind, name, call):
+        """Run call(); a 404 of the object's own URL becomes "<kind> '<name>' was not found".
+
+        A 404 of the sign-in or of /me keeps its own message, and so does an unknown site_id.
+        """
         try:
             return call()
         except DaaSError as err:
-            if err.status == 404:
+            if err.status == 404 and self._is_object_url(err.url):
+                self._check_given_site()
                 raise err.with_message("%s '%s' was not found" % (kind, name)) from None
             raise
 
@@ -448,7 +481,8 @@ class DaaSClient(HTTPClient):
     def set_maintenance(self, machine_id, enabled):
         """Turn maintenance mode on or off."""
         body = {"InMaintenanceMode": bool(enabled)}
-        self._named("machine", machine_id, lambda: self.patch("/Machines/" + self.quote_name(machine_id), json=body))
+        path = "/Machines/" + self.quote_name(machine_id)
+        self._named("machine", machine_id, lambda: self.patch(path, json=body, idempotent=True))
 
     def ensure_tag(self, name, description=None):
         """The site's tag of that name, created when it does not exist yet."""
@@ -461,7 +495,7 @@ class DaaSClient(HTTPClient):
         if description:
             body["Description"] = description
         try:
-            return self.post("/Tags", json=body)
+            return self.post("/Tags", json=body, idempotent=True)
         except DaaSError as err:
             if err.status != 409:
                 raise
@@ -471,12 +505,17 @@ class DaaSClient(HTTPClient):
     def add_machine_tag(self, machine_id, tag):
         """Put a tag (by name or id) on a machine."""
         path = "/Machines/%s/Tags/%s" % (self.quote_name(machine_id), self.quote_name(tag))
-        self._named("machine or tag", "%s, %s" % (machine_id, tag), lambda: self.post(path))
+        self._named("machine or tag", "%s, %s" % (machine_id, tag), lambda: self.post(path, idempotent=True))
 
     def remove_machine_tag(self, machine_id, tag):
         """Take a tag (by name or id) off a machine."""
         path = "/Machines/%s/Tags/%s" % (self.quote_name(machine_id), self.quote_name(tag))
-        self._named("machine or tag", "%s, %s" % (machine_id, tag), lambda: self.delete(path))
+        try:
+            self._named("machine or tag", "%s, %s" % (machine_id, tag), lambda: self.delete(path))
+        except DaaSError as err:
+            # After a lost answer, the retry finds the tag already gone.
+            if err.status != 404 or err.attempts < 2:
+                raise
 
     def _job_path(self, job, suffix=""):
         return "/Jobs/%s%s" % (self.quote_name(job_id_of(job)), suffix)

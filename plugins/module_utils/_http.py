@@ -10,14 +10,17 @@ Nothing here knows a particular API; `_client.py` (Citrix DaaS) and `_pce.py` (I
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import base64
 import datetime
 import email.utils
+import json
+import os
 import random
 import re
 import threading
 import time
 import traceback
-from urllib.parse import quote_plus, urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
 
 try:
     import requests
@@ -38,7 +41,8 @@ USER_AGENT = "citrix_cloud.daas/" + COLLECTION_VERSION
 RETRY_STATUSES = frozenset((429, 502, 503, 504))
 # Answers after which the server has certainly not acted, so even a POST may be sent again.
 NOT_ACTED_STATUSES = frozenset((429, 503))
-SAFE_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
+# Methods that HTTP defines as safe to repeat (RFC 9110 9.2.2); a caller marks any other call that is (idempotent=True).
+IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "DELETE"))
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 30.0
 MASK = "********"
@@ -51,10 +55,11 @@ STATUS_MESSAGES = {
     406: "The API refused the Accept header",
     409: "Conflict",
     415: "The API refused the Content-Type",
-    429: "Rate limit still exceeded after retrying",
-    502: "Bad gateway, still failing after retrying",
-    503: "Service unavailable, still failing after retrying",
-    504: "Gateway timeout, still failing after retrying",
+    429: "Rate limit exceeded",
+    500: "Internal server error",
+    502: "Bad gateway",
+    503: "Service unavailable",
+    504: "Gateway timeout",
 }
 
 
@@ -75,7 +80,7 @@ class DaaSError(Exception):
     FIELDS = ("status", "method", "url", "transaction_id", "api_message")
 
     def __init__(self, message, status=None, method=None, url=None, transaction_id=None,
-                 api_message=None, transient=False):
+                 api_message=None, transient=False, attempts=1):
         super().__init__(message)
         self.message = message
         self.status = status
@@ -85,6 +90,8 @@ class DaaSError(Exception):
         self.api_message = api_message
         # True when trying again later may succeed (429, 5xx, connection failures).
         self.transient = transient
+        # How many times the request was sent: more than 1 means an earlier attempt may have taken effect.
+        self.attempts = attempts
 
     def to_dict(self):
         """The known HTTP facts, for the `error` of a module result."""
@@ -92,7 +99,7 @@ class DaaSError(Exception):
 
     def with_message(self, message):
         """The same failure under another message."""
-        return DaaSError(message, transient=self.transient, **self.to_dict())
+        return DaaSError(message, transient=self.transient, attempts=self.attempts, **self.to_dict())
 
     def __str__(self):
         text = self.message
@@ -292,6 +299,11 @@ class HTTPClient:
             raise DaaSError("The Python library 'requests' is required on the host that runs this module")
         if float(timeout) <= 0:
             raise DaaSError("timeout must be more than 0 seconds, got %s" % timeout)
+        if int(retries) < 0:
+            raise DaaSError("retries must be 0 or more, got %s" % retries)
+        if validate_certs and ca_path and not os.path.exists(ca_path):
+            raise DaaSError("ca_path %s does not exist: give the path of a CA certificate file (PEM) or directory"
+                            % ca_path)
         self.timeout = float(timeout)
         self.retries = int(retries)
         self.deadline = float(deadline)
@@ -311,17 +323,23 @@ class HTTPClient:
         self._session.close()
 
     def _secrets(self):
+        """Every credential this client sends, in the form it sends it (a token, a secret, a Basic value)."""
         return ()
 
     def _scrub(self, text):
-        """Mask every secret in text, also as repr() escapes it and as a form body encodes it."""
+        """Mask every secret in text, also as repr() and JSON escape it, as a form body or a URL encodes it, and
+        in base64 (an echoed Basic header)."""
         if not text:
             return text
         text = str(text)
+        forms = set()
         for secret in self._secrets():
             if secret:
-                for form in (secret, repr(secret)[1:-1], quote_plus(secret)):
-                    text = text.replace(form, MASK)
+                forms.update((secret, repr(secret)[1:-1], json.dumps(secret)[1:-1], quote_plus(secret),
+                              quote(secret, safe=""), base64.b64encode(secret.encode("utf-8")).decode("ascii")))
+        # Longest first, so that a form that contains another (a Basic pair, its secret) is masked whole.
+        for form in sorted(forms, key=len, reverse=True):
+            text = text.replace(form, MASK)
         return text
 
     def _error(self, message, **fields):
@@ -342,13 +360,18 @@ class HTTPClient:
 
     def _http_error(self, response, message=None):
         status = response.status_code
-        return self._error(message or self._failure_message(status), status=status,
+        attempts = getattr(response, "attempts", 1)
+        if message is None:
+            message = self._failure_message(status)
+            if attempts > 1:
+                message += ", still failing after %d attempts" % attempts
+        return self._error(message, status=status,
                            method=response.request.method if response.request is not None else None,
                            url=response.url, transaction_id=transaction_id_of(response),
                            api_message=extract_api_message(response),
-                           transient=status == 429 or status >= 500)
+                           transient=status == 429 or status >= 500, attempts=attempts)
 
-    def _connection_error(self, method, url, exc, transaction_id):
+    def _connection_error(self, method, url, exc, transaction_id, attempts=1):
         origin = _origin(url)
         errors = requests.exceptions
         transient = True
@@ -371,7 +394,10 @@ class HTTPClient:
             message = "Invalid URL %s: check api_url, auth_url or url" % url
         else:
             message = "Request to %s failed: %s" % (origin, _root_cause(exc))
-        return self._error(message, method=method, url=url, transaction_id=transaction_id, transient=transient)
+        if attempts > 1:
+            message += " (%d attempts)" % attempts
+        return self._error(message, method=method, url=url, transaction_id=transaction_id, transient=transient,
+                           attempts=attempts)
 
     def _unsendable_error(self, method, url, exc, transaction_id):
         if isinstance(exc, UnicodeError):
@@ -400,20 +426,20 @@ class HTTPClient:
             self._sleep(wait)
 
     @staticmethod
-    def _may_retry_status(method, status):
-        if method in SAFE_METHODS:
+    def _may_retry_status(idempotent, status):
+        if idempotent:
             return status in RETRY_STATUSES
         return status in NOT_ACTED_STATUSES
 
     @staticmethod
-    def _may_retry_exception(method, exc):
-        """GET-like calls retry any connection failure; others only when the connection never opened."""
+    def _may_retry_exception(idempotent, exc):
+        """Calls safe to repeat retry any connection failure; others only when the connection never opened."""
         errors = requests.exceptions
         if isinstance(exc, errors.SSLError):
             return False
         if _connection_never_opened(exc):
             return True
-        return method in SAFE_METHODS and isinstance(exc, (errors.ConnectionError, errors.Timeout, errors.ChunkedEncodingError))
+        return idempotent and isinstance(exc, (errors.ConnectionError, errors.Timeout, errors.ChunkedEncodingError))
 
     @staticmethod
     def _backoff(retry_number):
@@ -429,14 +455,18 @@ class HTTPClient:
             return self._backoff(retry_number), False
         return delay, True
 
-    def _send(self, method, url, headers, params=None, json=None, data=None, deadline=None):
+    def _send(self, method, url, headers, params=None, json=None, data=None, deadline=None, idempotent=None):
         """Send with retries; return the last response whatever its status, or raise DaaSError on a connection failure.
 
-        Retries 429/502/503/504 and connection failures (POST, PATCH, DELETE only where the server cannot have
-        acted), at most ``retries`` times and within ``deadline`` seconds (the client's unless given). A backoff is
-        clamped to the time left; a wait the server asked for that outlasts the deadline ends the retries at once.
+        A call safe to repeat (``idempotent``; default: GET, HEAD, OPTIONS, PUT, DELETE) retries 429/502/503/504 and
+        any connection failure; any other only 429/503 and a connection that never opened, where the server cannot
+        have acted. At most ``retries`` times and within ``deadline`` seconds (the client's unless given). A backoff
+        is clamped to the time left; a wait the server asked for that outlasts the deadline ends the retries at once.
+        The response's ``attempts`` counts the times it was sent.
         """
         deadline_at = self._clock() + (self.deadline if deadline is None else max(float(deadline), 0.0))
+        if idempotent is None:
+            idempotent = method in IDEMPOTENT_METHODS
         retries_done = 0
         while True:
             self._honour_pause(deadline_at)
@@ -447,17 +477,19 @@ class HTTPClient:
                                                  data=data, timeout=self.timeout, verify=self._verify)
             except requests.exceptions.RequestException as exc:
                 time_left = self._time_left(deadline_at)
-                if retries_done < self.retries and time_left > 0 and self._may_retry_exception(method, exc):
+                if retries_done < self.retries and time_left > 0 and self._may_retry_exception(idempotent, exc):
                     self._sleep(min(self._backoff(retries_done), time_left))
                     retries_done += 1
                     continue
-                raise self._connection_error(method, url, exc, attempt_headers.get("Citrix-TransactionId")) from None
+                raise self._connection_error(method, url, exc, attempt_headers.get("Citrix-TransactionId"),
+                                             attempts=retries_done + 1) from None
             except ValueError as exc:
                 # Raised by http.client, urllib and requests outside their own exception types: a header value that
                 # is not latin-1 (UnicodeEncodeError), a malformed URL, an unusable timeout.
                 raise self._unsendable_error(method, url, exc, attempt_headers.get("Citrix-TransactionId")) from None
+            response.attempts = retries_done + 1
             time_left = self._time_left(deadline_at)
-            if retries_done < self.retries and time_left > 0 and self._may_retry_status(method, response.status_code):
+            if retries_done < self.retries and time_left > 0 and self._may_retry_status(idempotent, response.status_code):
                 delay, asked_by_server = self._retry_delay(response, retries_done)
                 if asked_by_server and delay > time_left:
                     # Retrying before the server's time would only be refused again.

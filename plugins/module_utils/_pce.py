@@ -33,7 +33,10 @@ class PCEClient(HTTPClient):
             self.origin, self.api_key_username, MASK if self._api_key_secret else None)
 
     def _secrets(self):
-        return (self._api_key_secret,)
+        # The Basic header carries base64("key:secret"): the pair is a secret of its own (its base64 form is masked).
+        if not self._api_key_secret:
+            return ()
+        return (self._api_key_secret, "%s:%s" % (self.api_key_username, self._api_key_secret))
 
     def _failure_message(self, status):
         if status == 401:

@@ -48,14 +48,17 @@ options:
     type: str
   power_state:
     description:
-      - Only return machines in one of these power states, for example V(On), V(Off), V(Suspended), V(TurningOn).
-      - Compared without regard to case.
+      - Only return machines in one of these power states, the API's C(PowerState) values V(Unknown), V(Unmanaged),
+        V(Unavailable), V(Off), V(On), V(Suspended), V(TurningOn), V(TurningOff), V(Suspending), V(Resuming),
+        V(NotSupported) and V(VirtualMachineNotFound), compared without regard to case; any other value is refused.
+      - Quote V("On") and V("Off") in YAML, which reads them unquoted as booleans.
     type: list
     elements: str
   registration_state:
     description:
-      - Only return machines in one of these registration states, for example V(Registered), V(Unregistered).
-      - Compared without regard to case.
+      - Only return machines in one of these registration states, the API's C(RegistrationState) values
+        V(Unknown), V(Unregistered), V(Initializing), V(Registered) and V(AgentError), compared without regard to
+        case; any other value is refused.
     type: list
     elements: str
   in_maintenance_mode:
@@ -212,22 +215,44 @@ machines:
       Tags: [reboot-ok]
 '''
 
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import DaaSModule, run_concurrently
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import DaaSModule, capped_list, run_concurrently
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import DaaSError
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import machine_filter
 
 # The properties that the filters read.
 FILTERED_FIELDS = ('Id', 'Name', 'PowerState', 'RegistrationState', 'InMaintenanceMode', 'SessionCount', 'Tags')
 
+# The enums of the API's machine model (PowerState, RegistrationState).
+POWER_STATES = ('Unknown', 'Unmanaged', 'Unavailable', 'Off', 'On', 'Suspended', 'TurningOn', 'TurningOff',
+                'Suspending', 'Resuming', 'NotSupported', 'VirtualMachineNotFound')
+REGISTRATION_STATES = ('Unknown', 'Unregistered', 'Initializing', 'Registered', 'AgentError')
 
-def collect(daas, results):
-    """The values of run_concurrently results; fails naming every item whose call raised an API error."""
-    errors = [error for _value, error in results if error is not None]
-    for error in errors:
-        if len(errors) == 1 or not isinstance(error, DaaSError):
+
+def check_states(daas, option, allowed):
+    """Fail on a value of `option` that is not one of the API's `allowed` values (any case)."""
+    known = set(value.lower() for value in allowed)
+    for value in daas.params[option] or []:
+        if value.lower() in known:
+            continue
+        if value in ('True', 'False'):
+            daas.fail('%s: %s is not a state: YAML reads an unquoted On, Off, Yes or No as a boolean; quote it, '
+                      'for example %s: ["On"]' % (option, value, option))
+        daas.fail('%s: %r is not a state; use one of %s' % (option, value, ', '.join(allowed)))
+
+
+def collect(daas, items, results, what):
+    """The values of run_concurrently results; fails naming the first items (`what` 'item') whose call raised an API
+    error."""
+    failed = [(item, error) for item, (_value, error) in zip(items, results) if error is not None]
+    for _item, error in failed:
+        if not isinstance(error, DaaSError):
             raise error
-    if errors:
-        daas.fail('; '.join(str(error) for error in errors), error=errors[0].to_dict())
+    if failed:
+        # An HTTP error of the item's own call is named after the item; one that is not about it (the site, the
+        # sign-in) is said once.
+        texts = dict.fromkeys(str(error) if error.status is None or str(item) in str(error)
+                              else "%s '%s': %s" % (what, item, error) for item, error in failed)
+        daas.fail(capped_list(texts), error=failed[0][1].to_dict())
     return [value for value, _error in results]
 
 
@@ -236,17 +261,21 @@ def execute(daas):
     params = daas.params
     if params['max_session_count'] is not None and params['max_session_count'] < 0:
         daas.fail('max_session_count must be 0 or more, got %s' % params['max_session_count'])
+    check_states(daas, 'power_state', POWER_STATES)
+    check_states(daas, 'registration_state', REGISTRATION_STATES)
     client = daas.client
     fields = sorted(set(params['fields']) | set(FILTERED_FIELDS)) if params['fields'] else None
     matches = machine_filter(params['power_state'], params['registration_state'], params['in_maintenance_mode'],
                              params['max_session_count'], params['tags'])
     if params['names'] is not None:
         names = list(dict.fromkeys(params['names']))
-        machines = collect(daas, run_concurrently(client.get_machine, names, params['concurrency']))
+        machines = collect(daas, names, run_concurrently(client.get_machine, names, params['concurrency']),
+                           'reading machine')
     elif params['catalog']:
         catalogs = list(dict.fromkeys(params['catalog']))
-        read = collect(daas, run_concurrently(lambda catalog: client.catalog_machines(catalog, fields), catalogs,
-                                              params['concurrency']))
+        read = collect(daas, catalogs, run_concurrently(lambda catalog: client.catalog_machines(catalog, fields),
+                                                        catalogs, params['concurrency']),
+                       'reading the machines of catalog')
         machines = list(dict((machine.get('Id'), machine) for catalog in read for machine in catalog).values())
     elif params['delivery_group']:
         machines = client.delivery_group_machines(params['delivery_group'], fields)
@@ -254,7 +283,10 @@ def execute(daas):
         machines = client.list_machines(fields)
     machines = [machine for machine in machines if matches(machine)]
     if params['include_sessions']:
-        sessions = collect(daas, run_concurrently(lambda machine: client.machine_sessions(machine['Id']), machines, params['concurrency']))
+        sessions = collect(daas, [machine.get('Name') or machine['Id'] for machine in machines],
+                           run_concurrently(lambda machine: client.machine_sessions(machine['Id']), machines,
+                                            params['concurrency']),
+                           'reading the sessions of machine')
         for machine, machine_sessions in zip(machines, sessions):
             machine['Sessions'] = machine_sessions
     return dict(changed=False, machines=machines)

@@ -132,6 +132,7 @@ from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import (
     count_by_status,
     fail_if_any_machine_failed,
 )
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import DaaSError
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import decide_maintenance, has_tag
 
 STATUSES = ('changed', 'unchanged', 'failed')
@@ -153,6 +154,8 @@ class MaintenanceRun(object):
         self.tag = daas.params['tag']
         self._tag_lock = threading.Lock()
         self._tag_ready = False
+        # True once any write succeeded, also on a machine whose next write then failed.
+        self.wrote = False
 
     def ensure_tag(self):
         with self._tag_lock:
@@ -173,8 +176,16 @@ class MaintenanceRun(object):
             if add_tag:
                 self.ensure_tag()
                 self.client.add_machine_tag(machine['Id'], self.tag)
+                self.wrote = True
             if switch_maintenance:
-                self.client.set_maintenance(machine['Id'], self.enabled)
+                try:
+                    self.client.set_maintenance(machine['Id'], self.enabled)
+                except DaaSError as err:
+                    if add_tag:
+                        raise err.with_message('the tag %s was added, then maintenance mode could not be set: %s'
+                                               % (self.tag, err.message)) from None
+                    raise
+                self.wrote = True
             if remove_tag:
                 self.client.remove_machine_tag(machine['Id'], self.tag)
         result.update(status='changed', in_maintenance_mode_after=self.enabled if switch_maintenance else before)
@@ -196,9 +207,10 @@ def diff(results, enabled, tag):
 
 def execute(daas):
     """Handle every machine concurrently, then report (and fail when any machine failed)."""
-    results = MachineRunner(daas, blank_result, 'unchanged').run(MaintenanceRun(daas).handle)
+    run = MaintenanceRun(daas)
+    results = MachineRunner(daas, blank_result, 'unchanged').run(run.handle)
     summary = count_by_status(results, STATUSES)
-    output = dict(changed=summary['changed'] > 0, results=results, summary=summary)
+    output = dict(changed=summary['changed'] > 0 or run.wrote, results=results, summary=summary)
     if daas.module._diff:
         output['diff'] = diff(results, daas.params['enabled'], daas.params['tag'])
     fail_if_any_machine_failed(daas, results, 'maintenance mode could not be set', output)

@@ -76,7 +76,8 @@ options:
   wait_timeout:
     description:
       - Seconds to wait for each machine, counted from its action; a machine that takes longer is reported as failed.
-      - Must be 0 or more.
+      - Must be 0 or more. V(0) means not to wait, as O(wait=false) does; each action is started and reported
+        V(pending) with its RV(results[].job_id).
     type: int
     default: 1200
 extends_documentation_fragment:
@@ -239,7 +240,7 @@ def power_one(daas, machine, result):
         return
     job = client.power_action(machine['Id'], action, force=params['force'] if action in FORCEABLE else None)
     result.update(job_id=job.id, status='pending')
-    if not params['wait']:
+    if not params['wait'] or params['wait_timeout'] == 0:
         return
     result['power_state_after'] = None
     # One deadline for the job and the machine's state after it.

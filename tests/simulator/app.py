@@ -118,7 +118,7 @@ class Simulator:
                 return await control.handle(self, request, segments[1:])
             except ApiError as error:
                 return json_response(error.status, error.body, error.headers)
-        fault = await self.faults.apply(raw_path, self.base_latency_ms)
+        fault = await self.faults.apply(raw_path, self.base_latency_ms, request.headers)
         if fault == "drop":
             self.log_request(request, None)
             request.transport.close()

@@ -103,7 +103,12 @@ async def faults(sim, request):
             sim.faults = Faults(await _body(request))
         except (TypeError, ValueError) as exc:
             raise _error(400, "invalid faults: %s" % exc) from exc
-    return json_response(200, {"faults": sim.faults.settings})
+    return json_response(200, {"faults": sim.faults.settings, "injected": dict(sim.faults.injected)})
+
+
+async def tokens(sim, _request):
+    """GET every bearer token issued since the last reset (for tests that look for leaked secrets)."""
+    return json_response(200, {"tokens": list(sim.tokens)})
 
 
 async def expire_tokens(sim, _request):
@@ -182,6 +187,7 @@ async def handle(sim, request, segments):
         ("state",): (("GET",), state),
         ("triggers",): (("GET", "POST", "DELETE"), triggers),
         ("faults",): (("GET", "POST", "DELETE"), faults),
+        ("tokens",): (("GET",), tokens),
         ("tokens", "expire"): (("POST",), expire_tokens),
         ("jobs",): (("POST",), create_job),
         ("jobs", "behaviour"): (("GET", "POST", "DELETE"), job_behaviour),

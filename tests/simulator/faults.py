@@ -7,10 +7,19 @@ import re
 import time
 import uuid
 
+from aiohttp import web
+
 from .responses import json_response
 
 # ``Faults.apply`` result: serve the request, then hold the answer back (the request takes effect, the answer is late).
 SLOW = "slow"
+
+
+def echo_page(status, headers):
+    """The HTML error page of a broken gateway that echoes the request headers, credentials included."""
+    lines = "\n".join("%s: %s" % (name, value) for name, value in headers.items())
+    return web.Response(status=status, content_type="text/html",
+                        text="<html><body><h1>%d Gateway error</h1><pre>%s</pre></body></html>" % (status, lines))
 
 
 def error_response(status, retry_after=1):
@@ -45,17 +54,21 @@ class Faults:
         self.error_share = float(errors.get("share", 0.0))
         self.error_statuses = list(errors.get("statuses") or [500, 502, 503])
         self.drop_share = float(settings.get("drop_share", 0.0))
+        # Injected errors answer a gateway's HTML page that echoes the request headers.
+        self.echo_headers = bool(settings.get("echo_headers", False))
         self.latency_ms = float(settings.get("latency_ms", 0))
         self.path_regex = re.compile(settings["path_regex"]) if settings.get("path_regex") else None
         self.random = random.Random(settings.get("seed"))
         self.window = collections.deque()
         self.settings = settings
+        # How many faults of each kind were injected since these settings were made.
+        self.injected = collections.Counter()
 
     def matches(self, raw_path):
         """True when the faults apply to this path."""
         return self.path_regex is None or self.path_regex.search(raw_path) is not None
 
-    async def apply(self, raw_path, base_latency_ms):
+    async def apply(self, raw_path, base_latency_ms, headers=None):
         """Return None to serve the request, ``"drop"`` to drop the connection, ``SLOW`` to serve it and answer late,
         or a response to send."""
         latency = base_latency_ms
@@ -74,13 +87,20 @@ class Faults:
                 body = {"type": "https://errors-api.cloud.com/common/rateLimitExceeded",
                         "detail": "Rate limit exceeded; try again in %d seconds" % self.retry_after,
                         "parameters": [{"name": "retryDelay", "value": str(self.retry_after)}]}
+                self.injected["429"] += 1
                 return json_response(429, body, {"Retry-After": str(self.retry_after)} if self.retry_after_header else None)
             self.window.append(now)
         if self.drop_share and self.random.random() < self.drop_share:
+            self.injected["drop"] += 1
             return "drop"
         if self.error_share and self.random.random() < self.error_share:
-            return error_response(self.random.choice(self.error_statuses), self.retry_after)
+            status = self.random.choice(self.error_statuses)
+            self.injected[str(status)] += 1
+            if self.echo_headers:
+                return echo_page(status, headers or {})
+            return error_response(status, self.retry_after)
         if self.slow_share and self.random.random() < self.slow_share:
+            self.injected["slow"] += 1
             if not self.slow_after:
                 await asyncio.sleep(self.slow_delay)
                 return None

@@ -119,3 +119,19 @@ def test_options_are_checked(api):
     for body in ({"batch_status": 500}, {"repeat_filtered_token": "yes"}, {"nope": 1}):
         assert api.http.post(api.url + "/_sim/options", json=body).status_code == 400
     assert api.control("GET", "options") == {"batch_status": None, "repeat_filtered_token": False}
+
+
+def test_issued_tokens_are_listed(api):
+    api.sign_in()
+    tokens = api.control("GET", "tokens")["tokens"]
+    assert len(tokens) == 1 and api.headers()["Authorization"].endswith(tokens[0])
+
+
+def test_an_echoing_gateway_error_carries_the_request_headers(api):
+    api.sign_in()
+    api.control("POST", "faults", json={"errors": {"share": 1.0, "statuses": [502]}, "echo_headers": True,
+                                        "path_regex": "/Machines/"})
+    response = api.http.get(api.url + "/cvad/manage" + FIN1, headers=api.headers())
+    assert response.status_code == 502 and response.headers["Content-Type"].startswith("text/html")
+    assert "Authorization: " + api.headers()["Authorization"] in response.text
+    assert api.control("GET", "faults")["injected"] == {"502": 1}

@@ -5,7 +5,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import DaaSModule
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import DaaSModule, fail_if_any_machine_failed
 from ansible_collections.citrix_cloud.daas.tests.unit.plugins.modules.module_runner import run_module
 
 ARGS = dict(customer_id="democustomer", client_id="id", client_secret="sim-secret", site_id="s", api_url="http://sim.test")
@@ -34,8 +34,34 @@ def test_api_error_is_a_one_line_failure_with_its_fields(requests_mock):
                       headers={"citrix-transactionid": "tx-4"})
     requests_mock.post("http://sim.test/cctrustoauth2/democustomer/tokens/clients",
                        json={"access_token": "tok", "expires_in": "3600"})
+    requests_mock.get("http://sim.test/cvad/manage/me", json={"Customers": [{"Id": "democustomer", "Sites": [{"Id": "s"}]}]})
     result = run_module(lambda: DaaSModule().run(lambda daas: daas.client.get_machine("m1")),
                         dict(ARGS, auth_url="http://sim.test"))
     assert result["failed"] is True
     assert result["msg"].startswith("machine 'm1' was not found: HTTP 404 on GET")
     assert result["error"]["status"] == 404 and result["error"]["transaction_id"] == "tx-4" and result["error"]["api_message"] == "Object not found"
+
+
+def test_a_missing_ca_path_is_one_line_without_a_traceback():
+    result = run_module(lambda: DaaSModule().run(lambda daas: daas.client.get("/me")),
+                        dict(ARGS, ca_path="/nonexistent/ca.pem"))
+    assert result["failed"] is True
+    assert result["msg"].startswith("ca_path /nonexistent/ca.pem does not exist")
+    assert "\n" not in result["msg"] and "exception" not in result
+
+
+def test_negative_retries_are_refused():
+    result = run_module(lambda: DaaSModule().run(lambda daas: {}), dict(ARGS, retries=-1))
+    assert result == {"failed": True, "msg": "retries must be 0 or more, got -1"}
+
+
+def test_a_failure_line_names_the_first_machines_and_counts_the_rest():
+    results = [dict(name="DEMOLAB\\M%03d" % number, status="failed", reason="machine was not found")
+               for number in range(600)]
+
+    def execute(daas):
+        fail_if_any_machine_failed(daas, results, "power action failed", dict(results=results))
+    result = run(execute)
+    assert result["msg"] == ("power action failed for 600 of 600 machines: " + "; ".join(
+        "DEMOLAB\\M%03d: machine was not found" % number for number in range(5)) + "; and 595 more (see results)")
+    assert len(result["results"]) == 600

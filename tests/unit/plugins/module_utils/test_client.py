@@ -76,6 +76,8 @@ def token_json(token=TOKEN, expires_in="3600"):
 
 @pytest.fixture
 def signed_in(requests_mock):
+    # /me lists the site the clients are given (read when a 404 might be the site's).
+    requests_mock.get(MANAGE + "/me", json={"Customers": [{"Id": "democustomer", "Sites": [{"Id": SITE, "Name": "Main"}]}]})
     return requests_mock.post(TOKEN_URL, json=token_json())
 
 
@@ -490,10 +492,19 @@ def test_paging_stops_on_absent_or_empty_token(requests_mock, make_client, signe
     assert route.call_count == 2
 
 
-def test_paging_fails_when_the_token_does_not_advance(requests_mock, make_client, signed_in):
-    requests_mock.get(MANAGE + "/Machines", json={"Items": [{"Id": 1}], "ContinuationToken": "same"})
-    with pytest.raises(DaaSError, match="did not advance"):
-        list(make_client().iter_items("/Machines"))
+def test_paging_stops_with_one_warning_when_the_token_does_not_advance(requests_mock, make_client, signed_in):
+    route = requests_mock.get(MANAGE + "/Machines", [
+        {"json": {"Items": [{"Id": 1}], "ContinuationToken": "t1"}},
+        {"json": {"Items": [{"Id": 2}], "ContinuationToken": "t1"}},
+        {"json": {"Items": [{"Id": 3}], "ContinuationToken": "t2"}},
+        {"json": {"Items": [{"Id": 4}], "ContinuationToken": "t2"}},
+    ])
+    client = make_client()
+    assert list(client.iter_items("/Machines", params={"name": "x"})) == [{"Id": 1}, {"Id": 2}]
+    assert route.call_count == 2
+    assert list(client.iter_items("/Machines", params={"name": "x"})) == [{"Id": 3}, {"Id": 4}]
+    assert len(client.warnings) == 1
+    assert "continuation token" in client.warnings[0] and "GET /Machines" in client.warnings[0]
 
 
 def test_paging_has_a_page_cap(requests_mock, make_client, signed_in):
@@ -838,3 +849,98 @@ def test_sign_in_with_an_impossible_lifetime_or_token(requests_mock, make_client
     assert make_client().sign_in()["expires_in"] is None
     with pytest.raises(DaaSError, match="Sign-in answered without an access token"):
         make_client().sign_in()
+
+
+# Issue 12: reliability under faults and bad input
+
+@pytest.mark.parametrize("failure", [{"status_code": 502}, {"status_code": 503}, {"status_code": 504},
+                                     {"exc": reset_while_reading()}, {"exc": requests.exceptions.ReadTimeout}])
+def test_writes_safe_to_repeat_are_retried_on_every_transient_failure(requests_mock, make_client, signed_in, failure):
+    patch = requests_mock.patch(MANAGE + "/Machines/m1", [failure, {"status_code": 204}])
+    create = requests_mock.post(MANAGE + "/Tags", [failure, {"json": {"Id": "t1", "Name": "fence"}}])
+    requests_mock.get(MANAGE + "/Tags/fence", status_code=404, json={"ErrorMessage": "Tag not found"})
+    add = requests_mock.post(MANAGE + "/Machines/m1/Tags/fence", [failure, {"json": {"Items": []}}])
+    remove = requests_mock.delete(MANAGE + "/Machines/m1/Tags/fence", [failure, {"status_code": 204}])
+    client = make_client()
+    client.set_maintenance("m1", True)
+    assert client.ensure_tag("fence")["Id"] == "t1"
+    client.add_machine_tag("m1", "fence")
+    client.remove_machine_tag("m1", "fence")
+    assert [route.call_count for route in (patch, create, add, remove)] == [2, 2, 2, 2]
+
+
+def test_a_tag_removal_whose_answer_was_lost_is_done_when_the_retry_finds_it_gone(requests_mock, make_client, signed_in):
+    route = requests_mock.delete(MANAGE + "/Machines/m1/Tags/fence", [
+        {"exc": reset_while_reading()}, {"status_code": 404, "json": {"ErrorMessage": "Machine does not have the tag"}}])
+    make_client().remove_machine_tag("m1", "fence")
+    assert route.call_count == 2
+
+
+@pytest.mark.parametrize("status", [502, 504])
+def test_a_power_action_is_not_retried_and_does_not_claim_it_was(requests_mock, make_client, signed_in, status):
+    route = requests_mock.post(MANAGE + "/Machines/m1/$reboot", status_code=status, json={"detail": "Bad gateway"})
+    with pytest.raises(DaaSError) as caught:
+        make_client().power_action("m1", "reboot")
+    assert route.call_count == 1
+    assert "retr" not in str(caught.value) and "attempts" not in str(caught.value)
+    assert str(caught.value).startswith("Bad gateway: HTTP %d on POST " % status) or \
+        str(caught.value).startswith("Gateway timeout: HTTP %d on POST " % status)
+
+
+def test_a_get_that_keeps_failing_says_how_often_it_was_sent(requests_mock, make_client, signed_in):
+    requests_mock.get(MANAGE + "/Machines/m1", status_code=502, json={"detail": "Bad gateway"})
+    with pytest.raises(DaaSError, match="^Bad gateway, still failing after 3 attempts: HTTP 502 on GET "):
+        make_client(retries=2).get_machine("m1")
+
+
+def test_a_404_of_me_is_not_blamed_on_the_machine(requests_mock, make_client, signed_in):
+    requests_mock.get(MANAGE + "/me", status_code=404, json={"ErrorMessage": "Not found"})
+    with pytest.raises(DaaSError) as caught:
+        make_client(site_id=None).get_machine("DEMOLAB\\EAGLE")
+    assert "EAGLE" not in str(caught.value) and "/cvad/manage/me" in str(caught.value)
+
+
+def test_a_404_of_the_sign_in_is_not_blamed_on_the_machine(requests_mock, make_client):
+    requests_mock.post(API + "/cctrustoauth2/demo%0Acustomer/tokens/clients", status_code=404, text="Not Found")
+    with pytest.raises(DaaSError, match="^Sign-in failed: check customer_id") as caught:
+        make_client(customer_id="demo\ncustomer").get_machine("DEMOLAB\\EAGLE")
+    assert "EAGLE" not in str(caught.value)
+
+
+def test_an_unknown_site_id_is_named_instead_of_the_machine(requests_mock, make_client, signed_in):
+    requests_mock.get(MANAGE + "/Machines/DEMOLAB%7CEAGLE", status_code=404, json={"ErrorMessage": "Site 'nope' was not found."})
+    with pytest.raises(DaaSError, match="^site_id 'nope' is not a site of customer 'democustomer'.*site-1") as caught:
+        make_client(site_id="nope").get_machine("DEMOLAB\\EAGLE")
+    assert "machine" not in str(caught.value)
+
+
+def test_a_missing_ca_path_is_one_line_naming_it():
+    with pytest.raises(DaaSError, match="^ca_path /nonexistent/ca.pem does not exist"):
+        DaaSClient("democustomer", token="t", ca_path="/nonexistent/ca.pem")
+
+
+def test_negative_retries_are_refused_up_front():
+    with pytest.raises(DaaSError, match="^retries must be 0 or more, got -1"):
+        DaaSClient("democustomer", token="t", retries=-1)
+
+
+def test_pce_error_page_echoing_the_basic_header_is_masked(requests_mock, pce):
+    basic = base64.b64encode(b"api_1a2b3c4d5e:pce-secret-8d7c6b").decode()
+    requests_mock.get(PCE + "/api/v2/orgs/1/jobs/j1", status_code=500,
+                      text="<h1>Gateway</h1> Authorization: Basic %s Host: pce.test" % basic)
+    with pytest.raises(DaaSError) as caught:
+        pce.get("/orgs/1/jobs/j1")
+    text = str(caught.value) + repr(caught.value.to_dict())
+    assert basic not in text and "pce-secret-8d7c6b" not in text and "Authorization: Basic ********" in text
+
+
+def test_every_credential_form_the_client_sends_is_masked(requests_mock, make_client, signed_in):
+    echo = "form client_secret=%s; json \"%s\"; url %s; bearer CwsAuth Bearer=%s; b64 %s" % (
+        SECRET.replace("-", "%2D"), SECRET, SECRET, TOKEN, base64.b64encode(TOKEN.encode()).decode())
+    requests_mock.get(MANAGE + "/Machines/m1", status_code=500, text=echo)
+    with pytest.raises(DaaSError) as caught:
+        make_client(retries=0).get("/Machines/m1")
+    text = str(caught.value)
+    for secret in (SECRET, TOKEN, base64.b64encode(TOKEN.encode()).decode()):
+        assert secret not in text
+    assert "CwsAuth Bearer=********" in text

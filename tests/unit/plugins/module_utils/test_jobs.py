@@ -54,6 +54,7 @@ def waiter_time():
 def client(requests_mock):
     requests_mock.post(API + "/cctrustoauth2/democustomer/tokens/clients",
                        json={"token_type": "bearer", "access_token": "tok", "expires_in": "3600"})
+    requests_mock.get(API + "/cvad/manage/me", json={"Customers": [{"Id": "democustomer", "Sites": [{"Id": "s"}]}]})
     # The client's own retries are off, so poll errors reach the waiter.
     return DaaSClient("democustomer", client_id="id", client_secret="secret", site_id="s", api_url=API, auth_url=API,
                       retries=0, sleep=lambda seconds: None)

@@ -176,3 +176,53 @@ def test_several_catalogs_are_read_with_trimmed_fields_and_each_machine_returned
     assert names(result) == [m['Name'] for m in MACHINES[:2]]
     fields = ['Id', 'InMaintenanceMode', 'Name', 'PowerState', 'RegistrationState', 'SessionCount', 'Tags']
     assert sorted(client.catalog_machines.call_args_list) == [mock.call('Dedicated', fields), mock.call('Pooled', fields)]
+
+
+def test_server_errors_name_each_machine_with_status_and_url(client):
+    def failing(name):
+        raise DaaSError('Internal server error', status=500, method='GET',
+                        url='https://api.cloud.com/cvad/manage/Machines/%s' % name.replace('\\', '%7C'))
+    client.get_machine.side_effect = failing
+    result = run_module(machine_info.main, dict(ARGS, names=['DEMOLAB\\A1', 'DEMOLAB\\A2', 'DEMOLAB\\A3']))
+    assert result['failed'] is True
+    parts = result['msg'].split('; ')
+    assert len(parts) == 3
+    for number, part in enumerate(parts, 1):
+        assert part == ("reading machine 'DEMOLAB\\A%d': Internal server error: HTTP 500 on GET "
+                        "https://api.cloud.com/cvad/manage/Machines/DEMOLAB%%7CA%d" % (number, number))
+
+
+def test_many_unknown_machines_make_a_short_line(client):
+    wanted = ['DEMOLAB\\NOPE-%03d' % number for number in range(600)]
+    result = run_module(machine_info.main, dict(ARGS, names=wanted))
+    assert result['failed'] is True
+    assert len(result['msg']) < 1500
+    assert "DEMOLAB\\NOPE-000" in result['msg'] and result['msg'].endswith('and 595 more (see results)')
+
+
+@pytest.mark.parametrize('option, value', [('power_state', 'True'), ('power_state', 'False'), ('registration_state', 'True')])
+def test_a_boolean_read_from_unquoted_yaml_names_the_pitfall(client, option, value):
+    result = run_module(machine_info.main, dict(ARGS, catalog='W11', **{option: [value]}))
+    assert result['failed'] is True
+    assert result['msg'] == ('%s: %s is not a state: YAML reads an unquoted On, Off, Yes or No as a boolean; quote it, '
+                             'for example %s: ["On"]' % (option, value, option))
+    client.catalog_machines.assert_not_called()
+
+
+def test_a_value_that_is_no_state_is_refused(client):
+    result = run_module(machine_info.main, dict(ARGS, catalog='W11', power_state=['Running']))
+    assert result['failed'] is True
+    assert result['msg'].startswith("power_state: 'Running' is not a state; use one of Unknown, Unmanaged, ")
+
+
+def test_states_of_the_api_match_in_any_case(client):
+    result = run_module(machine_info.main, dict(ARGS, power_state=['on', 'SUSPENDED'], registration_state=['registered']))
+    assert result['failed'] is False
+    assert names(result) == ['DEMOLAB\\EAGLE', 'DEMOLAB\\OWL', 'DEMOLAB\\CROW', 'DEMOLAB\\WREN']
+
+
+def test_an_error_that_is_not_about_the_machines_is_said_once(client):
+    client.get_machine.side_effect = DaaSError("site_id 's-9' is not a site of customer 'democustomer'")
+    result = run_module(machine_info.main, dict(ARGS, names=['DEMOLAB\\A1', 'DEMOLAB\\A2', 'DEMOLAB\\A3']))
+    assert result['failed'] is True
+    assert result['msg'] == "site_id 's-9' is not a site of customer 'democustomer'"

@@ -150,3 +150,19 @@ def test_the_fence_tag_is_recognised_in_any_case(client):
     client.set_maintenance.assert_called_once_with('id-A', False)
     client.remove_machine_tag.assert_called_once_with('id-A', 'fence')
     assert result['results'][0]['tagged_before'] is True
+
+
+def test_a_tag_added_before_a_failed_patch_is_a_change(client):
+    client.set_maintenance.side_effect = DaaSError('Bad gateway', status=502, method='PATCH', url='u')
+    result = run(client, [machine('D\\A')], enabled=True, tag='fence')
+    assert result['failed'] is True and result['changed'] is True
+    client.add_machine_tag.assert_called_once_with('id-A', 'fence')
+    assert result['results'][0]['status'] == 'failed'
+    assert result['results'][0]['reason'].startswith('the tag fence was added, then maintenance mode could not be set: '
+                                                     'Bad gateway: HTTP 502 on PATCH u')
+
+
+def test_a_failure_before_any_write_is_no_change(client):
+    client.set_maintenance.side_effect = DaaSError('Bad gateway', status=502, method='PATCH', url='u')
+    result = run(client, [machine('D\\A')], enabled=True)
+    assert result['failed'] is True and result['changed'] is False

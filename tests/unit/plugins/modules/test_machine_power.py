@@ -225,10 +225,22 @@ def test_restart_waits_until_the_machine_registered_again(client, waiter):
 
 
 def test_restart_not_judged_done_before_the_machine_deregistered(client, waiter):
-    result = run(client, Estate(machine('D\\A'), machine('D\\A')), machines=['D\\A'], state='restarted', wait_timeout=0)
+    clock = [100.0]
+    with mock.patch.object(_jobs.time, 'monotonic', lambda: clock[0]), \
+            mock.patch.object(_jobs.time, 'sleep', lambda seconds: clock.__setitem__(0, clock[0] + seconds)):
+        result = run(client, Estate(machine('D\\A'), machine('D\\A')), machines=['D\\A'], state='restarted',
+                     wait_timeout=5)
     assert result['failed'] is True
     assert result['results'][0]['status'] == 'failed'
-    assert 'did not reach On and register again within 0 s' in result['results'][0]['reason']
+    assert 'did not reach On and register again within 5 s' in result['results'][0]['reason']
+
+
+def test_wait_timeout_0_starts_the_action_without_waiting(client, waiter):
+    result = run(client, Estate(machine('D\\A')), machines=['D\\A'], state='restarted', wait_timeout=0)
+    assert result['failed'] is False and result['changed'] is True
+    assert result['results'][0]['status'] == 'pending' and result['results'][0]['job_id'] == 'job-id-A'
+    client.power_action.assert_called_once_with('id-A', 'reboot', force=None)
+    waiter.assert_not_called()
 
 
 def test_failure_after_finishing_the_others(client, waiter):

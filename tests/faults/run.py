@@ -1,0 +1,388 @@
+"""The fault suite: the role and the bulk modules against the simulator under faults, races and interruptions.
+
+Usage (from the repository root, with the collection under ANSIBLE_COLLECTIONS_PATH, as `make faults` does):
+
+    python tests/faults/run.py [--bounded] [--seed N]
+
+Every run is a real ``ansible-playbook -vvv`` against a simulator started here. Each case sets its faults, triggers
+and job behaviours through ``/_sim/``, runs, clears them and reads the simulator's state. The suite prints one line
+per case and then the figures table; it exits 1 when a figure misses its target (every run ends correctly, no
+traceback, no session lost, no fence left, no administrator's maintenance lifted, no secret in the output).
+``--bounded`` runs one case of each kind (what `make test` runs); without it, more seeds and every kill point.
+"""
+
+import argparse
+import base64
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import requests
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+SCENARIO = os.path.join(HERE, "scenario.yml")
+ROLE_PLAYBOOK = os.path.join(REPO, "playbooks", "reboot_idle_machines.yml")
+MODULES_PLAYBOOK = os.path.join(HERE, "playbooks", "modules.yml")
+PCE_PLAYBOOK = os.path.join(HERE, "playbooks", "pce.yml")
+BAD_INPUT_PLAYBOOK = os.path.join(HERE, "playbooks", "bad_input.yml")
+
+CUSTOMER_ID = "democustomer"
+CLIENT_ID = "0b5f8a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b"
+CLIENT_SECRET = "sim-client-secret-3f9a7c"
+PCE_KEY = "api_1a2b3c4d5e"
+PCE_SECRET = "pce-secret-8d7c6b"
+FENCE_TAG = "citrix_cloud.daas-reboot-fence"
+IDLE = ["DEMOLAB\\FLT-00%d" % number for number in range(1, 7)]
+# Administrators' maintenance in the scenario (one of them on a machine with a stale fence tag).
+ADMIN_MAINTENANCE = ["DEMOLAB\\FLT-ADMIN", "DEMOLAB\\FLT-STALE"]
+TRANSIENT = {"errors": {"share": 0.15, "statuses": [502, 503, 504]}, "drop_share": 0.05, "path_regex": "^/cvad/manage/"}
+TRACEBACK = "Traceback (most recent call last)"
+# How long a kill point may take to come; a case that never reaches it fails the suite (not a figure).
+KILL_POINT_TIMEOUT = 120.0
+
+
+class Simulator:
+    """A simulator process on a free port, with its control endpoints."""
+
+    def __init__(self, python, work):
+        self.out = open(os.path.join(work, "simulator.out"), "w+")  # pylint: disable=consider-using-with
+        self.process = subprocess.Popen(  # pylint: disable=consider-using-with
+            [python, "-m", "tests.simulator", "--port", "0", "--scenario", SCENARIO, "--time-scale", "30"],
+            cwd=REPO, stdout=self.out, stderr=subprocess.STDOUT)
+        self.url = self._wait_for_url()
+        self.http = requests.Session()
+
+    def _wait_for_url(self):
+        for _attempt in range(200):
+            self.out.seek(0)
+            line = self.out.readline().strip()
+            if line.startswith("http"):
+                return line
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise SystemExit("faults: the simulator did not start:\n" + open(self.out.name).read())
+
+    def control(self, method, path, body=None):
+        response = self.http.request(method, "%s/_sim/%s" % (self.url, path), json=body, timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.out.close()
+
+
+class Case:
+    """One case: its set-up, its runs and what the simulator says afterwards."""
+
+    def __init__(self, name, kind, playbook=ROLE_PLAYBOOK, faults=None, triggers=(), jobs=None, extra=None,
+                 kill_after=None, stale_fence=False):
+        self.name = name
+        self.kind = kind
+        self.playbook = playbook
+        self.faults = faults
+        self.triggers = list(triggers)
+        self.jobs = jobs
+        self.extra = dict(extra or {})
+        # A predicate on request-log entries: when one matches, ansible-playbook is killed, then the role runs again.
+        self.kill_after = kill_after
+        # Whether FLT-STALE, in an administrator's maintenance, still carries a fence tag from an old run.
+        self.stale_fence = stale_fence
+
+
+def is_request(method, pattern):
+    """A request-log predicate: this method, a path matching the pattern, an answer below 400."""
+    regex = re.compile(pattern)
+    return lambda entry: entry["method"] == method and regex.search(entry["path"]) and (entry["status"] or 999) < 400
+
+
+def failures(output):
+    """The results of the failed tasks (not ignored) in an ansible-playbook -vvv output."""
+    found = []
+    decoder = json.JSONDecoder()
+    for match in re.finditer(r"^(?:fatal|failed): \[[^\]]+\](?: \(item=.*?\))?: FAILED! => ", output, re.MULTILINE):
+        try:
+            result, end = decoder.raw_decode(output, match.end())
+        except ValueError:
+            result, end = {"msg": "(unparsable result)", "unparsable": True}, match.end()
+        if not output[end:end + 40].lstrip().startswith("...ignoring"):
+            found.append(result)
+    return found
+
+
+def ignored_failures(output):
+    """The messages of the failures that a task ignored (bad-input cases)."""
+    found = []
+    decoder = json.JSONDecoder()
+    for match in re.finditer(r"^(?:fatal|failed): \[[^\]]+\]: FAILED! => ", output, re.MULTILINE):
+        result, end = decoder.raw_decode(output, match.end())
+        if output[end:end + 40].lstrip().startswith("...ignoring"):
+            found.append(result)
+    return found
+
+
+def is_clear(result):
+    """One line, without a traceback or a module crash."""
+    message = str(result.get("msg", ""))
+    return bool(message) and "\n" not in message and TRACEBACK not in message and "MODULE FAILURE" not in message \
+        and "exception" not in result and "module_stderr" not in result and not result.get("unparsable")
+
+
+class Suite:
+    """Runs the cases and adds up the figures."""
+
+    def __init__(self, sim, work, ansible_playbook):
+        self.sim = sim
+        self.work = work
+        self.ansible_playbook = ansible_playbook
+        self.figures = dict(cases=0, runs=0, runs_correct=0, faults=0, tracebacks=0, sessions_lost=0, fences_left=0,
+                            admin_lifted=0, secrets=0, bad_input=0, bad_input_clear=0,
+                            transient_rebooted=0, transient_candidates=0)
+        self.problems = []
+        self.outputs = []
+        # Every bearer token the simulator issued, read before each reset clears them.
+        self.tokens = set()
+
+    def variables_report(self, case):
+        return os.path.join(self.work, "%s.json" % case.name)
+
+    def variables(self, case):
+        report = self.variables_report(case)
+        values = dict(
+            reboot_idle_machines_catalogs=["Fault-Pool"], reboot_idle_machines_customer_id=CUSTOMER_ID,
+            reboot_idle_machines_client_id=CLIENT_ID, reboot_idle_machines_client_secret=CLIENT_SECRET,
+            reboot_idle_machines_api_url=self.sim.url, reboot_idle_machines_auth_url=self.sim.url,
+            reboot_idle_machines_min_hours_since_reboot=0, reboot_idle_machines_max_unavailable=3,
+            reboot_idle_machines_concurrency=5, reboot_idle_machines_wait_timeout=20,
+            reboot_idle_machines_report_path=report,
+            fault_api_url=self.sim.url, fault_customer_id=CUSTOMER_ID, fault_client_id=CLIENT_ID,
+            fault_client_secret=CLIENT_SECRET, fault_machines=IDLE, fault_fence_tag=FENCE_TAG, fault_timeout=30,
+            fault_wait_timeout=20, fault_pce_key=PCE_KEY, fault_pce_secret=PCE_SECRET)
+        values.update(case.extra)
+        path = os.path.join(self.work, "%s.vars.json" % case.name)
+        with open(path, "w") as handle:
+            json.dump(values, handle)
+        return path
+
+    def playbook(self, case, playbook, kill_after=None):
+        """Run ansible-playbook -vvv; returns (exit status or None when killed, output)."""
+        command = [self.ansible_playbook, "-vvv", "-e", "@" + self.variables(case), playbook]
+        log_path = os.path.join(self.work, "%s.%d.log" % (case.name, self.figures["runs"] + len(self.outputs)))
+        with open(log_path, "w+") as log:
+            process = subprocess.Popen(command, cwd=self.work, stdout=log, stderr=subprocess.STDOUT,  # pylint: disable=consider-using-with
+                                       start_new_session=True)
+            killed = False
+            if kill_after is not None:
+                killed = self._kill_when(process, kill_after)
+            status = process.wait()
+            log.seek(0)
+            output = log.read()
+        self.outputs.append(output)
+        return (None if killed else status), output
+
+    def _kill_when(self, process, predicate):
+        """SIGKILL the playbook's process group once the request log has an entry that matches (waits on the log)."""
+        deadline = time.monotonic() + KILL_POINT_TIMEOUT
+        seen = 0
+        while time.monotonic() < deadline and process.poll() is None:
+            entries = self.sim.control("GET", "requests?since=%d" % seen)["requests"]
+            if entries:
+                seen = entries[-1]["seq"]
+            if any(predicate(entry) for entry in entries):
+                os.killpg(process.pid, signal.SIGKILL)
+                return True
+            time.sleep(0.05)
+        self.problems.append("the kill point never came")
+        return False
+
+    def judge(self, case, status, output):
+        """Count one finished run: correct when it succeeded, or failed with one clear line."""
+        self.figures["runs"] += 1
+        self.figures["tracebacks"] += output.count(TRACEBACK)
+        failed = failures(output)
+        if status == 0 and not failed:
+            correct, note = True, "ok"
+        elif status == 0:
+            correct, note = False, "exit 0 with failed tasks"
+        else:
+            correct = len(failed) == 1 and is_clear(failed[0])
+            note = ("failed: %s" % failed[0].get("msg", "")[:160]) if failed else "exit %s without a failed task" % status
+        if correct:
+            self.figures["runs_correct"] += 1
+        else:
+            self.problems.append("%s: %s" % (case.name, note))
+        return note
+
+    def run(self, case):
+        sim = self.sim
+        scenario = yaml.safe_load(open(SCENARIO))
+        if not case.stale_fence:
+            stale = scenario["sites"][0]["catalogs"][0]["machines"][-1]
+            stale["tags"] = []
+        sim.control("POST", "reset", {"scenario": scenario})
+        if case.jobs:
+            sim.control("POST", "jobs/behaviour", case.jobs)
+        for trigger in case.triggers:
+            sim.control("POST", "triggers", trigger)
+        if case.faults:
+            sim.control("POST", "faults", case.faults)
+        status, output = self.playbook(case, case.playbook, case.kill_after)
+        injected = sum(sim.control("GET", "faults")["injected"].values())
+        injected += sum(1 for trigger in sim.control("GET", "triggers")["triggers"] if trigger["fired"])
+        # Each machine whose power jobs fail or never end.
+        injected += sum(len(rule.get("machines") or []) for rule in (case.jobs or {}).values())
+        sim.control("DELETE", "faults")
+        sim.control("DELETE", "triggers")
+        sim.control("DELETE", "jobs/behaviour")
+        if case.kill_after is not None:
+            injected += 1 if status is None else 0
+            self.figures["tracebacks"] += output.count(TRACEBACK)
+            # The operator runs the role again, as after any interrupted run.
+            status, output = self.playbook(case, ROLE_PLAYBOOK)
+        note = self.judge(case, status, output)
+        if case.playbook == BAD_INPUT_PLAYBOOK:
+            cases = ignored_failures(output)
+            self.figures["bad_input"] += len(cases)
+            self.figures["bad_input_clear"] += sum(1 for result in cases if is_clear(result))
+            note += "; %d bad-input cases: %s" % (len(cases), " | ".join(str(r.get("msg"))[:90] for r in cases))
+        state = sim.control("GET", "state")
+        self.tokens.update(sim.control("GET", "tokens")["tokens"])
+        machines = dict((machine["Name"], machine) for machine in state["machines"])
+        # A fence: the tag or maintenance mode on a machine that no administrator put in maintenance.
+        fences = [name for name, machine in machines.items() if name not in ADMIN_MAINTENANCE and (
+            machine["InMaintenanceMode"] or any(tag.lower() == FENCE_TAG for tag in machine.get("Tags") or []))]
+        lifted = [name for name in ADMIN_MAINTENANCE if not machines[name]["InMaintenanceMode"]]
+        self.figures["cases"] += 1
+        self.figures["faults"] += injected
+        self.figures["sessions_lost"] += state["totals"]["sessions_lost"]
+        self.figures["fences_left"] += len(fences)
+        self.figures["admin_lifted"] += len(lifted)
+        if case.kind.startswith("5xx") and case.playbook == ROLE_PLAYBOOK and os.path.exists(self.variables_report(case)):
+            with open(self.variables_report(case)) as handle:
+                report = json.load(handle)
+            self.figures["transient_rebooted"] += len(report["rebooted"])
+            self.figures["transient_candidates"] += len(report["rebooted"]) + len(report["failed"])
+        print("%-28s %-22s faults %3d  %s%s%s" % (
+            case.name, case.kind, injected, note,
+            "; fences left: %s" % ", ".join(fences) if fences else "",
+            "; admin maintenance lifted: %s" % ", ".join(lifted) if lifted else ""), flush=True)
+
+    def count_secrets(self):
+        """Occurrences of every secret in every output: client secret, each bearer token, the PCE secret and Basic."""
+        basic = base64.b64encode(("%s:%s" % (PCE_KEY, PCE_SECRET)).encode()).decode()
+        secrets = [CLIENT_SECRET, PCE_SECRET, basic, base64.b64encode(PCE_SECRET.encode()).decode()] + sorted(self.tokens)
+        found = 0
+        for output in self.outputs:
+            for secret in secrets:
+                found += output.count(secret)
+        self.figures["secrets"] = found
+        return len(secrets)
+
+
+def cases(bounded, seed):
+    """The cases: every kind of fault once when bounded (make test), more seeds and every kill point otherwise."""
+    expiry = [{"path_regex": "^/cvad/manage/", "count": 6, "action": "expire_tokens"},
+              {"path_regex": "^/cvad/manage/Jobs/", "count": 2, "action": "expire_tokens"}]
+    storm = {"rate_limit": {"per_second": 4, "retry_after": 1}, "path_regex": "^/cvad/manage/"}
+    result = [
+        Case("role-5xx-resets-%d" % seed, "5xx+resets (role)", faults=dict(TRANSIENT, seed=seed)),
+        Case("role-429-storm-token-expiry", "429 storm+token expiry", faults=storm, triggers=expiry),
+        Case("modules-slow-past-timeout", "slow past timeout", playbook=MODULES_PLAYBOOK,
+             faults={"slow": {"share": 0.2, "delay_ms": 3000, "when": "after"}, "path_regex": "^/cvad/manage/",
+                     "seed": seed}, extra={"fault_timeout": 2}),
+        Case("role-failed-and-hung-jobs", "failed+never-ending jobs", extra={"reboot_idle_machines_wait_timeout": 10},
+             jobs={"fail": {"types": ["RebootMachines"], "machines": [IDLE[0]]},
+                   "hang": {"types": ["RebootMachines"], "machines": [IDLE[1]]}}),
+        Case("role-log-on-races", "log-on races", extra={"reboot_idle_machines_wait_timeout": 10}, triggers=[
+            {"machine": IDLE[0], "count": 1, "action": "add_session"},
+            {"machine": IDLE[1], "count": 2, "action": "add_session"},
+            {"machine": IDLE[2], "count": 3, "action": "add_session"},
+            {"method": "POST", "path_regex": r"FLT-004/\$reboot$", "count": 1, "action": "add_session",
+             "machine": IDLE[3]}]),
+        Case("role-kill-after-fence-stale", "SIGKILL, stale fence", kill_after=is_request("PATCH", "/Machines/"),
+             stale_fence=True),
+        Case("pce-echoing-gateway", "PCE echo of Basic", playbook=PCE_PLAYBOOK,
+             faults={"errors": {"share": 1.0, "statuses": [500]}, "echo_headers": True,
+                     "path_regex": "^/api/v2/orgs/1/jobs/"}),
+    ]
+    if not bounded:
+        for number in (seed + 1, seed + 2):
+            result.append(Case("role-5xx-resets-%d" % number, "5xx+resets (role)", faults=dict(TRANSIENT, seed=number)))
+        for number in (seed, seed + 1):
+            result.append(Case("modules-5xx-resets-%d" % number, "5xx+resets (modules)", playbook=MODULES_PLAYBOOK,
+                               faults=dict(TRANSIENT, seed=number)))
+        result += [
+            Case("role-429-storm", "429 storm, retryDelay", faults=storm),
+            Case("role-token-expiry", "token expiry mid-run", triggers=expiry),
+            Case("role-stale-fence", "stale fence, admin", stale_fence=True),
+            Case("role-kill-after-reboot", "SIGKILL after reboot", kill_after=is_request("POST", r"/\$reboot$")),
+            Case("role-kill-during-lift", "SIGKILL during lift", kill_after=is_request("DELETE", "/Tags/")),
+            Case("role-5xx-and-kill", "5xx+resets, SIGKILL", faults=dict(TRANSIENT, seed=seed),
+                 kill_after=is_request("POST", r"/\$reboot$")),
+            Case("bad-input", "bad input", playbook=BAD_INPUT_PLAYBOOK),
+        ]
+    return result
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bounded", action="store_true", help="one case of each kind (make test)")
+    parser.add_argument("--seed", type=int, default=12)
+    args = parser.parse_args(argv)
+    ansible_playbook = shutil.which("ansible-playbook")
+    if ansible_playbook is None:
+        raise SystemExit("faults: ansible-playbook is not on PATH (run through make faults)")
+    work = tempfile.mkdtemp(prefix="citrix-daas-faults-")
+    os.environ.setdefault("ANSIBLE_NOCOLOR", "1")
+    os.environ["ANSIBLE_FORCE_COLOR"] = "0"
+    sim = Simulator(sys.executable, work)
+    started = time.monotonic()
+    try:
+        suite = Suite(sim, work, ansible_playbook)
+        for case in cases(args.bounded, args.seed):
+            suite.run(case)
+        checked = suite.count_secrets()
+    finally:
+        sim.stop()
+    figures = suite.figures
+    rows = [
+        ("cases", figures["cases"], ""),
+        ("faults injected", figures["faults"], ""),
+        ("runs ended correctly", "%d / %d" % (figures["runs_correct"], figures["runs"]), "all"),
+        ("tracebacks", figures["tracebacks"], 0),
+        ("sessions lost", figures["sessions_lost"], 0),
+        ("fences left behind", figures["fences_left"], 0),
+        ("administrator maintenance lifted", figures["admin_lifted"], 0),
+        ("secrets in -vvv output (%d checked)" % checked, figures["secrets"], 0),
+        ("machines rebooted by the role under 5xx+resets", "%d / %d" % (
+            figures["transient_rebooted"], figures["transient_candidates"]), "all"),
+    ]
+    if figures["bad_input"]:
+        rows.append(("bad-input cases ending in one line", "%d / %d" % (figures["bad_input_clear"], figures["bad_input"]),
+                     "all"))
+    print("\n| figure | value | target |\n| --- | --- | --- |")
+    for label, value, target in rows:
+        print("| %s | %s | %s |" % (label, value, target))
+    print("\n%s in %.0f s; logs in %s" % ("bounded run" if args.bounded else "full run", time.monotonic() - started, work))
+    missed = figures["runs_correct"] != figures["runs"] or any(
+        figures[key] for key in ("tracebacks", "sessions_lost", "fences_left", "admin_lifted", "secrets")) or \
+        figures["bad_input_clear"] != figures["bad_input"] or figures["transient_rebooted"] != figures["transient_candidates"]
+    for problem in suite.problems:
+        print("problem: " + problem)
+    if not missed:
+        shutil.rmtree(work)
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
