@@ -439,6 +439,13 @@ def test_unusable_options_fail_in_one_line_before_any_request(tmp_path, api, ove
     assert not api.mock.request_history
 
 
+def test_an_unknown_host_var_fails_naming_the_option_before_any_request(tmp_path, api):
+    with pytest.raises(Exception, match=r"Invalid value .*'nope'.*host_vars") as failure:
+        run_inventory(tmp_path, dict(host_vars=['power_state', 'nope']))
+    assert '\n' not in str(failure.value)
+    assert not api.mock.request_history
+
+
 def test_a_token_is_used_without_signing_in(tmp_path, api):
     run_inventory(tmp_path, dict(client_id=None, client_secret=None, token=TOKEN))
     assert not api.calls('/tokens/')
