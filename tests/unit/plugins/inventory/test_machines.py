@@ -356,10 +356,11 @@ def test_default_groups_are_sanitised_catalog_and_delivery_group_names(tmp_path,
 def test_constructed_compose_groups_and_keyed_groups(tmp_path, api):
     inventory = run_inventory(tmp_path, dict(
         compose={'idle': 'citrix_session_count == 0'},
-        groups={'busy': 'citrix_session_count > 0'},
+        groups={'busy': 'citrix_session_count > 0', 'composed_idle': 'idle'},
         keyed_groups=[{'key': 'citrix_power_state', 'prefix': 'power'}, {'key': 'citrix_tags', 'prefix': 'tag'}]))
     assert hostvars(inventory, 'FIN-002')['idle'] is True
     assert group_hosts(inventory, 'busy') == ['FIN-001', 'app-01.demolab.example']
+    assert group_hosts(inventory, 'composed_idle') == ['FIN-002', 'fin-001.demolab.example']
     assert group_hosts(inventory, 'power_Off') == ['FIN-002']
     assert group_hosts(inventory, 'tag_reboot_ok') == ['fin-001.demolab.example']
     assert group_hosts(inventory, 'tag_Reboot_OK') == ['FIN-001']
