@@ -6,6 +6,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import json
 import os
 import re
 import sys
@@ -22,9 +23,10 @@ from ansible.template import Templar
 
 from ansible_collections.citrix_cloud.daas.plugins.inventory import machines as plugin_module
 from ansible_collections.citrix_cloud.daas.plugins.inventory.machines import (
+    Columns,
     assign_hostnames,
+    column_value,
     group_suffix,
-    host_variables,
     machine_filter,
     short_name,
     snake_case,
@@ -42,6 +44,9 @@ API = 'https://api.example.test'
 SECRET = 'unit-client-secret-7c1d'
 TOKEN = 'unit-bearer-token-55aa'
 SIGN_IN = API + '/cctrustoauth2/democustomer/tokens/clients'
+LEAN_VARS = ['citrix_catalog', 'citrix_delivery_group', 'citrix_id', 'citrix_in_maintenance_mode', 'citrix_name',
+             'citrix_power_state', 'citrix_registration_state', 'citrix_session_count', 'citrix_tags']
+ALL_HOST_VARS = list(plugin_module.HOST_VAR_COLUMNS)
 CONFIG = dict(plugin='citrix_cloud.daas.machines', customer_id='democustomer', client_id='client-1',
               client_secret=SECRET, api_url=API, auth_url=API)
 
@@ -174,43 +179,42 @@ def test_tags_match_without_regard_to_case():
     assert not machine_filter(tags=['reboot-ok'])({'Tags': None})
 
 
+NAMING = Columns(['Id', 'Name', 'DnsName', 'IPAddress'])
+ROWS = [NAMING.row(m) for m in MACHINES]
+
+
 def test_hostnames_follow_the_preferences_and_resolve_duplicates_by_name_order():
-    named, renamed = assign_hostnames(MACHINES, ['dns_name', 'short_name', 'name', 'id'])
+    named, renamed = assign_hostnames(ROWS, NAMING, ['dns_name', 'short_name', 'name', 'id'])
     assert named == [
-        ('app-01.demolab.example', MACHINES[3]),
-        ('fin-001.demolab.example', MACHINES[0]),
-        ('FIN-002', MACHINES[1]),
-        ('FIN-001', MACHINES[2]),
+        ('app-01.demolab.example', ROWS[3]),
+        ('fin-001.demolab.example', ROWS[0]),
+        ('FIN-002', ROWS[1]),
+        ('FIN-001', ROWS[2]),
     ]
     assert renamed == []
 
 
 def test_hostnames_do_not_depend_on_the_order_of_the_api():
     preferences = ['short_name']
-    assert assign_hostnames(MACHINES, preferences) == assign_hostnames(list(reversed(MACHINES)), preferences)
+    assert assign_hostnames(ROWS, NAMING, preferences) == assign_hostnames(list(reversed(ROWS)), NAMING, preferences)
 
 
 def test_a_machine_whose_preferred_names_are_taken_is_named_by_its_id():
-    named, renamed = assign_hostnames(MACHINES, ['short_name'])
-    assert dict((m['Name'], h) for h, m in named) == {
+    named, renamed = assign_hostnames(ROWS, NAMING, ['short_name'])
+    assert dict((row[1], hostname) for hostname, row in named) == {
         'DEMOLAB\\APP-01': 'APP-01', 'DEMOLAB\\FIN-001': 'FIN-001', 'DEMOLAB\\FIN-002': 'FIN-002',
         'OTHER\\FIN-001': MACHINES[2]['Id']}
-    assert renamed == [MACHINES[2]]
+    assert renamed == [ROWS[2]]
 
 
-def test_host_variables_are_prefixed_snake_case_with_references_flattened():
-    variables = host_variables(MACHINES[2], plugin_module.DEFAULT_PROPERTIES + ('LoadIndex',), 'vdi_')
-    assert variables['vdi_name'] == 'OTHER\\FIN-001'
-    assert variables['vdi_catalog'] == 'Apps-Shared'
-    assert variables['vdi_catalog_id'] == 'id-apps_shared'
-    assert variables['vdi_delivery_group'] is None and variables['vdi_delivery_group_id'] is None
-    assert variables['vdi_zone'] == 'Primary'
-    assert variables['vdi_in_maintenance_mode'] is True
-    assert variables['vdi_session_count'] == 2
-    assert variables['vdi_tags'] == ['Reboot-OK']
-    assert variables['vdi_ip_address'] == '10.0.0.3'
-    assert variables['vdi_load_index'] is None
-    assert 'vdi_sid' not in variables
+def test_a_row_keeps_only_its_columns_and_the_named_keys_of_references():
+    columns = Columns(['Id', 'Name', 'MachineCatalog.Name', 'DeliveryGroup.Id', 'Id', 'LoadIndex', 'Tags'])
+    assert columns.names == ['Id', 'Name', 'MachineCatalog.Name', 'DeliveryGroup.Id', 'LoadIndex', 'Tags']
+    assert columns.properties() == ['Id', 'Name', 'MachineCatalog', 'DeliveryGroup', 'LoadIndex', 'Tags']
+    row = columns.row(MACHINES[2])
+    assert row == (MACHINES[2]['Id'], 'OTHER\\FIN-001', 'Apps-Shared', None, None, ['Reboot-OK'])
+    assert columns.getter('MachineCatalog.Name')(row) == 'Apps-Shared'
+    assert column_value({'Zone': 'not a reference'}, 'Zone.Name') is None
 
 
 def test_machine_filter_combines_every_filter_that_is_set():
@@ -248,13 +252,30 @@ def test_one_sign_in_and_one_page_per_thousand_machines_with_trimmed_fields(tmp_
     assert [call[:2] for call in api.calls()] == expected + [('GET', '/cvad/manage/Machines')] * 3
     for _method, _path, query in api.calls('/Machines'):
         assert query['limit'] == ['1000']
-        assert query['fields'] == [','.join(plugin_module.DEFAULT_PROPERTIES)]
+        assert query['fields'] == ['Id,Name,DnsName,IPAddress,PowerState,RegistrationState,SessionCount,InMaintenanceMode,'
+                                   'MachineCatalog,DeliveryGroup,Tags']
+
+
+@pytest.mark.parametrize('overrides, fields', [
+    (dict(host_vars=['power_state'], hostnames=['short_name'], ansible_host_from=[], default_groups=False), 'Id,Name,PowerState'),
+    (dict(host_vars=['zone_id', 'agent_version'], hostnames=['id'], ansible_host_from=['dns_name'], default_groups=False,
+          registration_state=['Registered'], max_session_count=0, extra_properties=['sid']),
+     'Id,Name,DnsName,Zone,AgentVersion,RegistrationState,SessionCount,sid'),
+    (dict(host_vars=[], hostnames=['name'], ansible_host_from=[], catalogs=['Finance-Pooled'], delivery_groups=['x'],
+          tags=['a'], in_maintenance_mode=False),
+     'Id,Name,MachineCatalog,DeliveryGroup,InMaintenanceMode,Tags'),
+])
+def test_fields_are_what_the_variables_names_groups_and_filters_need(tmp_path, api, overrides, fields):
+    api.add_listing('/MachineCatalogs/Finance-Pooled/Machines', MACHINES)
+    run_inventory(tmp_path, overrides)
+    assert [query['fields'] for _method, _path, query in api.calls('/Machines')] == [[fields]]
 
 
 def test_hosts_variables_and_ansible_host(tmp_path, api):
     inventory = run_inventory(tmp_path)
     assert sorted(inventory.hosts) == ['FIN-001', 'FIN-002', 'app-01.demolab.example', 'fin-001.demolab.example']
     fin = hostvars(inventory, 'fin-001.demolab.example')
+    assert sorted(name for name in fin if name.startswith('citrix_')) == LEAN_VARS
     assert fin['ansible_host'] == '10.0.0.1'
     assert fin['citrix_power_state'] == 'On'
     assert fin['citrix_registration_state'] == 'Registered'
@@ -264,21 +285,52 @@ def test_hosts_variables_and_ansible_host(tmp_path, api):
     assert fin['citrix_delivery_group'] == 'Finance-Desktops'
     assert fin['citrix_tags'] == ['reboot-ok']
     assert fin['citrix_id'] == MACHINES[0]['Id']
-    assert 'citrix_sid' not in fin
+    assert fin['citrix_name'] == 'DEMOLAB\\FIN-001'
+    assert hostvars(inventory, 'FIN-001')['citrix_delivery_group'] is None
     assert hostvars(inventory, 'app-01.demolab.example')['ansible_host'] == 'app-01.demolab.example'
     assert 'ansible_host' not in hostvars(inventory, 'FIN-002')
 
 
+def test_every_host_var_is_prefixed_snake_case_with_references_flattened(tmp_path, api):
+    inventory = run_inventory(tmp_path, dict(host_vars=ALL_HOST_VARS, vars_prefix='vdi_'))
+    variables = hostvars(inventory, 'FIN-001')
+    assert sorted(name for name in variables if name.startswith('vdi_')) == sorted('vdi_' + name for name in ALL_HOST_VARS)
+    assert variables['vdi_name'] == 'OTHER\\FIN-001'
+    assert variables['vdi_catalog'] == 'Apps-Shared'
+    assert variables['vdi_catalog_id'] == 'id-apps_shared'
+    assert variables['vdi_delivery_group'] is None and variables['vdi_delivery_group_id'] is None
+    assert variables['vdi_zone'] == 'Primary' and variables['vdi_zone_id'] == 'id-primary'
+    assert variables['vdi_in_maintenance_mode'] is True
+    assert variables['vdi_session_count'] == 2
+    assert variables['vdi_tags'] == ['Reboot-OK']
+    assert variables['vdi_ip_address'] == '10.0.0.3'
+    assert variables['vdi_dns_name'] is None
+    assert variables['vdi_os_type'] == 'Windows 11'
+    assert variables['vdi_power_action_pending'] is False
+    assert variables['vdi_agent_version'] == '2311.0.0.1'
+
+
+def test_hosts_share_the_stored_value_of_a_repeated_property(tmp_path, api):
+    inventory = run_inventory(tmp_path)
+    first, second = (inventory.get_host(name).vars for name in ('fin-001.demolab.example', 'FIN-002'))
+    assert first['citrix_catalog'] == second['citrix_catalog'] == 'Finance-Pooled'
+    assert first['citrix_catalog'] is second['citrix_catalog']
+    assert first['citrix_session_count'] is second['citrix_session_count']
+    assert first['citrix_in_maintenance_mode'] is second['citrix_in_maintenance_mode'] is False
+
+
 def test_ansible_host_from_and_extra_properties_and_prefix(tmp_path, api):
     inventory = run_inventory(tmp_path, dict(ansible_host_from=['dns_name'], hostnames=['name'], vars_prefix='',
-                                             extra_properties=['Sid', 'LoadIndex', 'sid']))
+                                             extra_properties=['Sid', 'LoadIndex', 'sid', 'powerstate', 'OSType']))
     other = hostvars(inventory, 'OTHER\\FIN-001')
     assert 'ansible_host' not in other
     assert other['sid'] == 'S-1-5-21-1'
     assert other['load_index'] is None
     assert other['power_state'] == 'On'
+    assert other['os_type'] == 'Windows 11'
     fields = api.calls('/Machines')[0][2]['fields'][0].split(',')
     assert fields[-2:] == ['Sid', 'LoadIndex']
+    assert fields.count('PowerState') == 1 and 'OSType' in fields
     inventory = run_inventory(tmp_path, dict(ansible_host_from=[]))
     assert 'ansible_host' not in hostvars(inventory, 'fin-001.demolab.example')
 
@@ -304,10 +356,11 @@ def test_default_groups_are_sanitised_catalog_and_delivery_group_names(tmp_path,
 def test_constructed_compose_groups_and_keyed_groups(tmp_path, api):
     inventory = run_inventory(tmp_path, dict(
         compose={'idle': 'citrix_session_count == 0'},
-        groups={'busy': 'citrix_session_count > 0'},
+        groups={'busy': 'citrix_session_count > 0', 'composed_idle': 'idle'},
         keyed_groups=[{'key': 'citrix_power_state', 'prefix': 'power'}, {'key': 'citrix_tags', 'prefix': 'tag'}]))
     assert hostvars(inventory, 'FIN-002')['idle'] is True
     assert group_hosts(inventory, 'busy') == ['FIN-001', 'app-01.demolab.example']
+    assert group_hosts(inventory, 'composed_idle') == ['FIN-002', 'fin-001.demolab.example']
     assert group_hosts(inventory, 'power_Off') == ['FIN-002']
     assert group_hosts(inventory, 'tag_reboot_ok') == ['fin-001.demolab.example']
     assert group_hosts(inventory, 'tag_Reboot_OK') == ['FIN-001']
@@ -387,6 +440,13 @@ def test_unusable_options_fail_in_one_line_before_any_request(tmp_path, api, ove
     assert not api.mock.request_history
 
 
+def test_an_unknown_host_var_fails_naming_the_option_before_any_request(tmp_path, api):
+    with pytest.raises(Exception, match=r"Invalid value .*'nope'.*host_vars") as failure:
+        run_inventory(tmp_path, dict(host_vars=['power_state', 'nope']))
+    assert '\n' not in str(failure.value)
+    assert not api.mock.request_history
+
+
 def test_a_token_is_used_without_signing_in(tmp_path, api):
     run_inventory(tmp_path, dict(client_id=None, client_secret=None, token=TOKEN))
     assert not api.calls('/tokens/')
@@ -426,3 +486,27 @@ def test_without_cache_every_run_reads_the_api(tmp_path, api):
     sent = len(api.mock.request_history)
     run_inventory(tmp_path)
     assert len(api.mock.request_history) == 2 * sent
+
+
+def test_the_cache_holds_only_the_columns_the_options_need(tmp_path, api):
+    run_inventory(tmp_path, cache_options(tmp_path))
+    (path,) = (tmp_path / 'cache').iterdir()
+    cached = json.loads(path.read_text())
+    if '__payload__' in cached:  # ansible-core 2.19 and later wrap the value
+        cached = json.loads(cached['__payload__'])
+    assert cached['columns'] == ['Id', 'Name', 'DnsName', 'IPAddress', 'PowerState', 'RegistrationState', 'SessionCount',
+                                 'InMaintenanceMode', 'MachineCatalog.Name', 'DeliveryGroup.Name', 'Tags']
+    assert sorted(row[1] for row in cached['machines']) == sorted(m['Name'] for m in MACHINES)
+    assert all(len(row) == len(cached['columns']) for row in cached['machines'])
+
+
+def test_a_cache_written_for_other_options_is_read_again(tmp_path, api):
+    run_inventory(tmp_path, cache_options(tmp_path))
+    sent = len(api.mock.request_history)
+    options = dict(cache_options(tmp_path), host_vars=['agent_version'])
+    inventory = run_inventory(tmp_path, options)
+    assert len(api.mock.request_history) == 2 * sent
+    assert hostvars(inventory, 'FIN-002')['citrix_agent_version'] == '2311.0.0.1'
+    inventory = run_inventory(tmp_path, options)
+    assert len(api.mock.request_history) == 2 * sent
+    assert hostvars(inventory, 'FIN-002')['citrix_agent_version'] == '2311.0.0.1'
