@@ -155,7 +155,7 @@ seealso:
 EXAMPLES = r'''
 # prod.citrix.yml: every machine; the API client comes from the CITRIX_* environment variables.
 plugin: citrix_cloud.daas.machines
-
+---
 # windows.citrix.yml: the registered, idle Windows VDAs of two catalogs, in groups by power state and tag.
 plugin: citrix_cloud.daas.machines
 region: eu
@@ -174,7 +174,7 @@ groups:
   idle: citrix_session_count == 0
 compose:
   ansible_connection: "'winrm'"
-
+---
 # cached.citrix.yml: reuse the machines for an hour, with the client secret vault-encrypted in the file.
 plugin: citrix_cloud.daas.machines
 customer_id: mycustomer
