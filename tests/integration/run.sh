@@ -48,11 +48,12 @@ pce_api_key: api_1a2b3c4d5e
 pce_api_secret: $pce_secret
 CONFIG
 
+python_version=$("$VENV/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 mkdir -p "$COLLECTION/tests/output"
 log="$COLLECTION/tests/output/integration.log"  # kept for reading after a failure
 cd "$COLLECTION"
 set +e
-"$VENV/bin/ansible-test" integration --local --python 3.11 --color no -vvv "$@" 2>&1 | tee "$log" | grep -E '^(Running .* integration test role|testhost +:|ERROR|FATAL)'
+"$VENV/bin/ansible-test" integration --local --python "$python_version" --color no -vvv "$@" 2>&1 | tee "$log" | grep -E '^(Running .* integration test role|testhost +:|ERROR|FATAL)'
 status=${PIPESTATUS[0]}
 set -e
 if [ "$status" -ne 0 ]; then
