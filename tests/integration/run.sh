@@ -53,7 +53,7 @@ mkdir -p "$COLLECTION/tests/output"
 log="$COLLECTION/tests/output/integration.log"  # kept for reading after a failure
 cd "$COLLECTION"
 set +e
-"$VENV/bin/ansible-test" integration --local --python "$python_version" --color no -vvv "$@" 2>&1 | tee "$log" | grep -E '^(Running .* integration test role|testhost +:|ERROR|FATAL)'
+"$VENV/bin/ansible-test" integration --local --python "$python_version" --color no -vvv "$@" 2>&1 | tee "$log" | grep --line-buffered -E '^(Running .* integration test role|testhost +:|ERROR|FATAL)'
 status=${PIPESTATUS[0]}
 set -e
 if [ "$status" -ne 0 ]; then

@@ -71,11 +71,15 @@ run_entry() {
     core=$("$venv/bin/python" -c 'from ansible.release import __version__; print(__version__)')
     version=$(python_version "$venv/bin/python")
     if [ "$sanity" = sanity ]; then
-        say "ansible-core $core on Python $version: sanity"
-        if (cd "$COLLECTION" && PATH="$venv/bin:$PATH" && "$venv/bin/python" "$repo/tests/tools/get_pip.py" --install &&
-            "$venv/bin/ansible-test" sanity --venv --python "${version%.*}" --color no); then
+        log="$COLLECTION/tests/output/sanity-$core.log"
+        say "ansible-core $core on Python $version: sanity (full output: $log)"
+        if (cd "$COLLECTION" && mkdir -p tests/output && export PATH="$venv/bin:$PATH" &&
+            "$venv/bin/python" "$repo/tests/tools/get_pip.py" --install &&
+            "$venv/bin/ansible-test" sanity --venv --python "${version%.*}" --color no >"$log" 2>&1); then
+            grep -E '^Running sanity test' "$log"
             result="sanity passed; "
         else
+            grep -E '^(Running sanity test|ERROR|FATAL)' "$log"
             result="sanity FAILED; "
             failed=1
         fi
