@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the integration targets with ansible-test against two simulators (plain HTTP and TLS) started here.
-# Usage: VENV=... COLLECTION=... tests/integration/run.sh [target ...]
+# Usage: VENV=... COLLECTION=... [VERBOSITY=-vvv] tests/integration/run.sh [target ...]
+# The secret check reads the output at VERBOSITY: -vvv by default, where the most is printed.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -53,7 +54,7 @@ mkdir -p "$COLLECTION/tests/output"
 log="$COLLECTION/tests/output/integration.log"  # kept for reading after a failure
 cd "$COLLECTION"
 set +e
-"$VENV/bin/ansible-test" integration --local --python "$python_version" --color no -vvv "$@" 2>&1 | tee "$log" | grep --line-buffered -E '^(Running .* integration test role|testhost +:|ERROR|FATAL)'
+"$VENV/bin/ansible-test" integration --local --python "$python_version" --color no ${VERBOSITY--vvv} "$@" 2>&1 | tee "$log" | grep --line-buffered -E '^(Running .* integration test role|testhost +:|ERROR|FATAL)'
 status=${PIPESTATUS[0]}
 set -e
 if [ "$status" -ne 0 ]; then
@@ -62,8 +63,8 @@ if [ "$status" -ne 0 ]; then
     exit "$status"
 fi
 if grep -qF -e "$secret" -e "$pce_secret" "$log"; then
-    echo "integration: a secret appears in the -vvv output ($log):" >&2
+    echo "integration: a secret appears in the output ($log):" >&2
     grep -nF -e "$secret" -e "$pce_secret" "$log" | cut -c1-300 | head -n 5 >&2
     exit 1
 fi
-echo "integration: all targets passed; no secret appears in the -vvv output ($(wc -l <"$log") lines checked)"
+echo "integration: all targets passed; no secret appears in the output (${VERBOSITY--vvv}; $(wc -l <"$log") lines checked)"

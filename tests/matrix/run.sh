@@ -61,7 +61,7 @@ ensure_venv() {
 
 # run_entry NAME PYTHON REQUIREMENTS SANITY: one line of the matrix.
 run_entry() {
-    local name=$1 python=$2 requirements=$3 sanity=$4 venv="$VENV/matrix/$1" core version result=""
+    local name=$1 python=$2 requirements=$3 sanity=$4 venv="$VENV/matrix/$1" core version result="" started=$SECONDS
     say "ansible-core $name: venv $venv (Python $(python_version "$python") from $python)"
     if ! ensure_venv "$venv" "$python" "$requirements"; then
         rows+=("ansible-core $name: FAILED to install $requirements")
@@ -85,13 +85,15 @@ run_entry() {
         fi
     fi
     say "ansible-core $core on Python $version: integration targets ${targets[*]}"
-    if PATH="$venv/bin:$PATH" VENV="$venv" COLLECTION="$COLLECTION" bash "$repo/tests/integration/run.sh" "${targets[@]}"; then
+    # Not verbose: the development venv's run checks the -vvv output for secrets; here -vvv would only cost time.
+    if PATH="$venv/bin:$PATH" VENV="$venv" COLLECTION="$COLLECTION" VERBOSITY= \
+        bash "$repo/tests/integration/run.sh" "${targets[@]}"; then
         result+="integration (${#targets[@]} targets) passed"
     else
         result+="integration (${#targets[@]} targets) FAILED"
         failed=1
     fi
-    rows+=("$(printf 'ansible-core %-8s Python %-8s %s' "$core" "$version" "$result")")
+    rows+=("$(printf 'ansible-core %-8s Python %-8s %s (%d s)' "$core" "$version" "$result" $((SECONDS - started)))")
 }
 
 # missing NAME WHAT: the loud report of a missing interpreter.
