@@ -49,12 +49,13 @@ pce_api_key: api_1a2b3c4d5e
 pce_api_secret: $pce_secret
 CONFIG
 
+verbosity=${VERBOSITY--vvv}
 python_version=$("$VENV/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 mkdir -p "$COLLECTION/tests/output"
 log="$COLLECTION/tests/output/integration.log"  # kept for reading after a failure
 cd "$COLLECTION"
 set +e
-"$VENV/bin/ansible-test" integration --local --python "$python_version" --color no ${VERBOSITY--vvv} "$@" 2>&1 | tee "$log" | grep --line-buffered -E '^(Running .* integration test role|testhost +:|ERROR|FATAL)'
+"$VENV/bin/ansible-test" integration --local --python "$python_version" --color no $verbosity "$@" 2>&1 | tee "$log" | grep --line-buffered -E '^(Running .* integration test role|testhost +:|ERROR|FATAL)'
 status=${PIPESTATUS[0]}
 set -e
 if [ "$status" -ne 0 ]; then
@@ -67,4 +68,4 @@ if grep -qF -e "$secret" -e "$pce_secret" "$log"; then
     grep -nF -e "$secret" -e "$pce_secret" "$log" | cut -c1-300 | head -n 5 >&2
     exit 1
 fi
-echo "integration: all targets passed; no secret appears in the output (${VERBOSITY--vvv}; $(wc -l <"$log") lines checked)"
+echo "integration: all targets passed; no secret appears in the output (${verbosity:-no -v}, $(wc -l <"$log") lines checked)"
