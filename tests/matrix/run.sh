@@ -2,7 +2,8 @@
 # The ansible-core matrix of `make test`, beside the development venv's version (which runs every check):
 #   oldest: ansible-core 2.16 on Python 3.11: integration subset
 #   newest: ansible-core 2.21 on the newest Python 3.12+ found (PATH or pyenv): sanity and integration subset
-# Each version gets a venv of its own under $VENV/matrix, rebuilt only when its requirements file changes.
+# Each version gets a venv of its own under $VENV/matrix, rebuilt only when its requirements file changes, and a copy
+# of the collection of its own: both run at the same time (most of an integration run waits on the simulator's clock).
 # A missing interpreter is reported loudly; it fails the run when CI is set (CI has every interpreter).
 #
 # Usage: VENV=... COLLECTION=... tests/matrix/run.sh
@@ -59,41 +60,41 @@ ensure_venv() {
         echo "$want" >"$stamp"
 }
 
-# run_entry NAME PYTHON REQUIREMENTS SANITY: one line of the matrix.
+# run_entry NAME PYTHON REQUIREMENTS SANITY: one line of the matrix, in its own collection copy so that entries can run
+# at the same time; prints that line last, fails when a step failed.
 run_entry() {
-    local name=$1 python=$2 requirements=$3 sanity=$4 venv="$VENV/matrix/$1" core version result="" started=$SECONDS
+    local name=$1 python=$2 requirements=$3 sanity=$4 venv="$VENV/matrix/$1" core version result="" status=0
+    local copy="$VENV/matrix/$1-collections/ansible_collections/citrix_cloud/daas" started=$SECONDS
     say "ansible-core $name: venv $venv (Python $(python_version "$python") from $python)"
     if ! ensure_venv "$venv" "$python" "$requirements"; then
-        rows+=("ansible-core $name: FAILED to install $requirements")
-        failed=1
-        return
+        echo "ROW ansible-core $name: FAILED to install $requirements"
+        return 1
     fi
     core=$("$venv/bin/python" -c 'from ansible.release import __version__; print(__version__)')
     version=$(python_version "$venv/bin/python")
+    rm -rf "${copy%/ansible_collections/*}" && mkdir -p "$copy" &&
+        tar -C "$COLLECTION" --exclude=./tests/output -cf - . | tar -C "$copy" -xf - || return 1
     if [ "$sanity" = sanity ]; then
-        log="$COLLECTION/tests/output/sanity-$core.log"
-        say "ansible-core $core on Python $version: sanity (full output: $log)"
-        if (cd "$COLLECTION" && mkdir -p tests/output && export PATH="$venv/bin:$PATH" &&
-            "$venv/bin/python" "$repo/tests/tools/get_pip.py" --install &&
-            "$venv/bin/ansible-test" sanity --venv --python "${version%.*}" --color no >"$log" 2>&1); then
-            grep -E '^Running sanity test' "$log"
+        say "ansible-core $core on Python $version: sanity"
+        if (cd "$copy" && export PATH="$venv/bin:$PATH" && "$venv/bin/python" "$repo/tests/tools/get_pip.py" --install &&
+            "$venv/bin/ansible-test" sanity --venv --python "${version%.*}" --color no); then
             result="sanity passed; "
         else
-            grep -E '^(Running sanity test|ERROR|FATAL)' "$log"
             result="sanity FAILED; "
-            failed=1
+            status=1
         fi
     fi
     say "ansible-core $core on Python $version: integration targets ${targets[*]}"
     # Not verbose: the development venv's run checks the -vvv output for secrets; here -vvv would only cost time.
-    if PATH="$venv/bin:$PATH" VENV="$venv" COLLECTION="$COLLECTION" VERBOSITY= \
+    if PATH="$venv/bin:$PATH" VENV="$venv" COLLECTION="$copy" VERBOSITY= \
         bash "$repo/tests/integration/run.sh" "${targets[@]}"; then
         result+="integration (${#targets[@]} targets) passed"
     else
         result+="integration (${#targets[@]} targets) FAILED"
-        failed=1
+        status=1
     fi
-    rows+=("$(printf 'ansible-core %-8s Python %-8s %s (%d s)' "$core" "$version" "$result" $((SECONDS - started)))")
+    printf 'ROW ansible-core %-8s Python %-8s %s (%d s)\n' "$core" "$version" "$result" $((SECONDS - started))
+    return "$status"
 }
 
 # missing NAME WHAT: the loud report of a missing interpreter.
@@ -106,16 +107,38 @@ missing() {
     if [ -n "${CI:-}" ]; then failed=1; fi
 }
 
+# start NAME ...: run_entry in the background, its output in $VENV/matrix/NAME.log (kept for reading after a failure).
+declare -A jobs=()
+start() {
+    mkdir -p "$VENV/matrix"
+    echo "matrix: ansible-core $1 runs in the background; its output: $VENV/matrix/$1.log"
+    run_entry "$@" >"$VENV/matrix/$1.log" 2>&1 &
+    jobs[$1]=$!
+}
+
 if python=$(find_python 11); then
-    run_entry 2.16 "$python" "$repo/tests/matrix/ansible-core-2.16.txt" no-sanity
+    start 2.16 "$python" "$repo/tests/matrix/ansible-core-2.16.txt" no-sanity
 else
     missing 2.16 "Python 3.11"
 fi
 if python=$(find_python 12 newest); then
-    run_entry 2.21 "$python" "$repo/tests/matrix/ansible-core-2.21.txt" sanity
+    start 2.21 "$python" "$repo/tests/matrix/ansible-core-2.21.txt" sanity
 else
     missing 2.21 "Python 3.12 or later"
 fi
+
+for name in $(printf '%s\n' "${!jobs[@]}" | sort); do
+    log="$VENV/matrix/$name.log"
+    if wait "${jobs[$name]}"; then
+        say "ansible-core $name passed"
+        grep -E '^(== matrix|Running .* integration test role|testhost +:|integration:)' "$log"
+    else
+        failed=1
+        say "ansible-core $name FAILED; the last lines of $log:"
+        grep -vE '^(ROW |WARNING: Location)' "$log" | tail -n 60
+    fi
+    rows+=("$(sed -n 's/^ROW //p' "$log")")
+done
 
 say "the ansible-core versions make test ran"
 printf '  ansible-core %-8s Python %-8s every check (the development venv, %s)\n' \
