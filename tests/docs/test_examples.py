@@ -1,6 +1,6 @@
 """Every YAML example of README.md and docs/ parses, and every playbook among them runs against the simulator.
 
-A fenced ``yaml`` block is a playbook when it is a list of plays (mappings with ``hosts``). Each playbook runs with
+A fenced ``yaml`` block is a playbook when it is a list of plays (mappings with ``hosts`` and tasks or roles). Each playbook runs with
 ``ansible-playbook`` (the collection from ``ANSIBLE_COLLECTIONS_PATH``) against a freshly reset simulator (scenario
 ``docs``), with the credentials in the ``CITRIX_*`` environment variables only; a playbook that names the variables
 ``citrix_customer_id``, ``citrix_client_id`` and ``citrix_client_secret`` runs a second time with the credentials in
@@ -34,10 +34,11 @@ CREDENTIALS = {"customer_id": "democustomer", "client_id": "0b5f8a1c-2d3e-4f50-8
 
 
 class ExampleLoader(yaml.SafeLoader):  # pylint: disable=too-many-ancestors
-    """A safe loader that also reads Ansible's ``!unsafe`` strings."""
+    """A safe loader that also reads Ansible's ``!unsafe`` and ``!vault`` strings."""
 
 
-ExampleLoader.add_constructor("!unsafe", lambda loader, node: loader.construct_scalar(node))
+for _tag in ("!unsafe", "!vault"):
+    ExampleLoader.add_constructor(_tag, lambda loader, node: loader.construct_scalar(node))
 
 
 def yaml_blocks():
@@ -67,9 +68,13 @@ def yaml_blocks():
 BLOCKS = yaml_blocks()
 
 
+PLAY_BODIES = {"tasks", "roles", "pre_tasks", "post_tasks"}
+
+
 def is_playbook(data):
-    """A list of plays."""
-    return isinstance(data, list) and bool(data) and all(isinstance(play, dict) and "hosts" in play for play in data)
+    """A list of plays (not a rulebook, whose rulesets also have ``hosts``)."""
+    return isinstance(data, list) and bool(data) and all(
+        isinstance(play, dict) and "hosts" in play and PLAY_BODIES & set(play) and "rules" not in play for play in data)
 
 
 def runs():
