@@ -17,13 +17,14 @@ stop_simulators() {
 }
 trap stop_simulators EXIT
 
-# start_simulator NAME ARGS...: starts one simulator and prints its base URL.
+# start_simulator NAME ARGS...: starts one simulator and sets url to its base URL. Not in a $(...) subshell, which
+# would lose its pid and leave it running after the tests.
 start_simulator() {
     local name=$1; shift
     (cd "$repo" && exec "$VENV/bin/python" -m tests.simulator --port 0 "$@" >"$work/$name.out" 2>"$work/$name.err") &
     pids+=($!)
     for _ in $(seq 1 100); do
-        if [ -s "$work/$name.out" ]; then head -n 1 "$work/$name.out"; return 0; fi
+        if [ -s "$work/$name.out" ]; then url=$(head -n 1 "$work/$name.out"); return 0; fi
         sleep 0.1
     done
     echo "integration: the $name simulator did not start:" >&2
@@ -32,8 +33,10 @@ start_simulator() {
 }
 
 scenario=tests/simulator/scenarios/integration.yml
-sim_url=$(start_simulator plain --scenario "$scenario" --time-scale 30)
-sim_tls_url=$(start_simulator tls --scenario "$scenario" --time-scale 30 --tls --ca-file "$work/ca.pem")
+start_simulator plain --scenario "$scenario" --time-scale 30
+sim_url=$url
+start_simulator tls --scenario "$scenario" --time-scale 30 --tls --ca-file "$work/ca.pem"
+sim_tls_url=$url
 # The secrets of every shipped scenario: the API client secret and the PCE API key secret.
 secret=sim-client-secret-3f9a7c
 pce_secret=pce-secret-8d7c6b
