@@ -9,12 +9,12 @@ INSTALLED := $(BUILD)/installed
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 
-.PHONY: demo test venv collection install sanity lint units simulator-tests integration faults eda-integration release-check docs clean
+.PHONY: demo test venv collection install sanity lint units simulator-tests docs-examples integration matrix faults eda-integration release-check docs clean
 
 demo: install
 	ANSIBLE_COLLECTIONS_PATH=$(INSTALLED) VENV=$(VENV) bash scripts/demo.sh
 
-test: collection sanity lint units simulator-tests integration faults eda-integration release-check
+test: collection sanity lint units simulator-tests docs-examples integration matrix faults eda-integration release-check
 	@echo "make test: every check passed"
 
 # make test runs the fault suite's bounded form (one case of each kind); make faults alone runs all of it.
@@ -28,10 +28,11 @@ $(VENV)/.installed: requirements-dev.txt
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
 	touch $@
 
-# ansible-test needs the collection under ansible_collections/<namespace>/<name>: copy the tracked and new files there.
+# ansible-test needs the collection under ansible_collections/<namespace>/<name>: copy the tracked and new files there,
+# but Citrix's spec: it is the simulator tests' data (they run here), never part of the collection.
 collection: venv
 	rm -rf $(COLLECTION) && mkdir -p $(COLLECTION)
-	git ls-files -z -co --exclude-standard | tar --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -xf - -C $(COLLECTION)
+	git ls-files -z -co --exclude-standard -- . ':!tests/simulator/spec' | tar --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -xf - -C $(COLLECTION)
 	cd $(COLLECTION) && git init -q  # its own repository, so that ansible-test does not see it as ignored files of this one
 
 install: collection
@@ -54,6 +55,10 @@ units: collection
 simulator-tests: venv
 	python -m pytest tests/simulator/tests -q -p no:cacheprovider
 
+# Every yaml example of README.md and docs/ parses; each playbook among them runs against the simulator.
+docs-examples: collection
+	python -m pytest tests/docs -q -p no:cacheprovider
+
 # TARGET=<name> runs one integration target; default: all of them.
 integration: collection
 	VENV=$(VENV) COLLECTION=$(COLLECTION) bash tests/integration/run.sh $(TARGET)
@@ -65,6 +70,10 @@ faults: collection
 # The example rulebooks under the real ansible-rulebook (own venv, Java 17+) with the installed collection.
 eda-integration: install
 	VENV=$(VENV) INSTALLED=$(INSTALLED) bash tests/eda/run.sh
+
+# The oldest and the newest ansible-core, each in its own venv (tests/matrix/run.sh); prints the matrix it ran.
+matrix: collection
+	VENV=$(VENV) COLLECTION=$(COLLECTION) bash tests/matrix/run.sh
 
 release-check: collection
 	cd $(COLLECTION) && VENV=$(VENV) bash tests/release/check.sh

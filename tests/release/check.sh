@@ -132,10 +132,18 @@ tarball_clean() {
         echo "$bad" | sed 's/^/  /'
         return 1
     fi
+    # The simulator ships with its requirements; its own tests and Citrix's spec (Apache-2.0) stay in the repository.
+    bad="$(grep -E '^tests/simulator/(spec|tests)/' <<<"$listing")"
+    if [[ -n "$bad" ]]; then
+        echo "the tarball holds the simulator's tests or Citrix's spec (build_ignore in galaxy.yml):"
+        echo "$bad" | sed 's/^/  /'
+        return 1
+    fi
     for required in MANIFEST.json FILES.json README.md LICENSE meta/runtime.yml meta/execution-environment.yml \
                     requirements.txt changelogs/changelog.yaml CHANGELOG.md docs/README.md \
                     extensions/eda/plugins/event_source/machine_events.py extensions/eda/rulebooks/print_events.yml \
-                    extensions/eda/rulebooks/restart_unregistered.yml playbooks/restart_machine.yml; do
+                    extensions/eda/rulebooks/restart_unregistered.yml playbooks/restart_machine.yml \
+                    tests/simulator/__main__.py tests/simulator/requirements.txt tests/simulator/README.md; do
         grep -qxF "$required" <<<"$listing" || { echo "the tarball lacks $required"; return 1; }
     done
     echo "$(wc -l <<<"$listing") entries, none unwanted"

@@ -11,7 +11,6 @@ import ssl
 import sys
 import tempfile
 
-import trustme
 from aiohttp import web
 
 from .app import Simulator, make_app
@@ -19,6 +18,8 @@ from .app import Simulator, make_app
 
 def tls_context(ca_file):
     """Create a CA, write its certificate to ``ca_file`` and return a server context for 127.0.0.1/localhost."""
+    import trustme  # pylint: disable=import-outside-toplevel  # only --tls needs it
+
     authority = trustme.CA(organization_name="Citrix DaaS simulator")
     certificate = authority.issue_cert("127.0.0.1", "localhost")
     authority.cert_pem.write_to_path(ca_file)
@@ -27,12 +28,11 @@ def tls_context(ca_file):
     return context
 
 
-async def serve(args):
-    """Start the server, print the URL and run until SIGTERM or SIGINT."""
+async def serve(args, context):
+    """Start the server (HTTPS when ``context`` is an SSL context), print the URL and run until SIGTERM or SIGINT."""
     simulator = Simulator(args.scenario, time_scale=args.time_scale, latency_ms=args.latency_ms)
     runner = web.AppRunner(make_app(simulator), access_log=None, handle_signals=False)
     await runner.setup()
-    context = tls_context(args.ca_file) if args.tls else None
     site = web.TCPSite(runner, args.host, args.port, ssl_context=context, backlog=1024)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # pylint: disable=protected-access
@@ -59,7 +59,11 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.time_scale <= 0:
         parser.error("--time-scale must be positive")
-    asyncio.run(serve(args))
+    try:
+        context = tls_context(args.ca_file) if args.tls else None
+    except ImportError:
+        parser.error("--tls needs the trustme package: python3 -m pip install 'trustme>=1.0'")
+    asyncio.run(serve(args, context))
     return 0
 
 

@@ -25,6 +25,28 @@ def test_tls_with_ca_file(start_simulator, tmp_path):
     assert requests.get(localhost + "/_sim/pce/options", verify=ca_file, timeout=10).status_code == 200
 
 
+def test_without_trustme_only_tls_is_refused(tmp_path):
+    """The simulator starts without trustme; --tls then stops with a one-line error naming the package."""
+    (tmp_path / "trustme.py").write_text("raise ImportError('trustme is not installed')\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), REPO_ROOT]))
+    command = [sys.executable, "-m", "tests.simulator", "--port", "0"]
+    refused = subprocess.run(command + ["--tls"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60,
+                             check=False)
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines()[-1].endswith("--tls needs the trustme package: "
+                                                            "python3 -m pip install 'trustme>=1.0'")
+    assert "Traceback" not in refused.stderr
+    with subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, text=True) as plain:
+        try:
+            url = plain.stdout.readline().strip()
+            assert url.startswith("http://127.0.0.1:")
+            assert requests.get(url + "/_sim/pce/options", timeout=10).status_code == 200
+        finally:
+            plain.terminate()
+            plain.wait(timeout=10)
+            plain.stdout.close()
+
+
 def test_multi_site(api):
     api.control("POST", "reset", json={"scenario": "multi_site"})
     api.sign_in()
