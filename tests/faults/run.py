@@ -49,7 +49,6 @@ TRACEBACK = "Traceback (most recent call last)"
 KILL_POINT_TIMEOUT = 120.0
 
 
-
 def kill_tree(pid):
     """SIGKILL a process and all its descendants. Ansible's workers start sessions of their own (setsid), so a kill of
     the playbook's process group alone would leave the module that is running to carry on."""
@@ -71,6 +70,7 @@ def kill_tree(pid):
             os.kill(member, signal.SIGKILL)
         except OSError:
             pass
+
 
 class Simulator:
     """A simulator process on a free port, with its control endpoints."""
