@@ -111,7 +111,8 @@ def test_every_block_parses_and_quotes_power_states():
     assert len(BLOCKS) >= 10, "the fenced yaml blocks of %s were not found" % DOCUMENTS
     for where, text, _parse_only in BLOCKS:
         try:
-            data = yaml.load(text, Loader=ExampleLoader)  # nosec B506: a safe loader
+            # An inventory plugin's examples may be several files, one YAML document each.
+            data = list(yaml.load_all(text, Loader=ExampleLoader))  # nosec B506: a safe loader
         except yaml.YAMLError as exc:
             pytest.fail("%s: the yaml example does not parse: %s" % (where, exc))
         for key, value in walk(data):
