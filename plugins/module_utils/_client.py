@@ -299,7 +299,7 @@ class DaaSClient(HTTPClient):
                 outcomes[position] = outcome
         return outcomes
 
-    def _batch_chunk(self, requests, positions):
+    def _batch_chunk(self, requests, positions, sign_in_again=True):
         if not self._batch_supported:
             return list(zip(positions, self._one_by_one(requests)))
         token = self._valid_token()
@@ -318,10 +318,10 @@ class DaaSClient(HTTPClient):
         outcomes = [self._batch_outcome(request, by_reference.get("r%d" % number))
                     for number, request in enumerate(requests)]
         again = [number for number, outcome in enumerate(outcomes) if outcome.status == 401 and self._can_sign_in]
-        if again:
+        if again and sign_in_again:
             self._sign_in_again(token)
-            for number, outcome in zip(again, self._batch_chunk([requests[n] for n in again], again)):
-                outcomes[number] = outcome[1]
+            for number, outcome in self._batch_chunk([requests[n] for n in again], again, sign_in_again=False):
+                outcomes[number] = outcome
         return list(zip(positions, outcomes))
 
     @staticmethod

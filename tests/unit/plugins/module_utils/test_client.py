@@ -17,7 +17,7 @@ from urllib3.connection import HTTPConnection
 from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError, ProtocolError
 
 from ansible_collections.citrix_cloud.daas.plugins.module_utils import _http
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import DaaSClient
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import BatchRequest, DaaSClient
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
@@ -944,3 +944,68 @@ def test_every_credential_form_the_client_sends_is_masked(requests_mock, make_cl
     for secret in (SECRET, TOKEN, base64.b64encode(TOKEN.encode()).decode()):
         assert secret not in text
     assert "CwsAuth Bearer=********" in text
+
+
+# $batch and $search
+
+def batch_answer(codes, location=None):
+    """A $batch answer callback: each item gets the next code (in reverse order, as a server may answer)."""
+    def answer(request, context):
+        items = request.json()["Items"]
+        out = []
+        for item, code in zip(items, codes):
+            headers = [{"Name": "Location", "Value": location}] if location and code == 202 else []
+            body = '{"ErrorMessage": "nope"}' if code >= 400 else '{"Id": "%s"}' % item["RelativeUrl"]
+            out.append({"Reference": item["Reference"], "Code": code, "Headers": headers, "Body": body})
+        return {"Items": list(reversed(out))}
+    return answer
+
+
+def test_batch_pairs_answers_by_reference_and_chunks(requests_mock, make_client, signed_in):
+    route = requests_mock.post(MANAGE + "/$batch", json=batch_answer([200, 404, 202], API + "/cvad/manage/Jobs/j9"))
+    calls = [BatchRequest("GET", "/Machines/m1", None), BatchRequest("PATCH", "/Machines/m2", {"InMaintenanceMode": True}),
+             BatchRequest("POST", "/Machines/m3/$reboot?async=true", None)]
+    outcomes = make_client().batch(calls, chunk=3)
+    assert [o.status for o in outcomes] == [200, 404, 202]
+    assert outcomes[0].body == {"Id": "/Machines/m1"} and outcomes[0].error is None
+    assert outcomes[1].error.status == 404 and outcomes[1].error.api_message == "nope"
+    assert outcomes[2].location == API + "/cvad/manage/Jobs/j9"
+    item = route.last_request.json()["Items"][1]
+    assert item["Headers"] == [{"Name": "Authorization", "Value": "Bearer " + TOKEN},
+                               {"Name": "Content-Type", "Value": "application/json"}]
+    assert item["Body"] == '{"InMaintenanceMode": true}'
+    make_client().batch(calls * 3, chunk=4)
+    assert [len(r.json()["Items"]) for r in route.request_history[1:]] == [4, 4, 1]
+
+
+def test_batch_items_refused_with_401_are_sent_once_more_after_a_new_sign_in(requests_mock, make_client, signed_in):
+    route = requests_mock.post(MANAGE + "/$batch", [{"json": batch_answer([200, 401])},
+                                                    {"json": batch_answer([401])}])
+    outcomes = make_client().batch([BatchRequest("GET", "/Machines/m1", None), BatchRequest("GET", "/Machines/m2", None)])
+    assert route.call_count == 2 and signed_in.call_count == 2
+    assert [o.status for o in outcomes] == [200, 401]
+    assert len(route.last_request.json()["Items"]) == 1
+
+
+def test_a_site_without_batch_gets_one_request_per_call_and_one_warning(requests_mock, make_client, signed_in):
+    requests_mock.post(MANAGE + "/$batch", status_code=501, json={"ErrorMessage": "Batch requests are not supported."})
+    patch = requests_mock.patch(MANAGE + "/Machines/m1", status_code=204)
+    get = requests_mock.get(MANAGE + "/Machines/m2", status_code=404, json={"ErrorMessage": "Not found"})
+    client = make_client()
+    first = client.batch([BatchRequest("PATCH", "/Machines/m1", {"InMaintenanceMode": False}),
+                          BatchRequest("GET", "/Machines/m2", None)])
+    client.batch([BatchRequest("PATCH", "/Machines/m1", {"InMaintenanceMode": True})])
+    assert [o.status for o in first] == [204, 404] and first[1].error is not None
+    assert patch.call_count == 2 and get.call_count == 1
+    assert client.warnings == ["This site answers $batch with HTTP 501: its writes are sent one request per machine"]
+
+
+def test_search_pages_with_a_session_support_group_and_fields(requests_mock, make_client, signed_in):
+    route = requests_mock.post(MANAGE + "/Machines/$search", [
+        {"json": {"Items": [{"Id": "m1"}], "ContinuationToken": "t2"}}, {"json": {"Items": [{"Id": "m2"}]}}])
+    found = make_client().search_machines([{"Property": "Tags", "Operator": "Contains", "Value": "fence"}], ["Id", "Tags"])
+    assert [m["Id"] for m in found] == ["m1", "m2"]
+    body = route.last_request.json()
+    assert body["SearchFilters"] == [{"Property": "Tags", "Operator": "Contains", "Value": "fence"}]
+    assert [f["Value"] for f in body["SearchFilterGroups"][0]["SearchFilters"]] == ["SingleSession", "MultiSession"]
+    assert query_of(route.last_request) == {"fields": ["id,tags"], "limit": ["1000"], "continuationtoken": ["t2"]}  # lower-cased by the mock
