@@ -6,7 +6,6 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import threading
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 
@@ -146,22 +145,14 @@ def run_concurrently(func, items, concurrency):
 class MachineRunner(object):
     """Reads each machine of the `machines` option and hands it to a module's handler, `concurrency` at a time.
 
-    A machine is handled once, however often it is named (by name and by Id, in another case): the other entries
-    get `duplicate_status` and a reason that names the entry that handled it.
+    A machine is handled once, however often it is named (by name and by Id, in another case): the first entry
+    that names it handles it, the others get `duplicate_status` and a reason that names that entry.
     """
 
     def __init__(self, daas, new_result, duplicate_status):
         self.daas = daas
         self.new_result = new_result
         self.duplicate_status = duplicate_status
-        self._first_name_of = {}
-        self._lock = threading.Lock()
-
-    def _claim(self, machine_id, name):
-        """None when this entry handles the machine, else the name of the entry that does."""
-        with self._lock:
-            first = self._first_name_of.setdefault(machine_id, name)
-        return None if first == name else first
 
     def run(self, handle):
         """Call handle(machine, result) for each machine read; returns the results in the order given.
@@ -169,27 +160,25 @@ class MachineRunner(object):
         `result` is new_result(name) with `name` and `id` filled in from the read; a machine whose read or handling
         raised is `failed` with the error as its `reason`.
         """
-        def one(name):
-            result = self.new_result(name)
-            try:
-                machine = self.daas.client.get_machine(name)
-                result.update(name=machine.get('Name') or name, id=machine.get('Id'))
-                handled_as = self._claim(machine.get('Id'), name)
-                if handled_as is not None:
-                    result.update(status=self.duplicate_status, reason='the same machine as %s, handled once' % handled_as)
-                else:
-                    handle(machine, result)
-            except DaaSError as err:
-                result.update(status='failed', reason=str(err))
-            return result
-
         names = list(dict.fromkeys(self.daas.params['machines']))
-        results = []
-        for name, (result, error) in zip(names, run_concurrently(one, names, self.daas.params['concurrency'])):
-            if error is not None:
-                result = self.new_result(name)
-                result.update(status='failed', reason=str(error))
+        concurrency = self.daas.params['concurrency']
+        results, to_handle, first_name_of = [], [], {}
+        for name, (machine, error) in zip(names, run_concurrently(self.daas.client.get_machine, names, concurrency)):
+            result = self.new_result(name)
             results.append(result)
+            if error is not None:
+                result.update(status='failed', reason=str(error))
+                continue
+            result.update(name=machine.get('Name') or name, id=machine.get('Id'))
+            first = first_name_of.setdefault(machine.get('Id'), name)
+            if first != name:
+                result.update(status=self.duplicate_status, reason='the same machine as %s, handled once' % first)
+            else:
+                to_handle.append((machine, result))
+        handled = run_concurrently(lambda pair: handle(*pair), to_handle, concurrency)
+        for (_machine, result), (_value, error) in zip(to_handle, handled):
+            if error is not None:
+                result.update(status='failed', reason=str(error))
         return results
 
 

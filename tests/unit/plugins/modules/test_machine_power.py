@@ -289,7 +289,8 @@ def test_duplicates_are_handled_once_and_concurrency_is_passed(client, waiter):
     with mock.patch.object(_base, 'run_concurrently', wraps=_base.run_concurrently) as runner:
         result = run(client, estate, machines=['D\\A', 'D\\A'], state='started', concurrency=3)
     assert len(result['results']) == 1
-    assert runner.call_args[0][1:] == (['D\\A'], 3)
+    reads, handling = runner.call_args_list
+    assert reads[0][1:] == (['D\\A'], 3) and handling[0][2] == 3
 
 
 def test_the_job_waiter_gets_the_job_and_the_timeout(client, waiter):
