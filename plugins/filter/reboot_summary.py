@@ -12,15 +12,15 @@ short_description: The summary of a run of the reboot workflow, from its steps' 
 version_added: 0.1.0
 author: citrix_cloud.daas contributors
 description:
-  - Used by the role M(citrix_cloud.daas.reboot_idle_machines) to build C(reboot_idle_machines_summary) from the
-    selection of candidates (the filter M(citrix_cloud.daas.reboot_candidates)) and the per-machine C(results) of
+  - Used by the role C(citrix_cloud.daas.reboot_idle_machines) to build C(reboot_idle_machines_summary) from the
+    selection of candidates (the filter P(citrix_cloud.daas.reboot_candidates#filter)) and the per-machine C(results) of
     each step (M(citrix_cloud.daas.machine_maintenance), M(citrix_cloud.daas.rolling_reboot)).
   - Every machine is accounted for once as rebooted, skipped (with the reason) or failed (with the error). A candidate
     that no step reached (the run stopped early) is failed, with the last error.
 positional: _input
 options:
   _input:
-    description: The selection, C(candidates) and C(skipped), as the filter M(citrix_cloud.daas.reboot_candidates) returns it.
+    description: The selection, C(candidates) and C(skipped), as the filter P(citrix_cloud.daas.reboot_candidates#filter) returns it.
     type: dict
     required: true
   stale_lift:
