@@ -305,7 +305,9 @@ class DaaSClient(HTTPClient):
         token = self._valid_token()
         items = [self._batch_item("r%d" % number, request, token) for number, request in enumerate(requests)]
         try:
-            answer = self._json(self.request("POST", "/$batch", json={"Items": items}))
+            # Reads, maintenance mode and tags are safe to send again; a batch with a power action ($reboot, ...) is not.
+            safe = not any("/$" in request.path for request in requests)
+            answer = self._json(self.request("POST", "/$batch", json={"Items": items}, idempotent=safe))
         except DaaSError as err:
             if err.status not in BATCH_UNAVAILABLE:
                 raise

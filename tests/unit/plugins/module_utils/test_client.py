@@ -1009,3 +1009,16 @@ def test_search_pages_with_a_session_support_group_and_fields(requests_mock, mak
     assert body["SearchFilters"] == [{"Property": "Tags", "Operator": "Contains", "Value": "fence"}]
     assert [f["Value"] for f in body["SearchFilterGroups"][0]["SearchFilters"]] == ["SingleSession", "MultiSession"]
     assert query_of(route.last_request) == {"fields": ["id,tags"], "limit": ["1000"], "continuationtoken": ["t2"]}  # lower-cased by the mock
+
+
+def test_a_batch_of_safe_calls_is_sent_again_after_a_502_but_one_with_a_power_action_is_not(
+        requests_mock, make_client, signed_in):
+    route = requests_mock.post(MANAGE + "/$batch", [{"status_code": 502, "json": {"detail": "Bad gateway"}},
+                                                    {"json": batch_answer([200])}])
+    outcomes = make_client().batch([BatchRequest("PATCH", "/Machines/m1", {"InMaintenanceMode": False})])
+    assert route.call_count == 2 and outcomes[0].status == 200
+    route = requests_mock.post(MANAGE + "/$batch", [{"status_code": 502, "json": {"detail": "Bad gateway"}},
+                                                    {"json": batch_answer([202])}])
+    with pytest.raises(DaaSError, match="HTTP 502"):
+        make_client().batch([BatchRequest("POST", "/Machines/m1/$reboot?async=true", None)])
+    assert route.call_count == 1
