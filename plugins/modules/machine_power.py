@@ -195,7 +195,6 @@ from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import (
 )
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import DaaSError
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._jobs import (
-    JobError,
     Waiter,
     wait_for_citrix_job,
     wait_for_machine,
@@ -248,7 +247,7 @@ def power_one(daas, machine, result):
     try:
         outcome = wait_for_citrix_job(client, job, waiter)
         last = wait_for_machine(client, machine, action, Waiter(waiter.time_left(), POLL_INTERVAL, MAX_POLL_INTERVAL))
-    except (JobError, DaaSError) as err:
+    except DaaSError as err:  # the job failed or timed out, or the machine did not get there
         result.update(status='failed', reason=str(err))
         return
     result.update(status='done', power_state_after=last.get('PowerState'),
