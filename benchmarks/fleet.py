@@ -31,7 +31,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 sys.path.insert(0, os.path.join(REPO, 'benchmarks'))
 
-from reboot_idle import Simulator, collections_path  # noqa: E402 pylint: disable=wrong-import-position
+from reboot_idle import Simulator, ansible_playbook, collections_path  # noqa: E402 pylint: disable=wrong-import-position
 from tests.simulator.scenario import (  # noqa: E402 pylint: disable=wrong-import-position
     CLIENT_ID,
     CLIENT_SECRET,
@@ -112,10 +112,7 @@ def main(argv=None):
     parser.add_argument('--seed', type=int, default=20000)
     args = parser.parse_args(argv)
 
-    bindir = os.path.dirname(sys.executable)
-    playbook_bin = os.path.join(bindir, 'ansible-playbook')
-    if not os.path.exists(playbook_bin):
-        playbook_bin = shutil.which('ansible-playbook') or 'ansible-playbook'
+    playbook_bin = ansible_playbook()
     work = tempfile.mkdtemp(prefix='bench-fleet-')
     scenario_path = os.path.join(work, 'fleet.yml')
     with open(scenario_path, 'w') as handle:

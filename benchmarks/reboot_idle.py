@@ -152,6 +152,12 @@ def measure(sim, name, command, env, verbose):
     }
 
 
+def ansible_playbook():
+    """The ansible-playbook beside this Python (its virtual environment), else the one on PATH."""
+    beside = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
+    return beside if os.path.exists(beside) else shutil.which('ansible-playbook') or 'ansible-playbook'
+
+
 def collections_path():
     """A directory where this repository is the collection citrix_cloud.daas."""
     if os.environ.get('ANSIBLE_COLLECTIONS_PATH'):
@@ -174,10 +180,7 @@ def main(argv=None):
     parser.add_argument('--verbose', action='store_true', help='print the output of every contender')
     args = parser.parse_args(argv)
 
-    bindir = os.path.dirname(sys.executable)
-    playbook_bin = os.path.join(bindir, 'ansible-playbook')
-    if not os.path.exists(playbook_bin):
-        playbook_bin = shutil.which('ansible-playbook') or 'ansible-playbook'
+    playbook_bin = ansible_playbook()
 
     work = tempfile.mkdtemp(prefix='bench-reboot-idle-')
     scenario_path = os.path.join(work, 'bench.yml')
