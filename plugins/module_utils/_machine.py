@@ -101,6 +101,10 @@ def has_any_tag(machine, tags):
     return any(tag_key(tag) in own for tag in tags)
 
 
+# The properties that machine_filter reads.
+FILTER_FIELDS = ('Id', 'Name', 'PowerState', 'RegistrationState', 'InMaintenanceMode', 'SessionCount', 'Tags')
+
+
 def machine_filter(power_state=None, registration_state=None, in_maintenance_mode=None, max_session_count=None, tags=None):
     """A predicate that tells whether a machine passes every filter that is set (None: not set).
 

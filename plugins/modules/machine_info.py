@@ -217,10 +217,7 @@ machines:
 
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import DaaSModule, capped_list, run_concurrently
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import DaaSError
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import machine_filter
-
-# The properties that the filters read.
-FILTERED_FIELDS = ('Id', 'Name', 'PowerState', 'RegistrationState', 'InMaintenanceMode', 'SessionCount', 'Tags')
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import FILTER_FIELDS, machine_filter
 
 # The enums of the API's machine model (PowerState, RegistrationState).
 POWER_STATES = ('Unknown', 'Unmanaged', 'Unavailable', 'Off', 'On', 'Suspended', 'TurningOn', 'TurningOff',
@@ -264,7 +261,7 @@ def execute(daas):
     check_states(daas, 'power_state', POWER_STATES)
     check_states(daas, 'registration_state', REGISTRATION_STATES)
     client = daas.client
-    fields = sorted(set(params['fields']) | set(FILTERED_FIELDS)) if params['fields'] else None
+    fields = sorted(set(params['fields']) | set(FILTER_FIELDS)) if params['fields'] else None
     matches = machine_filter(params['power_state'], params['registration_state'], params['in_maintenance_mode'],
                              params['max_session_count'], params['tags'])
     if params['names'] is not None:
