@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, citrix_cloud.daas contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Documentation of the connection options every citrix_cloud.daas module shares."""
+"""Documentation of the connection options every citrix_cloud.daas module and plugin shares (see _connection.py)."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -25,19 +25,20 @@ options:
   client_secret:
     description:
       - The secret of the API client named by O(client_id). It is never logged or returned.
+      - Prefer the environment variable, or an C(!vault) encrypted value, to a secret in clear text.
       - If not set, the value of the E(CITRIX_CLIENT_SECRET) environment variable is used.
     type: str
   token:
     description:
       - A bearer token from the M(citrix_cloud.daas.token) module, used instead of signing in.
-      - Pass it to every later task with C(module_defaults) so that a whole play signs in once.
+      - In a play, pass it to every later task with C(module_defaults) so that the whole play signs in once.
       - When O(client_id) and O(client_secret) are also given, an expired or rejected token is replaced by signing in again.
       - If not set, the value of the E(CITRIX_ACCESS_TOKEN) environment variable is used.
     type: str
   site_id:
     description:
       - The DaaS site ID (C(Citrix-InstanceId)).
-      - When omitted it is discovered through C(GET /cvad/manage/me); the module fails if the customer has no site or several.
+      - When omitted it is discovered through C(GET /cvad/manage/me); the run fails if the customer has no site or several.
       - If not set, the value of the E(CITRIX_SITE_ID) environment variable is used.
     type: str
   region:
@@ -85,4 +86,34 @@ notes:
     A module's per-machine C(results) keep each machine's failure in its C(reason)."
 requirements:
   - requests
+'''
+
+    # The inventory plugins' variant: the same options, also read from their environment variables (an inventory
+    # source has no argument spec whose fallback would read them).
+    INVENTORY = r'''
+options:
+  customer_id:
+    env:
+      - name: CITRIX_CUSTOMER_ID
+  client_id:
+    env:
+      - name: CITRIX_CLIENT_ID
+  client_secret:
+    env:
+      - name: CITRIX_CLIENT_SECRET
+  token:
+    env:
+      - name: CITRIX_ACCESS_TOKEN
+  site_id:
+    env:
+      - name: CITRIX_SITE_ID
+  region:
+    env:
+      - name: CITRIX_REGION
+  api_url:
+    env:
+      - name: CITRIX_API_URL
+  auth_url:
+    env:
+      - name: CITRIX_AUTH_URL
 '''

@@ -41,6 +41,8 @@ POWER_ACTIONS = ("start", "shutdown", "reboot", "suspend", "resume")
 BATCH_ITEMS = 100
 FALLBACK_CONCURRENCY = 10
 BATCH_UNAVAILABLE = (404, 405, 501)
+# The listing of each scope's machines, by the scope's kind (with no kind: the whole site's /Machines).
+SCOPE_PATHS = {"catalog": "/MachineCatalogs/%s/Machines", "delivery group": "/DeliveryGroups/%s/Machines"}
 
 # One call of a $batch: method, path under /cvad/manage (with its query), JSON-able body or None.
 BatchRequest = namedtuple("BatchRequest", ["method", "path", "body"])
@@ -423,18 +425,29 @@ class DaaSClient(HTTPClient):
             raise DaaSError("site_id '%s' is not a site of customer '%s' (GET /cvad/manage/me lists %s): check site_id"
                             % (self._site_id, self.customer_id, ", ".join(str(s.get("Id")) for s in sites)))
 
-    def _named(self, kind, name, call):
-        """Run call(); a 404 of the object's own URL becomes "<kind> '<name>' was not found".
+    def _not_found(self, err, kind, name):
+        """The one rule for a 404: of the object's own URL it becomes "<kind> '<name>' was not found".
 
         A 404 of the sign-in or of /me keeps its own message, and so does an unknown site_id.
         """
+        if err.status == 404 and self._is_object_url(err.url):
+            self._check_given_site()
+            return err.with_message("%s '%s' was not found" % (kind, name))
+        return err
+
+    def _named(self, kind, name, call):
+        """Run call(); a 404 of the object's own URL becomes "<kind> '<name>' was not found" (see _not_found)."""
         try:
             return call()
         except DaaSError as err:
-            if err.status == 404 and self._is_object_url(err.url):
-                self._check_given_site()
-                raise err.with_message("%s '%s' was not found" % (kind, name)) from None
-            raise
+            raise self._not_found(err, kind, name) from None
+
+    def _named_items(self, kind, name, items):
+        """The items of a listing as they arrive; a 404 of the object's own URL as in _not_found."""
+        try:
+            yield from items
+        except DaaSError as err:
+            raise self._not_found(err, kind, name) from None
 
     def get_machine(self, name_or_id, deadline=None):
         """One machine (detail model); ``deadline`` bounds this read's retries (default: the client's)."""
@@ -446,9 +459,22 @@ class DaaSClient(HTTPClient):
         path = "/Machines/%s/Sessions" % self.quote_name(name_or_id)
         return self._named("machine", name_or_id, lambda: self._get_object(path).get("Items") or [])
 
+    def scope_machines(self, kind=None, name=None, fields=None, page_size=DEFAULT_PAGE_SIZE):
+        """The machines of a scope, a page at a time as the pages arrive: a catalog or a delivery group (``kind``,
+        ``name``: its name or id) or, with no kind, the whole site; only the properties in ``fields``, when given.
+
+        An unknown catalog or delivery group is "<kind> '<name>' was not found".
+        """
+        if kind is None:
+            return self.iter_items("/Machines", params=fields_query(fields), page_size=page_size)
+        if kind not in SCOPE_PATHS:
+            raise DaaSError("Unknown scope '%s': use %s" % (kind, " or ".join(SCOPE_PATHS)))
+        path = SCOPE_PATHS[kind] % self.quote_name(name)
+        return self._named_items(kind, name, self.iter_items(path, params=fields_query(fields), page_size=page_size))
+
     def list_machines(self, fields=None):
         """Every machine of the site (only the properties in ``fields``, when given)."""
-        return list(self.iter_items("/Machines", params=fields_query(fields)))
+        return list(self.scope_machines(fields=fields))
 
     def list_catalogs(self):
         """Every machine catalog of the site."""
@@ -460,13 +486,11 @@ class DaaSClient(HTTPClient):
 
     def catalog_machines(self, name_or_id, fields=None):
         """Every machine of a catalog (only the properties in ``fields``, when given)."""
-        path = "/MachineCatalogs/%s/Machines" % self.quote_name(name_or_id)
-        return self._named("catalog", name_or_id, lambda: list(self.iter_items(path, params=fields_query(fields))))
+        return list(self.scope_machines("catalog", name_or_id, fields))
 
     def delivery_group_machines(self, name_or_id, fields=None):
         """Every machine of a delivery group (only the properties in ``fields``, when given)."""
-        path = "/DeliveryGroups/%s/Machines" % self.quote_name(name_or_id)
-        return self._named("delivery group", name_or_id, lambda: list(self.iter_items(path, params=fields_query(fields))))
+        return list(self.scope_machines("delivery group", name_or_id, fields))
 
     def power_action(self, machine_id, action, force=None, delay=None):
         """Start a power action (start, shutdown, reboot, suspend, resume) as a job."""

@@ -33,7 +33,7 @@ else:
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import parse_rfc3339
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._texts import one_line, parse_rfc3339
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._version import COLLECTION_VERSION
 
 USER_AGENT = "citrix_cloud.daas/" + COLLECTION_VERSION
@@ -46,7 +46,6 @@ IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "DELETE"))
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 30.0
 MASK = "********"
-RAW_BODY_LIMIT = 300
 
 STATUS_MESSAGES = {
     400: "The API rejected the request",
@@ -169,12 +168,6 @@ def response_json(response):
                         method=response.request.method if response.request is not None else None, url=response.url,
                         transaction_id=transaction_id_of(response),
                         api_message=one_line(response.text)) from None
-
-
-def one_line(text, limit=RAW_BODY_LIMIT):
-    """The text on one line (white space folded), cut at `limit` characters."""
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _format_parameters(parameters):

@@ -20,7 +20,7 @@ TOKEN = dict(access_token='abc.def.ghi', token_type='bearer', expires_in=3600, e
 
 @pytest.fixture(name='client_class')
 def fixture_client_class():
-    with mock.patch('ansible_collections.citrix_cloud.daas.plugins.module_utils._base.DaaSClient') as client_class:
+    with mock.patch('ansible_collections.citrix_cloud.daas.plugins.module_utils._connection.DaaSClient') as client_class:
         client_class.return_value.sign_in.return_value = dict(TOKEN)
         yield client_class
 
