@@ -28,6 +28,8 @@ def daas_argument_spec():
     spec = {}
     for name, option in OPTIONS.items():
         entry = dict(type=option.type)
+        if option.type == 'list':
+            entry['elements'] = 'str'
         if option.env:
             entry['fallback'] = (env_fallback, [option.env])
         if option.default is not None:

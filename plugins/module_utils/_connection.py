@@ -14,13 +14,19 @@ __metaclass__ = type
 
 from collections import namedtuple
 
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import REGION_HOSTS, DaaSClient
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import (
+    DEPLOYMENTS,
+    ON_PREMISES_CUSTOMER,
+    REGION_HOSTS,
+    DaaSClient,
+)
 
 # type: the Ansible option type; env: its environment variable; secret: never logged nor shown.
 Option = namedtuple('Option', ['type', 'env', 'default', 'choices', 'secret'])
 
 REGIONS = tuple(REGION_HOSTS)
 OPTIONS = {
+    'deployment': Option('str', 'CITRIX_DEPLOYMENT', 'cloud', DEPLOYMENTS, False),
     'customer_id': Option('str', 'CITRIX_CUSTOMER_ID', None, None, False),
     'client_id': Option('str', 'CITRIX_CLIENT_ID', None, None, False),
     'client_secret': Option('str', 'CITRIX_CLIENT_SECRET', None, None, True),
@@ -29,11 +35,17 @@ OPTIONS = {
     'region': Option('str', 'CITRIX_REGION', None, REGIONS, False),
     'api_url': Option('str', 'CITRIX_API_URL', None, None, False),
     'auth_url': Option('str', 'CITRIX_AUTH_URL', None, None, False),
+    'controllers': Option('list', 'CITRIX_CONTROLLERS', None, None, False),
+    'username': Option('str', 'CITRIX_USERNAME', None, None, False),
+    'password': Option('str', 'CITRIX_PASSWORD', None, None, True),
     'validate_certs': Option('bool', None, True, None, False),
     'ca_path': Option('path', None, None, None, False),
     'timeout': Option('float', None, 30.0, None, False),
     'retries': Option('int', None, 5, None, False),
 }
+# The options only one kind of site takes; the others it shares.
+CLOUD_ONLY = ('customer_id', 'client_id', 'client_secret', 'region', 'api_url', 'auth_url')
+ON_PREMISES_ONLY = ('controllers', 'username', 'password')
 TRUE_TEXTS = ('true', 'yes', 'on', '1')
 FALSE_TEXTS = ('false', 'no', 'off', '0')
 
@@ -57,6 +69,11 @@ def _typed(name, value, problems):
     if value is None or value == '':
         return option.default
     try:
+        if option.type == 'list':
+            names = value.split(',') if isinstance(value, str) else value
+            if not isinstance(names, (list, tuple)) or not all(isinstance(name, str) for name in names):
+                raise ValueError
+            return [name.strip() for name in names if name.strip()] or None
         if option.type == 'bool':
             if isinstance(value, bool):
                 return value
@@ -74,7 +91,8 @@ def _typed(name, value, problems):
             return int(float(value))
     except (TypeError, ValueError, OverflowError):
         problems.append('%s must be %s, got %r' % (name, {'bool': 'true or false', 'float': 'a number',
-                                                          'int': 'a whole number'}[option.type], value))
+                                                          'int': 'a whole number',
+                                                          'list': 'a list of texts'}[option.type], value))
         return None
     if not isinstance(value, str):
         problems.append('%s must be a text, got %s' % (name, type(value).__name__))
@@ -86,13 +104,13 @@ def _typed(name, value, problems):
     return value.lower() if option.choices else value
 
 
-def connection_settings(values):
-    """The connection settings of `values` (option name -> value, unset ones None), typed and checked.
+def _given(settings, names):
+    """The options among `names` that are set (the value or its environment variable)."""
+    return [name for name in names if settings[name] not in (None, '', [])]
 
-    Raises ConnectionSettingsError naming every option that is missing or wrong, in one line.
-    """
+
+def _cloud_problems(settings):
     problems = []
-    settings = dict((name, _typed(name, values.get(name), problems)) for name in OPTIONS)
     if not settings['customer_id']:
         problems.append('customer_id is required: set it or the CITRIX_CUSTOMER_ID environment variable')
     if not settings['token'] and not (settings['client_id'] and settings['client_secret']):
@@ -101,9 +119,54 @@ def connection_settings(values):
     elif bool(settings['client_id']) != bool(settings['client_secret']):
         missing = 'client_secret' if settings['client_id'] else 'client_id'
         problems.append('client_id and client_secret go together: %s is missing (or %s)' % (missing, OPTIONS[missing].env))
+    if settings['validate_certs'] is False:
+        problems.append('validate_certs: false is refused for a Citrix Cloud site, whose hosts always have a trusted '
+                        'certificate; set ca_path to trust another CA (only deployment: on_premises allows false)')
+    wrong = _given(settings, ON_PREMISES_ONLY)
+    if wrong:
+        problems.append('%s: options of an on-premises site, which a Citrix Cloud site does not take (for a Delivery '
+                        'Controller set deployment: on_premises, or CITRIX_DEPLOYMENT)' % ', '.join(wrong))
+    return problems
+
+
+def _on_premises_problems(settings):
+    problems = []
+    if not settings['controllers']:
+        problems.append("controllers is required for an on-premises site: set it, or the CITRIX_CONTROLLERS "
+                        "environment variable, to the Delivery Controller's address (one or more)")
+    if not settings['token'] and not (settings['username'] and settings['password']):
+        problems.append('either token or username and password are required to sign in: set them or '
+                        'CITRIX_ACCESS_TOKEN, or CITRIX_USERNAME and CITRIX_PASSWORD')
+    elif bool(settings['username']) != bool(settings['password']):
+        missing = 'password' if settings['username'] else 'username'
+        problems.append('username and password go together: %s is missing (or %s)' % (missing, OPTIONS[missing].env))
+    username = settings['username']
+    if username and not (username.count('\\') == 1 and all(part.strip() for part in username.split('\\'))):
+        problems.append("username must be DOMAIN\\user (the user's Active Directory domain, a backslash, the user), "
+                        "got %r" % username)
+    given = settings['customer_id']
+    wrong = [name for name in _given(settings, CLOUD_ONLY)
+             if not (name == 'customer_id' and given.lower() == ON_PREMISES_CUSTOMER.lower())]
+    if wrong:
+        problems.append('%s: options of a Citrix Cloud site, which an on-premises site (deployment: on_premises) does '
+                        'not take' % ', '.join(wrong))
+    return problems
+
+
+def connection_settings(values):
+    """The connection settings of `values` (option name -> value, unset ones None), typed and checked.
+
+    Raises ConnectionSettingsError naming every option that is missing or wrong, in one line.
+    """
+    problems = []
+    settings = dict((name, _typed(name, values.get(name), problems)) for name in OPTIONS)
+    if settings['deployment'] == 'on_premises':
+        problems.extend(_on_premises_problems(settings))
+    elif settings['deployment'] == 'cloud':
+        problems.extend(_cloud_problems(settings))
+        settings['region'] = settings['region'] or 'us'
     if problems:
         raise ConnectionSettingsError('; '.join(problems))
-    settings['region'] = settings['region'] or 'us'
     return settings
 
 

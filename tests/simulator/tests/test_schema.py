@@ -71,7 +71,7 @@ class Spec:
 
     def response_schema(self, method, template, status):
         """The raw OpenAPI schema of one operation's response."""
-        path = "/techpreview" + template if template.startswith("/me") else SITE_PREFIX + template
+        path = "/techpreview" + template if template.startswith(("/me", "/tokens")) else SITE_PREFIX + template
         operation = self.document["paths"][path][method.lower()]
         return operation["responses"][str(status)]["content"]["application/json"]["schema"]
 

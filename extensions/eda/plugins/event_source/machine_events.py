@@ -23,11 +23,26 @@ description:
     (no session, On, registered) for longer than O(idle_minutes), once per such period.
   - Signs in once and again when the token expires, waits as the API asks after a 429, logs and backs off after a
     transient error, and never logs a secret.
+  - Connects to a Citrix Cloud site or, with O(deployment=on_premises), to an on-premises site's Delivery
+    Controllers, with the options and environment variables of the modules (doc fragment citrix_cloud.daas.daas).
 options:
-  customer_id:
-    description: Citrix Cloud customer ID. Default the E(CITRIX_CUSTOMER_ID) environment variable.
+  deployment:
+    description: V(cloud) or V(on_premises). Default E(CITRIX_DEPLOYMENT), else V(cloud).
     type: str
-    required: true
+    choices: [cloud, on_premises]
+  customer_id:
+    description: Citrix Cloud customer ID (Citrix Cloud only). Default the E(CITRIX_CUSTOMER_ID) environment variable.
+    type: str
+  controllers:
+    description: Delivery Controllers of an on-premises site, tried in order. Default E(CITRIX_CONTROLLERS).
+    type: list
+    elements: str
+  username:
+    description: Domain user (C(DOMAIN\user)) of an on-premises site. Default E(CITRIX_USERNAME).
+    type: str
+  password:
+    description: Password of O(username), never logged. Default E(CITRIX_PASSWORD).
+    type: str
   client_id:
     description: API client ID. Default E(CITRIX_CLIENT_ID).
     type: str
@@ -51,7 +66,7 @@ options:
     description: Sign-in host override. Default E(CITRIX_AUTH_URL).
     type: str
   validate_certs:
-    description: Verify TLS certificates.
+    description: Verify TLS certificates (V(false) only on-premises, with a warning).
     type: bool
     default: true
   ca_path:
@@ -434,7 +449,7 @@ async def main(queue, args):
     loop = asyncio.get_running_loop()
     failures = 0
     try:
-        if settings["client_id"]:
+        if client.can_sign_in:
             await asyncio.to_thread(client.sign_in)
         while True:
             started = loop.time()

@@ -42,8 +42,8 @@ def test_the_doc_fragment_documents_every_option_and_its_inventory_variant_only_
 
 
 def test_settings_are_typed_with_their_defaults():
-    settings = connection.connection_settings(dict(CLOUD, timeout='12.5', retries='3', validate_certs='no', region='EU'))
-    assert settings['timeout'] == 12.5 and settings['retries'] == 3 and settings['validate_certs'] is False
+    settings = connection.connection_settings(dict(CLOUD, timeout='12.5', retries='3', validate_certs='yes', region='EU'))
+    assert settings['timeout'] == 12.5 and settings['retries'] == 3 and settings['validate_certs'] is True
     assert settings['region'] == 'eu'
     defaults = connection.connection_settings(CLOUD)
     assert defaults['region'] == 'us' and defaults['timeout'] == 30 and defaults['validate_certs'] is True
@@ -88,3 +88,39 @@ def test_only_the_connection_layer_builds_a_client():
                 if name.endswith('.py') and BUILDS_CLIENT.search(open(path, encoding='utf-8').read()):
                     builders.append(os.path.relpath(path, root))
     assert sorted(builders) == ['plugins/module_utils/_connection.py']
+
+
+ON_PREMISES = dict(deployment='on_premises', controllers='ddc1.demolab.example, ddc2.demolab.example',
+                   username='DEMOLAB\\ctxadmin', password='p4ss')
+
+
+def test_on_premises_settings_take_controllers_from_a_comma_separated_text():
+    settings = connection.connection_settings(ON_PREMISES)
+    assert settings['controllers'] == ['ddc1.demolab.example', 'ddc2.demolab.example']
+    assert settings['region'] is None and settings['customer_id'] is None
+    assert connection.connection_settings(dict(ON_PREMISES, validate_certs=False))['validate_certs'] is False
+
+
+@pytest.mark.parametrize('values, message', [
+    (dict(deployment='on_premises', username='DEMOLAB\\u', password='p'), 'controllers is required for an '
+                                                                           'on-premises site'),
+    (dict(ON_PREMISES, username=None, password=None), 'either token or username and password are required'),
+    (dict(ON_PREMISES, password=None, token='t'), 'username and password go together: password is missing'),
+    (dict(ON_PREMISES, username='ctxadmin'), "username must be DOMAIN\\user (the user's Active Directory domain, a "
+                                             "backslash, the user), got 'ctxadmin'"),
+    (dict(ON_PREMISES, username='DEMOLAB\\'), 'username must be DOMAIN\\user'),
+    (dict(ON_PREMISES, region='eu', client_id='x'), 'client_id, region: options of a Citrix Cloud site, which an '
+                                                    'on-premises site (deployment: on_premises) does not take'),
+    (dict(CLOUD, controllers=['ddc1']), 'controllers: options of an on-premises site, which a Citrix Cloud site does '
+                                        'not take'),
+    (dict(CLOUD, validate_certs=False), 'validate_certs: false is refused for a Citrix Cloud site'),
+    (dict(CLOUD, deployment='onprem'), "deployment must be one of cloud, on_premises, got 'onprem'"),
+])
+def test_unusable_on_premises_settings_are_one_line(values, message):
+    with pytest.raises(connection.ConnectionSettingsError) as failure:
+        connection.connection_settings(values)
+    assert message in str(failure.value) and '\n' not in str(failure.value)
+
+
+def test_the_on_premises_customer_may_be_named():
+    assert connection.connection_settings(dict(ON_PREMISES, customer_id='CitrixOnPremises'))['deployment'] == 'on_premises'

@@ -207,6 +207,7 @@ class FakeClient:
         self.signed_in = 0
         self.closed = False
         self.warnings = []
+        self.can_sign_in = bool(kwargs.get("client_id"))
         FakeClient.instances.append(self)
 
     def sign_in(self):
