@@ -102,6 +102,7 @@ options:
     description:
       - A PEM file of certificate authorities to trust instead of the system ones, for example the enterprise CA that
         issued a Delivery Controller's certificate, or a self-signed controller's own certificate.
+      - If not set, the value of the E(CITRIX_CA_PATH) environment variable is used.
     type: path
   timeout:
     description:
@@ -164,4 +165,7 @@ options:
   password:
     env:
       - name: CITRIX_PASSWORD
+  ca_path:
+    env:
+      - name: CITRIX_CA_PATH
 '''

@@ -39,7 +39,7 @@ OPTIONS = {
     'username': Option('str', 'CITRIX_USERNAME', None, None, False),
     'password': Option('str', 'CITRIX_PASSWORD', None, None, True),
     'validate_certs': Option('bool', None, True, None, False),
-    'ca_path': Option('path', None, None, None, False),
+    'ca_path': Option('path', 'CITRIX_CA_PATH', None, None, False),
     'timeout': Option('float', None, 30.0, None, False),
     'retries': Option('int', None, 5, None, False),
 }
@@ -109,16 +109,22 @@ def _given(settings, names):
     return [name for name in names if settings[name] not in (None, '', [])]
 
 
+def _credential_problems(settings, name, secret):
+    """What is wrong with the sign-in: neither a token nor the pair `name` and `secret`, or half of the pair."""
+    if not settings['token'] and not (settings[name] and settings[secret]):
+        return ['either token or %s and %s are required to sign in: set them or CITRIX_ACCESS_TOKEN, or %s and %s'
+                % (name, secret, OPTIONS[name].env, OPTIONS[secret].env)]
+    if bool(settings[name]) != bool(settings[secret]):
+        missing = secret if settings[name] else name
+        return ['%s and %s go together: %s is missing (or %s)' % (name, secret, missing, OPTIONS[missing].env)]
+    return []
+
+
 def _cloud_problems(settings):
     problems = []
     if not settings['customer_id']:
         problems.append('customer_id is required: set it or the CITRIX_CUSTOMER_ID environment variable')
-    if not settings['token'] and not (settings['client_id'] and settings['client_secret']):
-        problems.append('either token or client_id and client_secret are required to sign in: set them or '
-                        'CITRIX_ACCESS_TOKEN, or CITRIX_CLIENT_ID and CITRIX_CLIENT_SECRET')
-    elif bool(settings['client_id']) != bool(settings['client_secret']):
-        missing = 'client_secret' if settings['client_id'] else 'client_id'
-        problems.append('client_id and client_secret go together: %s is missing (or %s)' % (missing, OPTIONS[missing].env))
+    problems.extend(_credential_problems(settings, 'client_id', 'client_secret'))
     if settings['validate_certs'] is False:
         problems.append('validate_certs: false is refused for a Citrix Cloud site, whose hosts always have a trusted '
                         'certificate; set ca_path to trust another CA (only deployment: on_premises allows false)')
@@ -134,12 +140,7 @@ def _on_premises_problems(settings):
     if not settings['controllers']:
         problems.append("controllers is required for an on-premises site: set it, or the CITRIX_CONTROLLERS "
                         "environment variable, to the Delivery Controller's address (one or more)")
-    if not settings['token'] and not (settings['username'] and settings['password']):
-        problems.append('either token or username and password are required to sign in: set them or '
-                        'CITRIX_ACCESS_TOKEN, or CITRIX_USERNAME and CITRIX_PASSWORD')
-    elif bool(settings['username']) != bool(settings['password']):
-        missing = 'password' if settings['username'] else 'username'
-        problems.append('username and password go together: %s is missing (or %s)' % (missing, OPTIONS[missing].env))
+    problems.extend(_credential_problems(settings, 'username', 'password'))
     username = settings['username']
     if username and not (username.count('\\') == 1 and all(part.strip() for part in username.split('\\'))):
         problems.append("username must be DOMAIN\\user (the user's Active Directory domain, a backslash, the user), "

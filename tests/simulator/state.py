@@ -673,7 +673,8 @@ class Estate:
         self.display_name = customer.get("display_name", "DaaS automation")
         self.is_csp = bool(customer.get("csp", False))
         if self.on_premises:
-            self.clients = domain_users(scenario.get("domain_users") or [{"username": DOMAIN_USER, "password": DOMAIN_PASSWORD}])
+            self.clients = domain_users(scenario.get("domain_users") or [
+                {"username": DOMAIN_USER, "password": DOMAIN_PASSWORD, "display_name": self.display_name}])
         else:
             self.clients = {entry["client_id"]: entry for entry in scenario.get("api_clients") or []}
         self.token_lifetime = int(scenario.get("token_lifetime_seconds", 3600))
