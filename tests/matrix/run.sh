@@ -76,7 +76,7 @@ run_entry() {
         tar -C "$COLLECTION" --exclude=./tests/output -cf - . | tar -C "$copy" -xf - || return 1
     if [ "$sanity" = sanity ]; then
         say "ansible-core $core on Python $version: sanity"
-        if (cd "$copy" && export PATH="$venv/bin:$PATH" && "$venv/bin/python" "$repo/tests/tools/get_pip.py" --install &&
+        if (cd "$copy" && export PATH="$venv/bin:$PATH" && "$venv/bin/python" "$repo/tools/get_pip.py" --install &&
             "$venv/bin/ansible-test" sanity --venv --python "${version%.*}" --color no); then
             result="sanity passed; "
         else
@@ -86,7 +86,7 @@ run_entry() {
     fi
     say "ansible-core $core on Python $version: integration targets ${targets[*]}"
     # Not verbose: the development venv's run checks the -vvv output for secrets; here -vvv would only cost time.
-    if PATH="$venv/bin:$PATH" VENV="$venv" COLLECTION="$copy" VERBOSITY= \
+    if PATH="$venv/bin:$PATH" VENV="$venv" COLLECTION="$copy" VERBOSITY= JOBS="${MATRIX_INTEGRATION_JOBS:-1}" \
         bash "$repo/tests/integration/run.sh" "${targets[@]}"; then
         result+="integration (${#targets[@]} targets) passed"
     else
