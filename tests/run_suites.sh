@@ -9,7 +9,7 @@
 # suites with their times, then the log of each failed suite. Exit status 1 when a suite failed.
 set -uo pipefail
 
-: "${TEST_LOGS:?set TEST_LOGS to the folder for the suites' logs}"
+: "${TEST_LOGS:?set TEST_LOGS to the folder for the logs of the suites}"
 jobs_at_once=${TEST_JOBS:-3}
 rm -rf "$TEST_LOGS" && mkdir -p "$TEST_LOGS"
 
