@@ -9,7 +9,8 @@ INSTALLED := $(BUILD)/installed
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 
-# The suites of `make test`, the longest first; TEST_JOBS of them run at a time (tests/run_suites.sh), each in folders
+# One suite alone: make SUITE; PYTEST_ARGS (pytest suites), SANITY_ARGS, TARGET (integration) and FAULTS_ARGS narrow
+# it to one test (tests/README.md). The suites of `make test`, the longest first; TEST_JOBS of them run at a time (tests/run_suites.sh), each in folders
 # of its own, so that no two write to the same place.
 SUITES := matrix integration sanity faults docs-examples eda-integration release-check simulator-tests units lint
 TEST_JOBS ?= 3
@@ -50,20 +51,20 @@ SANITY_COPY := $(BUILD)/sanity/ansible_collections/citrix_cloud/daas
 sanity: collection
 	python tools/get_pip.py --install
 	rm -rf $(SANITY_COPY) && mkdir -p $(SANITY_COPY) && tar -C $(COLLECTION) --exclude=./tests/output -cf - . | tar -C $(SANITY_COPY) -xf -
-	cd $(SANITY_COPY) && ansible-test sanity --venv --python 3.11 --color no
+	cd $(SANITY_COPY) && ansible-test sanity --venv --python 3.11 --color no $(SANITY_ARGS)
 
 lint: collection
 	cd $(COLLECTION) && ansible-lint --profile production --offline
 
 units: collection
-	cd $(COLLECTION) && PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$(COLLECTIONS) python -m pytest tests/unit -q -p no:cacheprovider
+	cd $(COLLECTION) && PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$(COLLECTIONS) python -m pytest tests/unit -q -p no:cacheprovider $(PYTEST_ARGS)
 
 simulator-tests: venv
-	python -m pytest tests/simulator/tests -q -p no:cacheprovider
+	python -m pytest tests/simulator/tests -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # Every yaml example of README.md and docs/ parses; each playbook among them runs against the simulator.
 docs-examples: collection
-	python -m pytest tests/docs -q -p no:cacheprovider
+	python -m pytest tests/docs -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # TARGET=<name> runs one integration target; default: all of them, on INTEGRATION_JOBS workers, against a site of
 # kind SITE_KIND (tests/integration/run.sh).
@@ -78,7 +79,7 @@ faults: collection
 
 # The example rulebooks under the real ansible-rulebook (own venv, Java 17+) with the installed collection.
 eda-integration: install
-	VENV=$(VENV) INSTALLED=$(INSTALLED) bash tests/eda/run.sh
+	VENV=$(VENV) INSTALLED=$(INSTALLED) bash tests/eda/run.sh $(PYTEST_ARGS)
 
 # The oldest and the newest ansible-core, each in its own venv (tests/matrix/run.sh); prints the matrix it ran.
 matrix: collection

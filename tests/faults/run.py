@@ -9,6 +9,7 @@ and job behaviours through ``/_sim/``, runs, clears them and reads the simulator
 per case and then the figures table; it exits 1 when a figure misses its target (every run ends correctly, no
 traceback, no session lost, no fence left, no administrator's maintenance lifted, no secret in the output).
 ``--bounded`` runs one case of each kind (what `make test` runs); without it, more seeds and every kill point.
+``--case NAME`` runs only that case.
 """
 
 import argparse
@@ -364,7 +365,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bounded", action="store_true", help="one case of each kind (make test)")
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--case", action="append", metavar="NAME", help="run only this case (again for more)")
     args = parser.parse_args(argv)
+    selected = [case for case in cases(args.bounded, args.seed) if not args.case or case.name in args.case]
+    unknown = sorted(set(args.case or ()) - {case.name for case in selected})
+    if unknown:
+        raise SystemExit("faults: --case: no case named %s; the cases: %s" % (
+            ", ".join(unknown), ", ".join(case.name for case in cases(args.bounded, args.seed))))
     ansible_playbook = shutil.which("ansible-playbook")
     if ansible_playbook is None:
         raise SystemExit("faults: ansible-playbook is not on PATH (run through make faults)")
@@ -375,7 +382,7 @@ def main(argv=None):
     started = time.monotonic()
     try:
         suite = Suite(sim, work, ansible_playbook)
-        for case in cases(args.bounded, args.seed):
+        for case in selected:
             suite.run(case)
         checked = suite.count_secrets()
     finally:
