@@ -7,7 +7,7 @@ import sys
 import pytest
 import requests
 
-from tests.simulator.launcher import REPO, SimulatorNotStarted, start
+from tests.simulator.launcher import REPO, start
 
 
 def launcher(*args):
