@@ -4,7 +4,7 @@
 #
 # Without arguments every folder of tests/integration/targets runs. Each worker has a copy of the collection of its own
 # (ansible-test writes tests/output and reads tests/integration/integration_config.yml there) and two simulators of its
-# own (plain HTTP and TLS), started by the launcher; it takes the next target nobody has taken yet, largest first.
+# own (plain HTTP and TLS), started by the launcher; it takes the next target nobody has taken yet, heaviest first.
 # SITE_KIND is the kind of site the simulators serve; integration_config.yml gives it to the targets as `site_kind`,
 # with that site's variables. The copies and their logs stay in WORKERS_DIR until the next run, for reading after a
 # failure. The secret check reads the output at VERBOSITY: -vvv by default, where the most is printed.
@@ -33,10 +33,18 @@ pce_api_secret: ${secrets[1]}" ;;
         exit 2 ;;
 esac
 
+# weight TARGET: the bytes of the target and of the targets it needs (needs/target/NAME in its aliases), a measure
+# of how long it runs.
+weight() {
+    local folders=("$1") needed
+    for needed in $(sed -n 's|^needs/target/||p' "$1/aliases" 2>/dev/null); do folders+=("$needed"); done
+    du -scb -- "${folders[@]}" | tail -n 1 | cut -f1
+}
 if [ "$#" -gt 0 ]; then
     targets=("$@")
-else  # largest first, so that the last target to start is a short one
-    mapfile -t targets < <(cd "$COLLECTION/tests/integration/targets" && du -sb -- */ | sort -rn | cut -f2 | tr -d /)
+else  # the heaviest first, so that the last targets to start are short ones
+    mapfile -t targets < <(cd "$COLLECTION/tests/integration/targets" && for target in */; do
+        echo "$(weight "${target%/}") ${target%/}"; done | sort -rn | cut -d' ' -f2)
 fi
 for target in "${targets[@]}"; do
     [ -d "$COLLECTION/tests/integration/targets/$target" ] || {
