@@ -51,7 +51,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HERE = os.path.join(REPO, 'benchmarks', 'reboot_idle')
 sys.path.insert(0, REPO)
 
-from tests.simulator import launcher  # noqa: E402 pylint: disable=wrong-import-position
+from tests.simulator.launcher import SimulatorNotStarted, start  # noqa: E402 pylint: disable=wrong-import-position
 from tests.simulator.scenario import (  # noqa: E402 pylint: disable=wrong-import-position
     CLIENT_ID,
     CLIENT_SECRET,
@@ -93,9 +93,12 @@ class Simulator(object):
     def __init__(self, scenario_path, latency_ms, time_scale, python, kind):
         self.scenario_path = scenario_path
         self.kind = kind
-        self.process = launcher.start(scenario=scenario_path, latency_ms=latency_ms, time_scale=time_scale,
-                                      deployment=kind, python=python)
-        self.url = self.process.url
+        try:
+            self.running = start(scenario=scenario_path, latency_ms=latency_ms, time_scale=time_scale, deployment=kind,
+                                 python=python)
+        except SimulatorNotStarted as error:
+            raise SystemExit(str(error)) from None
+        self.url = self.running.url
 
     def reset(self):
         response = requests.post(self.url + '/_sim/reset', json={'scenario': self.scenario_path}, timeout=60)
@@ -108,7 +111,7 @@ class Simulator(object):
         return requests.get(self.url + '/_sim/state', timeout=60).json()
 
     def stop(self):
-        self.process.stop()
+        self.running.stop()
 
     def connection(self):
         """The CITRIX_* environment of this kind of site, and nothing else of it."""
