@@ -13,6 +13,7 @@ from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_requ
 
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import DaaSClient
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, DaaSError
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import same_machine_reason
 
 REGIONS = ['us', 'eu', 'ap-s', 'jp']
 # A failure message names at most this many machines; every machine's reason stays in `results`.
@@ -172,7 +173,7 @@ class MachineRunner(object):
             result.update(name=machine.get('Name') or name, id=machine.get('Id'))
             first = first_name_of.setdefault(machine.get('Id'), name)
             if first != name:
-                result.update(status=self.duplicate_status, reason='the same machine as %s, handled once' % first)
+                result.update(status=self.duplicate_status, reason=same_machine_reason(first))
             else:
                 to_handle.append((machine, result))
         handled = run_concurrently(lambda pair: handle(*pair), to_handle, concurrency)

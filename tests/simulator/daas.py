@@ -341,6 +341,25 @@ async def create_tag(ctx):
     return json_response(200, models.tag_model(tag, 0))
 
 
+async def edit_tag(ctx):
+    """PATCH /Tags/{nameOrId} (TagRequestModel): 204; the Name and the Description given replace the tag's."""
+    tag = _tag(ctx, ctx.args[0])
+    body = await _json_object(ctx)
+    name, description = body.get("Name"), body.get("Description")
+    if name is not None and (not isinstance(name, str) or not name.strip()):
+        raise bad_request("The tag Name must not be empty.")
+    if description is not None and not isinstance(description, str):
+        raise bad_request("The tag Description must be a string.")
+    if name is not None:
+        other = ctx.site.find_tag(name.strip())
+        if other is not None and other is not tag:
+            raise ApiError(409, models.error_data("A tag named '%s' already exists." % name.strip(), "TagAlreadyExists"))
+        tag.name = name.strip()
+    if description is not None:
+        tag.description = description
+    return json_response(204)
+
+
 async def delete_tag(ctx):
     """DELETE /Tags/{nameOrId}: 204; the tag is taken off every machine."""
     tag = _tag(ctx, ctx.args[0])
@@ -523,6 +542,7 @@ ROUTES = [
     ("GET", ("tags",), list_tags),
     ("POST", ("tags",), create_tag),
     ("GET", ("tags", None), get_tag),
+    ("PATCH", ("tags", None), edit_tag),
     ("DELETE", ("tags", None), delete_tag),
     ("GET", ("sessions",), list_sessions),
     ("GET", ("sessions", None), get_session),
