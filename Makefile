@@ -9,12 +9,12 @@ INSTALLED := $(BUILD)/installed
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 
-.PHONY: demo test venv collection install sanity lint units simulator-tests docs-examples integration matrix faults eda-integration release-check docs clean
+.PHONY: demo test venv collection install sanity lint units simulator-tests docs-examples integration matrix faults model eda-integration release-check docs clean
 
 demo: install
 	ANSIBLE_COLLECTIONS_PATH=$(INSTALLED) VENV=$(VENV) bash scripts/demo.sh
 
-test: collection sanity lint units simulator-tests docs-examples integration matrix faults eda-integration release-check
+test: collection sanity lint units simulator-tests docs-examples integration matrix faults model eda-integration release-check
 	@echo "make test: every check passed"
 
 # make test runs the fault suite's bounded form (one case of each kind); make faults alone runs all of it.
@@ -66,6 +66,11 @@ integration: collection
 # The fault suite: the role and the bulk modules under faults, races and interruptions; prints the figures table.
 faults: collection
 	python tests/faults/run.py $(FAULTS_ARGS)
+
+# The drain fence's model, explored over every interleaving (docs/reboot-workflow.md); prints states and violations.
+model: venv
+	python -m tests.model.fence_model
+	python -m pytest tests/model -q -p no:cacheprovider
 
 # The example rulebooks under the real ansible-rulebook (own venv, Java 17+) with the installed collection.
 eda-integration: install

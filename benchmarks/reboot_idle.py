@@ -97,6 +97,10 @@ class Simulator(object):
         response = requests.post(self.url + '/_sim/reset', json={'scenario': self.scenario_path}, timeout=60)
         response.raise_for_status()
 
+    def faults(self, body):
+        response = requests.post(self.url + '/_sim/faults', json=body, timeout=60)
+        response.raise_for_status()
+
     def requests_log(self):
         return requests.get(self.url + '/_sim/requests', timeout=60).json()['requests']
 

@@ -260,12 +260,15 @@ class DaaSClient(HTTPClient):
         return body
 
     def iter_items(self, path, params=None, page_size=DEFAULT_PAGE_SIZE, max_pages=MAX_PAGES, method="GET", json=None):
-        """Every item of a collection, following ContinuationToken page by page (``POST`` for a ``$search``)."""
+        """Every item of a collection, following ContinuationToken page by page (``POST`` for a ``$search``).
+
+        A page is a read, safe to repeat: it is retried after a fault also when it is a ``POST``.
+        """
         query = dict(params or {})
         query["limit"] = page_size
         seen_tokens = set()
         for _page_number in range(max_pages):
-            page = self._json(self.request(method, path, params=query, json=json))
+            page = self._json(self.request(method, path, params=query, json=json, idempotent=True))
             if not isinstance(page, dict) or not isinstance(page.get("Items") or [], list):
                 raise DaaSError("%s %s answered without an 'Items' list" % (method, path))
             yield from page.get("Items") or []

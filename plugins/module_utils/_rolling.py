@@ -71,12 +71,17 @@ class Entry(object):
         self.steps = []
         self.faults = 0
         self.fence_up = False
+        # Still fenced at its end (a lift that failed, a power action still pending): it stays out of service.
+        self.fence_kept = False
         self.adopted = False
         self.job = None
         self.rebooted_at = None
         self.job_checked_at = None
         self.went_down = False
         self.misses = 0
+        # After the deadline: why the reboot failed, and how often the machine was read since its job was cancelled.
+        self.cancelled = None
+        self.reads_since_cancel = 0
         self.result = dict(name=given, id=None, status='failed', reason=None, job_id=None, power_state_before=None,
                            power_state_after=None, fenced=False, lifted=None, predicted=predicted)
 
@@ -91,6 +96,7 @@ class Entry(object):
         self.faults = 0
         if self.fence_up and self.last_seen is not None and self.last_seen.get('PowerActionPending'):
             self.steps = []
+            self.fence_kept = True
             self.result.update(lifted=False, reason='%s; left fenced: a power action is still pending on it (lift it '
                                                     'once it has ended: the next run does)' % reason)
         self.phase = LIFTING if self.steps else FINISHED
@@ -244,8 +250,8 @@ class RollingReboot(object):
         return self.client.maintenance_request(machine_id, step == MAINTENANCE_ON)
 
     def _fence(self, entries):
-        """The fence steps; a step that failed with a fault is sent again next round, one that failed for good ends
-        the machine, which is then left as the failed step leaves it (reported with what to do)."""
+        """The fence steps; a step that failed with a fault is sent again next round. One that failed for good ends
+        the machine: after the first, the machine is left as it is (reported); after a later one, it is lifted."""
         failed = self._send_steps(entries)
         for entry in entries:
             if entry in failed:
@@ -253,12 +259,15 @@ class RollingReboot(object):
                 entry.faults += 1
                 if _fault(outcome) and entry.faults < FAULT_TRIES:
                     continue
-                if step == MAINTENANCE_ON:
-                    entry.finish('failed', 'not rebooted: maintenance mode could not be switched on: %s' % outcome.error)
+                if step != FENCE_STEPS[0]:
+                    # Maintenance mode is the run's: lifted again (a tag added after all is removed first).
+                    entry.finish('failed', 'not rebooted: the fence could not be completed (%s failed): %s'
+                                 % (step, outcome.error), lift_steps=LIFT_STEPS)
+                elif _fault(outcome):
+                    entry.finish('failed', 'not rebooted: maintenance mode could not be switched on: %s; if it is on '
+                                           'all the same (its answer was lost), switch it off by hand' % outcome.error)
                 else:
-                    entry.finish('failed', 'not rebooted: maintenance mode was switched on, then the fence tag could '
-                                           'not be added: it is left in maintenance mode without the tag, which no '
-                                           'run touches: switch maintenance mode off by hand: %s' % outcome.error)
+                    entry.finish('failed', 'not rebooted: maintenance mode could not be switched on: %s' % outcome.error)
             elif not entry.steps:
                 entry.fence_up = True
                 entry.result['fenced'] = True
@@ -302,6 +311,12 @@ class RollingReboot(object):
             entry.finish('done', power_state_after=machine.get('PowerState'))
             self._reboot_seconds.append(self._clock() - entry.rebooted_at)
             return
+        if entry.cancelled is not None:
+            # Lifted once the cancel has taken its action away; left fenced if it still has one after a few reads.
+            entry.reads_since_cancel += 1
+            if not machine.get('PowerActionPending') or entry.reads_since_cancel >= FAULT_TRIES:
+                entry.finish('failed', entry.cancelled, power_state_after=machine.get('PowerState'))
+            return
         quiet = not entry.went_down and not machine.get('PowerActionPending')
         if entry.job is None:
             if quiet and last_reboot_time(machine) == last_reboot_time(entry.before):
@@ -323,8 +338,9 @@ class RollingReboot(object):
             self._deadline_passed(entry, machine)
 
     def _deadline_passed(self, entry, machine):
-        """The reboot did not end within wait_timeout: a reboot still pending is cancelled (its job); a machine whose
-        action is still pending afterwards stays fenced (finish never lifts over a pending action)."""
+        """The reboot did not end within wait_timeout: a reboot still pending is cancelled (its job) and the machine
+        read again until its action is gone; one whose action stays pending stays fenced (finish never lifts over a
+        pending action)."""
         if entry.went_down:
             what = 'did not come back On and Registered within %g s of its reboot (last seen %s/%s)' % (
                 self.wait_timeout, machine.get('PowerState'), machine.get('RegistrationState'))
@@ -333,9 +349,11 @@ class RollingReboot(object):
         if machine.get('PowerActionPending') and entry.job is not None:
             try:
                 self.client.cancel_job(entry.job)
-                what += '; its reboot job %s was cancelled' % entry.job
             except DaaSError as err:
                 what += '; its reboot job %s could not be cancelled: %s' % (entry.job, err)
+            else:
+                entry.cancelled = what + '; its reboot job %s was cancelled' % entry.job
+                return
         entry.finish('failed', what, power_state_after=machine.get('PowerState'))
 
     def _lift(self, entries):
@@ -350,6 +368,7 @@ class RollingReboot(object):
             if entry.faults >= FAULT_TRIES:
                 step, outcome = failed[entry]
                 entry.result.update(lifted=False, status='failed', reason=self._lift_failure(entry, step, outcome.error))
+                entry.fence_kept = step == LIFT_STEPS[0]
                 entry.phase = FINISHED
 
     @staticmethod
@@ -373,10 +392,18 @@ class RollingReboot(object):
         if self.lock is not None:
             self.lock.renew()
         queued = [e for e in self.entries if e.phase == QUEUED]
-        # Fences found in the scope are out of service already: admitted first, and they count against the cap.
+        # Fences found in the scope are out of service already: admitted first, and they count against the cap, as
+        # do the fences this run could not lift.
         adopted = [e for e in queued if e.adopted]
-        busy = sum(1 for e in self.entries if e.phase in OUT_OF_SERVICE) + len(adopted)
-        admitted = adopted + [e for e in queued if not e.adopted][:max(self.max_unavailable - busy, 0)]
+        working = sum(1 for e in self.entries if e.phase in OUT_OF_SERVICE)
+        kept = sum(1 for e in self.entries if e.fence_kept)
+        free = self.max_unavailable - working - len(adopted) - kept
+        admitted = adopted + [e for e in queued if not e.adopted][:max(free, 0)]
+        if not admitted and queued and not working and free <= 0:
+            for entry in queued:
+                entry.finish('failed', 'not rebooted: %d machine(s) of this run stay fenced (their lift failed, see '
+                                       'them), which fills max_unavailable' % kept)
+            return False
         if admitted:
             self._admit(admitted)
         fencing = [e for e in self.entries if e.phase == FENCING and e not in admitted]
@@ -427,7 +454,7 @@ class RollingReboot(object):
     def _timed_out(self, entry, err):
         """A rebooting machine whose wait ended while it could not be read stays fenced and is reported."""
         if entry.phase == REBOOTING and self._clock() - entry.rebooted_at > self.wait_timeout:
-            entry.steps, entry.phase = [], FINISHED
+            entry.steps, entry.phase, entry.fence_kept = [], FINISHED, entry.fence_up
             entry.result.update(status='failed', lifted=False if entry.fence_up else None,
                                 reason='not seen On and Registered within %g s of its reboot, and the last read failed '
                                        '(%s): left fenced, the next run lifts it' % (self.wait_timeout, err))

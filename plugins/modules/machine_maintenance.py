@@ -44,8 +44,8 @@ options:
       - With O(enabled=false), only machines that carry the tag are touched; the tag is removed, then maintenance mode
         is turned off. A machine that carries the tag but is no longer in maintenance mode just loses the tag. Machines
         without the tag stay as they are and are reported unchanged with a note.
-      - The order is the drain fence's (see the reboot workflow's documentation): an interruption between the two writes
-        leaves a machine in maintenance mode without the tag, which no later run touches; the failure says so.
+      - "The order is the drain fence's (see the reboot workflow's documentation): an interruption between the two
+        writes leaves a machine in maintenance mode without the tag, which no later run touches; the failure says so."
     type: str
   concurrency:
     description:

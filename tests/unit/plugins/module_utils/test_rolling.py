@@ -230,10 +230,25 @@ def test_a_reboot_that_never_starts_is_reported_as_such_and_lifted_once_nothing_
     assert site.machines['id-0']['InMaintenanceMode'] is False and results['id-0']['lifted'] is True
 
 
-def test_a_reboot_still_pending_at_the_deadline_is_cancelled_and_its_fence_kept():
+def test_a_reboot_still_pending_at_the_deadline_is_cancelled_then_lifted_once_its_action_is_gone():
     site = Site(1)
     site.poll_job = lambda job: ({'Id': job, 'Status': 'InProgress'}, None)
     site.sleep = lambda seconds: setattr(site, 'now', site.now + seconds)  # the reboot hangs: pending, never down
+
+    def cancel(job):
+        site.requests.append('cancel ' + job)
+        site.machines['id-0']['PowerActionPending'] = False
+    site.cancel_job = cancel
+    _pipeline, results = run(site, wait_timeout=30)
+    assert results['id-0']['status'] == 'failed' and results['id-0']['lifted'] is True
+    assert results['id-0']['reason'] == 'did not go down within 30 s of its reboot; its reboot job job-id-0 was cancelled'
+    assert site.machines['id-0']['InMaintenanceMode'] is False
+
+
+def test_a_reboot_still_pending_after_its_cancel_keeps_its_fence():
+    site = Site(1)
+    site.poll_job = lambda job: ({'Id': job, 'Status': 'InProgress'}, None)
+    site.sleep = lambda seconds: setattr(site, 'now', site.now + seconds)
     _pipeline, results = run(site, wait_timeout=30)
     assert results['id-0']['status'] == 'failed' and results['id-0']['lifted'] is False
     assert results['id-0']['reason'] == (
@@ -312,14 +327,24 @@ def test_maintenance_mode_that_cannot_be_switched_on_fails_the_machine_without_a
     assert site.machines['id-0']['Tags'] == [] and not site.reboots
 
 
-def test_a_tag_that_cannot_be_added_leaves_the_machine_in_maintenance_and_says_so():
+def test_a_fence_whose_tag_cannot_be_added_is_lifted_again():
     site = Site(1)
     site.failing_writes[('id-0', 'POST', '/Tags/reboot-fence')] = 10
     _pipeline, results = run(site)
-    assert results['id-0']['status'] == 'failed' and results['id-0']['lifted'] is None
-    assert 'it is left in maintenance mode without the tag, which no run touches' in results['id-0']['reason']
-    assert site.machines['id-0']['InMaintenanceMode'] is True and site.machines['id-0']['Tags'] == []
+    assert results['id-0']['status'] == 'failed' and results['id-0']['lifted'] is True
+    assert results['id-0']['reason'].startswith('not rebooted: the fence could not be completed (tag on failed)')
+    assert site.machines['id-0']['InMaintenanceMode'] is False and site.machines['id-0']['Tags'] == []
     assert not site.reboots
+
+
+def test_fences_that_cannot_be_lifted_keep_their_places_under_the_cap():
+    site = Site(3)
+    site.failing_writes[('id-0', 'DELETE', '/Tags/reboot-fence')] = 10
+    _pipeline, results = run(site, names=['id-0', 'id-1', 'id-2'], max_unavailable=1)
+    assert results['id-0']['lifted'] is False and site.most_out_of_service == 1
+    assert [results['id-1']['status'], results['id-2']['status']] == ['failed', 'failed']
+    assert results['id-1']['reason'] == ('not rebooted: 1 machine(s) of this run stay fenced (their lift failed, see '
+                                         'them), which fills max_unavailable')
 
 
 def test_a_tag_without_maintenance_mode_is_removed_and_maintenance_mode_never_touched():
