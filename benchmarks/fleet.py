@@ -114,6 +114,7 @@ def check_summary(sim, report, idle):
     names = [entry['name'] for key in ('rebooted', 'skipped', 'failed') for entry in summary[key]]
     faulty = [entry for entry in summary['failed'] if re.search(r'HTTP 50[0-4]|Connection|aborted', entry['error'] or '')]
     totals = sim.state()['totals']
+    print('faults injected: %s' % (', '.join('%s %d' % item for item in sorted(sim.faults().items())) or 'none'))
     print('summary: %d rebooted of %d idle, %d failed (%d of them by a fault), each machine once: %s, errors: %s; '
           'lifted with a power action pending: %d' % (
               len(summary['rebooted']), idle, len(summary['failed']), len(faulty), len(names) == len(set(names)),

@@ -24,7 +24,6 @@ import uuid
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import DaaSError
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import parse_rfc3339
 
-LEASE_SECONDS = 900.0
 # Renew once this much of the lease has passed.
 RENEW_AFTER = 1.0 / 3
 WAIT_INTERVAL = 5.0
@@ -45,7 +44,7 @@ def _utc_now():
 class RunLock(object):
     """The lock of one run; acquire() before the first write, renew() before each round's writes, release() at the end."""
 
-    def __init__(self, client, fence_tag, wait, lease=LEASE_SECONDS, sleep=None, now=None):
+    def __init__(self, client, fence_tag, wait, lease, sleep=None, now=None):
         self.client = client
         self.prefix = lock_prefix(fence_tag)
         self.wait = max(float(wait), 0.0)

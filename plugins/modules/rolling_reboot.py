@@ -20,7 +20,7 @@ description:
   - "One run at a time: the task holds a run lock, a site tag named C(<fence_tag>-lock-<n>) whose description names
     the run and when its lease ends (renewed while the run works). A second run waits up to O(lock_timeout) seconds,
     then fails with one line that names the run holding the lock. The lock of a run that was killed ends with its
-    lease (15 minutes); the next run then takes it over, with a warning."
+    lease (O(lock_lease)); the next run then takes it over, with a warning."
   - At most O(max_unavailable) machines are out of service under a fence at any time, counting the machines of
     O(machines) that are fenced already (an earlier run's fence, carried on and lifted by this one); a machine that
     is lifted frees its place at once for the next one.
@@ -86,6 +86,12 @@ options:
         once.
     type: int
     default: 0
+  lock_lease:
+    description:
+      - Seconds that the run lock lasts without a renewal; the run renews it every third of it while it works. The lock
+        of a run that was killed is taken over this long after its last renewal. Must be 60 or more.
+    type: int
+    default: 900
   chosen_at:
     description:
       - When the machines were chosen (RFC 3339, for example V(2026-12-01T20:00:00Z)). A machine whose last reboot
@@ -211,14 +217,14 @@ def diff(results):
 def execute(daas):
     """Run the pipeline, then report (and fail, naming them, when any machine failed)."""
     params = daas.params
-    for name, least in (('max_unavailable', 1), ('wait_timeout', 1), ('lock_timeout', 0)):
+    for name, least in (('max_unavailable', 1), ('wait_timeout', 1), ('lock_timeout', 0), ('lock_lease', 60)):
         if params[name] < least:
             daas.fail('%s must be %d or more, got %s' % (name, least, params[name]))
     if not params['fence_tag'].strip():
         daas.fail('fence_tag must not be empty')
     if params['chosen_at'] is not None and parse_rfc3339(params['chosen_at']) is None:
         daas.fail("chosen_at must be an RFC 3339 time such as 2026-12-01T20:00:00Z, got '%s'" % params['chosen_at'])
-    lock = RunLock(daas.client, params['fence_tag'], params['lock_timeout'])
+    lock = RunLock(daas.client, params['fence_tag'], params['lock_timeout'], lease=params['lock_lease'])
     pipeline = RollingReboot(daas.client, params['machines'], params['fence_tag'] if params['drain_fence'] else None,
                              params['max_unavailable'], params['wait_timeout'], daas.check_mode, lock=lock,
                              chosen_at=params['chosen_at'])
@@ -243,6 +249,7 @@ def main():
             fence_tag=dict(type='str', default='citrix_cloud.daas-reboot-fence'),
             wait_timeout=dict(type='int', default=1200),
             lock_timeout=dict(type='int', default=0),
+            lock_lease=dict(type='int', default=900),
             chosen_at=dict(type='str'),
         ),
         supports_check_mode=True,

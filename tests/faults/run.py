@@ -2,13 +2,15 @@
 
 Usage (from the repository root, with the collection under ANSIBLE_COLLECTIONS_PATH, as `make faults` does):
 
-    python tests/faults/run.py [--bounded] [--seed N]
+    python tests/faults/run.py [--bounded] [--seed N] [--schedules N] [--schedules-only]
 
 Every run is a real ``ansible-playbook -vvv`` against a simulator started here. Each case sets its faults, triggers
 and job behaviours through ``/_sim/``, runs, clears them and reads the simulator's state. The suite prints one line
 per case and then the figures table; it exits 1 when a figure misses its target (every run ends correctly, no
 traceback, no session lost, no fence left, no administrator's maintenance lifted, no secret in the output).
 ``--bounded`` runs one case of each kind (what `make test` runs); without it, more seeds and every kill point.
+``--schedules N`` adds N random schedules (seeded by ``--seed``): faults, a kill, an administrator and a user acting
+at random moments; ``--schedules-only`` runs just those (``--schedules 200 --schedules-only`` on demand).
 """
 
 import argparse
@@ -93,7 +95,7 @@ class Case:
     """One case: its set-up, its runs and what the simulator says afterwards."""
 
     def __init__(self, name, kind, playbook=ROLE_PLAYBOOK, faults=None, triggers=(), jobs=None, extra=None,
-                 kill_after=None, stale_fence=False, overlap_after=None, admin=()):
+                 kill_after=None, stale_fence=False, overlap_after=None):
         self.name = name
         self.kind = kind
         self.playbook = playbook
@@ -107,8 +109,6 @@ class Case:
         self.stale_fence = stale_fence
         # A predicate on request-log entries: when one matches, a second run of the role starts beside the first.
         self.overlap_after = overlap_after
-        # Machines an administrator puts in maintenance mode during the case (triggers), besides ADMIN_MAINTENANCE.
-        self.admin = list(admin)
 
 
 def is_request(method, pattern):
@@ -194,6 +194,8 @@ class Suite:
             reboot_idle_machines_api_url=self.sim.url, reboot_idle_machines_auth_url=self.sim.url,
             reboot_idle_machines_min_hours_since_reboot=0, reboot_idle_machines_max_unavailable=3,
             reboot_idle_machines_concurrency=5, reboot_idle_machines_wait_timeout=20,
+            # A killed run's lock is taken over by the run after it once this lease has ended.
+            reboot_idle_machines_lock_lease=60,
             reboot_idle_machines_report_path=report,
             fault_api_url=self.sim.url, fault_customer_id=CUSTOMER_ID, fault_client_id=CLIENT_ID,
             fault_client_secret=CLIENT_SECRET, fault_machines=IDLE, fault_fence_tag=FENCE_TAG, fault_timeout=30,
@@ -296,7 +298,11 @@ class Suite:
         else:
             status, output = self.playbook(case, case.playbook, case.kill_after)
         injected = sum(sim.control("GET", "faults")["injected"].values())
-        injected += sum(1 for trigger in sim.control("GET", "triggers")["triggers"] if trigger["fired"])
+        fired = [trigger for trigger in sim.control("GET", "triggers")["triggers"] if trigger["fired"]]
+        injected += len(fired)
+        # Machines an administrator put in maintenance mode during the case.
+        admin = ADMIN_MAINTENANCE + [trigger["machine"] for trigger in fired if trigger.get("action") == "maintenance_on"
+                                     and trigger["machine"] not in ADMIN_MAINTENANCE]
         # Each machine whose power jobs fail or never end.
         injected += sum(len(rule.get("machines") or []) for rule in (case.jobs or {}).values())
         sim.control("DELETE", "faults")
@@ -317,7 +323,6 @@ class Suite:
         self.tokens.update(sim.control("GET", "tokens")["tokens"])
         machines = dict((machine["Name"], machine) for machine in state["machines"])
         # A fence: the tag or maintenance mode on a machine that no administrator put in maintenance.
-        admin = ADMIN_MAINTENANCE + case.admin
         fences = [name for name, machine in machines.items() if name not in admin and (
             machine["InMaintenanceMode"] or any(tag.lower() == FENCE_TAG for tag in machine.get("Tags") or []))]
         lifted = [name for name in admin if not machines[name]["InMaintenanceMode"]]
@@ -430,7 +435,7 @@ def schedules(count, seed):
             # the kill at the tag's write instead.
             kill = kill_points[2]
         result.append(Case("schedule-%d-%d" % (seed, number), "random schedule", faults=faults, triggers=triggers,
-                           kill_after=kill, admin=["DEMOLAB\\FLT-BUSY"]))
+                           kill_after=kill))
     return result
 
 
@@ -439,7 +444,8 @@ def main(argv=None):
     parser.add_argument("--bounded", action="store_true", help="one case of each kind (make test)")
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--schedules", type=int, default=None,
-                        help="random schedules of faults, kills and administrator actions (default: 3, 0 with --bounded)")
+                        help="random schedules of faults, kills and administrator actions (default: 3; 2 with --bounded)")
+    parser.add_argument("--schedules-only", action="store_true", help="run only the random schedules")
     args = parser.parse_args(argv)
     if args.schedules is None:
         args.schedules = 2 if args.bounded else 3
@@ -452,7 +458,7 @@ def main(argv=None):
     started = time.monotonic()
     with running(scenario=SCENARIO, time_scale=30) as launched:
         suite = Suite(Simulator(launched.url), work, ansible_playbook)
-        for case in cases(args.bounded, args.seed) + schedules(args.schedules, args.seed):
+        for case in ([] if args.schedules_only else cases(args.bounded, args.seed)) + schedules(args.schedules, args.seed):
             suite.run(case)
         checked = suite.count_secrets()
     figures = suite.figures
