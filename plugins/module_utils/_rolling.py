@@ -433,7 +433,7 @@ class RollingReboot(object):
         to_reboot = []
         for entry in in_flight:
             machine = states.get(entry.id)
-            if machine is None:
+            if machine is None or (self.fence_tag and not has_tag(machine, self.fence_tag)):
                 entry.misses += 1
                 if entry.misses >= MISSES_ALLOWED:
                     entry.fence_up = False
@@ -442,8 +442,6 @@ class RollingReboot(object):
                 continue
             entry.misses = 0
             entry.last_seen = machine
-            if self.fence_tag and not has_tag(machine, self.fence_tag):
-                continue
             if entry.phase == CHECKING:
                 self._recheck(entry, machine, now, to_reboot)
             else:
@@ -520,10 +518,9 @@ class RollingReboot(object):
                 entry.result.update(status='failed', reason='not rebooted: the run stopped early (%s)' % err)
                 entry.phase = FINISHED
             elif entry.phase in (FENCING, CHECKING, REBOOTING):
-                if entry.phase == FENCING and not entry.fence_up:
-                    # Its maintenance mode may be on without the tag: a state no run touches.
-                    entry.steps = []
-                entry.finish('failed', 'the run stopped early (%s)' % err)
+                # A fence half set (maintenance mode on, the tag not yet) is this run's: lifted like a whole one.
+                half_set = entry.phase == FENCING and len(entry.steps) < len(FENCE_STEPS)
+                entry.finish('failed', 'the run stopped early (%s)' % err, lift_steps=LIFT_STEPS if half_set else None)
         for _attempt in range(FAULT_TRIES):
             lifting = [e for e in self.entries if e.phase == LIFTING]
             if not lifting:
