@@ -44,6 +44,7 @@ from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import 
 )
 
 LATE = 'changed after it was chosen: '
+BROKEN_FENCE = 'it carries the fence tag without maintenance mode (switched off behind a fence)'
 POLL_INTERVAL = 0.5
 MAX_POLL_INTERVAL = 15.0
 # A machine that the read behind the fence misses this often has lost its fence.
@@ -207,8 +208,7 @@ class RollingReboot(object):
             entry.last_seen = machine
             state = fence_state(machine, self.fence_tag)
             if state == BROKEN:
-                entry.finish('skipped', LATE + 'it carries the fence tag without maintenance mode (switched off behind '
-                                              'a fence): the tag is removed, maintenance mode left as it is',
+                entry.finish('skipped', LATE + BROKEN_FENCE + ': the tag is removed, maintenance mode left as it is',
                              lift_steps=[TAG_OFF])
                 continue
             # A fence found up (an earlier run's, in this run's scope) is carried on, and lifted by this run.
@@ -551,8 +551,7 @@ class RollingReboot(object):
                 state = fence_state(machine, self.fence_tag)
                 reason = self._skip_reason(machine, now, state == FENCED)
                 if state == BROKEN:
-                    entry.finish('skipped', LATE + 'it carries the fence tag without maintenance mode: the tag would '
-                                                  'be removed')
+                    entry.finish('skipped', LATE + BROKEN_FENCE + ': the tag would be removed')
                 elif reason is not None:
                     entry.finish('skipped', LATE + reason)
                 else:

@@ -112,10 +112,11 @@ class Model(object):
         self.config = config
 
     def initial(self):
-        machines = tuple(Machine(False, None, False, 0, 'up', False) for _ in range(self.config.machines))
-        runs = tuple(IDLE_RUN for _ in range(self.config.runs))
-        b = self.config.budgets
-        return State(machines, runs, None, False, b['faults'], b['kills'], b['admin'], b['logons'], b['deadlines'])
+        machines = (Machine(False, None, False, 0, 'up', False),) * self.config.machines
+        runs = (IDLE_RUN,) * self.config.runs
+        budgets = self.config.budgets
+        return State(machines, runs, None, False, budgets['faults'], budgets['kills'], budgets['admin'],
+                     budgets['logons'], budgets['deadlines'])
 
     # Checks of every state
 
@@ -390,7 +391,7 @@ def explore(config, limit=None):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--machines', type=int, default=2)
     parser.add_argument('--runs', type=int, default=2)
     parser.add_argument('--max-unavailable', type=int, default=1)
@@ -412,9 +413,10 @@ def main(argv=None):
           'log-ons %d, lock %s; fence %s, lift %s' % (
               config.machines, config.runs, config.max_unavailable, args.faults, args.kills, args.admin, args.logons,
               'on' if config.use_lock else 'off', ' -> '.join(config.fence_steps), ' -> '.join(config.lift_steps)))
+    seconds = time.monotonic() - started
     print('states explored: %d; transitions: %d; terminal states (each followed by a clean run): %d; '
           'interleavings: %d; %.1f s' % (figures['states'], figures['transitions'], figures['terminal'],
-                                          figures['interleavings'], time.monotonic() - started))
+                                         figures['interleavings'], seconds))
     if violation is None:
         print('violations: 0')
         return 0
