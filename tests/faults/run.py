@@ -444,11 +444,11 @@ def main(argv=None):
     parser.add_argument("--bounded", action="store_true", help="one case of each kind (make test)")
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--schedules", type=int, default=None,
-                        help="random schedules of faults, kills and administrator actions (default: 3; 2 with --bounded)")
+                        help="random schedules of faults, kills and administrator actions (default: 3; 1 with --bounded)")
     parser.add_argument("--schedules-only", action="store_true", help="run only the random schedules")
     args = parser.parse_args(argv)
     if args.schedules is None:
-        args.schedules = 2 if args.bounded else 3
+        args.schedules = 1 if args.bounded else 3
     ansible_playbook = shutil.which("ansible-playbook")
     if ansible_playbook is None:
         raise SystemExit("faults: ansible-playbook is not on PATH (run through make faults)")
