@@ -27,7 +27,9 @@ from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import 
 # Renew once this much of the lease has passed.
 RENEW_AFTER = 1.0 / 3
 WAIT_INTERVAL = 5.0
-CREATE_FAULTS = 3
+# How many faults (429, 5xx, a dropped connection) a lock's call may meet in a row before the run stops.
+LOCK_FAULTS = 5
+FAULT_PAUSE = 1.0
 _DESCRIPTION = 'citrix_cloud.daas rolling reboot lock: held by %s until %s'
 _PARSE = re.compile(r'^citrix_cloud\.daas rolling reboot lock: held by (.+) until (\S+)$')
 
@@ -77,7 +79,14 @@ class RunLock(object):
         """
         waited, faults = 0.0, 0
         while True:
-            found = self._generations()
+            try:
+                found = self._generations()
+            except DaaSError as err:
+                faults += 1
+                if not err.transient or faults > LOCK_FAULTS:
+                    raise
+                self._sleep(FAULT_PAUSE)
+                continue
             top = max(found) if found else 0
             if found:
                 name, holder, ends = found[top]
@@ -103,7 +112,7 @@ class RunLock(object):
             except DaaSError as err:
                 # A create whose answer was lost may have been carried out: the next read tells.
                 faults += 1
-                if not err.transient or faults > CREATE_FAULTS:
+                if not err.transient or faults > LOCK_FAULTS:
                     raise
                 continue
             if created:
@@ -118,14 +127,26 @@ class RunLock(object):
         """Extend the lease once a third of it has passed; DaaSError when another run took the lock meanwhile."""
         if self.name is None or self._now() < self._expires - datetime.timedelta(seconds=self.lease * (1 - RENEW_AFTER)):
             return
-        found = self._generations()
+        try:
+            found = self._generations()
+        except DaaSError as err:
+            # A fault: renewed at the next round, while the lease lasts.
+            if err.transient and self._now() < self._expires:
+                return
+            raise
         mine = int(self.name[len(self.prefix):])
         newer = [found[g] for g in found if g > mine]
         if newer or self._now() >= self._expires:
             taker = newer[0][1] if newer else None
             raise DaaSError('this run lost its run lock %s (its lease ended%s): it stops here'
                             % (self.name, ', taken over by %s' % taker if taker else ''))
-        self.client.describe_tag(self.name, self._description())
+        expires = self._expires
+        try:
+            self.client.describe_tag(self.name, self._description())
+        except DaaSError as err:
+            self._expires = expires
+            if not (err.transient and self._now() < expires):
+                raise
 
     def release(self):
         """Delete the lock tag (a lock already gone is no error)."""

@@ -20,6 +20,7 @@ __metaclass__ = type
 import datetime
 import time
 
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import BatchOutcome
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import DaaSError
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._jobs import CITRIX_JOB_STATES, citrix_job_details, job_id_of
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import (
@@ -232,7 +233,14 @@ class RollingReboot(object):
             if not going:
                 continue
             if step == TAG_ON and not self._tag_ready:
-                self.client.ensure_tag(self.fence_tag, description=FENCE_DESCRIPTION)
+                try:
+                    self.client.ensure_tag(self.fence_tag, description=FENCE_DESCRIPTION)
+                except DaaSError as err:
+                    if not err.transient:
+                        raise
+                    # The tag's step of these machines meets the same fault: sent again next round.
+                    failed.update((entry, (step, BatchOutcome(None, None, None, err))) for entry in going)
+                    continue
                 self._tag_ready = True
             requests = [self._step_request(entry.id, step) for entry in going]
             for entry, outcome in zip(going, self.client.batch(requests)):
@@ -492,8 +500,16 @@ class RollingReboot(object):
         return [entry.result for entry in self.entries]
 
     def _adopt_fences(self):
-        """Find the machines of the scope that are fenced already (one search on the fence tag)."""
-        found = self._search_fence(('Id', 'Name', 'InMaintenanceMode', 'Tags')) if self.fence_tag else None
+        """Find the machines of the scope that are fenced already (one search on the fence tag, again after a fault)."""
+        found = None
+        for attempt in range(FAULT_TRIES):
+            try:
+                found = self._search_fence(('Id', 'Name', 'InMaintenanceMode', 'Tags')) if self.fence_tag else None
+                break
+            except DaaSError as err:
+                if not err.transient or attempt + 1 == FAULT_TRIES:
+                    raise
+                self._sleep(POLL_INTERVAL)
         keys = set(str(key).lower() for machine in found or [] if machine.get('InMaintenanceMode')
                    for key in (machine.get('Id'), machine.get('Name')))
         for entry in self.entries:

@@ -97,3 +97,24 @@ def test_a_run_renews_its_lease_and_stops_when_another_took_the_lock():
     taker.acquire()
     with pytest.raises(DaaSError, match='this run lost its run lock fence-lock-1 .*taken over by %s' % re.escape(taker.holder)):
         first.renew()
+
+
+def test_faults_on_the_lock_s_calls_are_waited_out():
+    site = Tags()
+    real = site.tag_descriptions
+    faults = [DaaSError('Internal server error', status=500, transient=True)] * 2
+
+    def flaky(prefix):
+        if faults:
+            raise faults.pop()
+        return real(prefix)
+    site.tag_descriptions = flaky
+    held = lock(site)
+    held.acquire()
+    assert list(site.tags) == ['fence-lock-1']
+    site.sleep(400)
+    faults.append(DaaSError('Bad gateway', status=502, transient=True))
+    held.renew()  # the fault: renewed at the next round
+    assert site.tags['fence-lock-1'].endswith('until 2026-12-01T20:15:02Z')
+    held.renew()
+    assert site.tags['fence-lock-1'].endswith('until 2026-12-01T20:21:42Z')
