@@ -170,7 +170,7 @@ class Suite:
         self.figures = dict(cases=0, runs=0, runs_correct=0, faults=0, tracebacks=0, sessions_lost=0, fences_left=0,
                             admin_lifted=0, secrets=0, bad_input=0, bad_input_clear=0,
                             transient_rebooted=0, transient_candidates=0, rebooted_twice=0, over_cap=0,
-                            lifted_pending=0, overlapping_runs=0)
+                            lifted_pending=0, overlapping_runs=0, role_runs_stopped=0)
         self.problems = []
         self.outputs = []
         self.started = 0
@@ -338,9 +338,13 @@ class Suite:
         self.figures["sessions_lost"] += state["totals"]["sessions_lost"]
         self.figures["fences_left"] += len(fences)
         self.figures["admin_lifted"] += len(lifted)
-        if case.kind.startswith("5xx") and case.playbook == ROLE_PLAYBOOK and os.path.exists(self.variables_report(case)):
+        report = None
+        if case.playbook == ROLE_PLAYBOOK and os.path.exists(self.variables_report(case)):
             with open(self.variables_report(case)) as handle:
                 report = json.load(handle)
+            # Faults, kills and other runs stop no run: its summary names no error.
+            self.figures["role_runs_stopped"] += 1 if report["errors"] else 0
+        if case.kind.startswith("5xx") and report is not None:
             self.figures["transient_rebooted"] += len(report["rebooted"])
             self.figures["transient_candidates"] += len(report["rebooted"]) + len(report["failed"])
         print("%-28s %-22s faults %3d  %s%s%s" % (
@@ -476,6 +480,7 @@ def main(argv=None):
         ("machines rebooted twice", figures["rebooted_twice"], 0),
         ("cases with more machines out of service than max_unavailable", figures["over_cap"], 0),
         ("fences lifted with a power action pending", figures["lifted_pending"], 0),
+        ("role runs stopped early by an error", figures["role_runs_stopped"], 0),
         ("runs overlapping another", figures["overlapping_runs"], ""),
     ]
     if figures["bad_input"]:
@@ -487,7 +492,7 @@ def main(argv=None):
     print("\n%s in %.0f s; logs in %s" % ("bounded run" if args.bounded else "full run", time.monotonic() - started, work))
     missed = figures["runs_correct"] != figures["runs"] or any(
         figures[key] for key in ("tracebacks", "sessions_lost", "fences_left", "admin_lifted", "secrets", "rebooted_twice",
-                                 "over_cap", "lifted_pending")) or \
+                                 "over_cap", "lifted_pending", "role_runs_stopped")) or \
         figures["bad_input_clear"] != figures["bad_input"] or figures["transient_rebooted"] != figures["transient_candidates"]
     for problem in suite.problems:
         print("problem: " + problem)
