@@ -389,6 +389,10 @@ class DaaSClient(HTTPClient):
                     for kind in ("SingleSession", "MultiSession")]}]}
         return list(self.iter_items("/Machines/$search", params=fields_query(fields), method="POST", json=body))
 
+    def machines_with_tag(self, tag, fields=None):
+        """Every machine that carries the tag (one ``$search``, paged)."""
+        return self.search_machines([{"Property": "Tags", "Operator": "Contains", "Value": tag}], fields)
+
     def start_async(self, method, path, params=None, json=None):
         """Start a call with async=true and return its AsyncJob (from 202 + Location)."""
         query = dict(params or {})

@@ -155,8 +155,7 @@ class RollingReboot(object):
         if not self._search_works:
             return None
         try:
-            return self.client.search_machines(
-                [{'Property': 'Tags', 'Operator': 'Contains', 'Value': self.fence_tag}], fields)
+            return self.client.machines_with_tag(self.fence_tag, fields)
         except DaaSError as err:
             if err.status not in SEARCH_UNAVAILABLE:
                 raise

@@ -129,9 +129,9 @@ class Site(object):
             return BatchOutcome(202, None, 'https://api.test/cvad/manage/Jobs/job-' + machine['Id'], None)
         raise AssertionError('unexpected request %r' % (request,))
 
-    def search_machines(self, filters, fields=None):
+    def machines_with_tag(self, tag, fields=None):
         self.requests.append('search')
-        assert filters == [{'Property': 'Tags', 'Operator': 'Contains', 'Value': FENCE}]
+        assert tag == FENCE
         return [dict(m) for m in self.machines.values() if FENCE in m['Tags']]
 
     def poll_job(self, job):
@@ -389,12 +389,12 @@ def test_an_error_that_stops_the_run_still_lifts_the_fences():
 
     searches = []
 
-    def broken_after_the_first(filters, fields=None):
+    def broken_after_the_first(tag, fields=None):
         searches.append(fields)
         if len(searches) > 1:
             raise DaaSError('Access denied', status=403)
         return []
-    site.search_machines = broken_after_the_first
+    site.machines_with_tag = broken_after_the_first
     pipeline, results = run(site, max_unavailable=2)
     assert pipeline.stopped_by.status == 403
     assert [r['status'] for r in results.values()] == ['failed'] * 4
