@@ -44,6 +44,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HERE = os.path.join(REPO, 'benchmarks', 'reboot_idle')
 sys.path.insert(0, REPO)
 
+from tests.simulator.launcher import SimulatorNotStarted, start  # noqa: E402 pylint: disable=wrong-import-position
 from tests.simulator.scenario import (  # noqa: E402 pylint: disable=wrong-import-position
     CLIENT_ID,
     CLIENT_SECRET,
@@ -78,20 +79,15 @@ def build_scenario(machines, idle, seed):
 
 
 class Simulator(object):
-    """The simulator as a child process."""
+    """The simulator started by the launcher, with its control endpoints."""
 
     def __init__(self, scenario_path, latency_ms, time_scale, python):
         self.scenario_path = scenario_path
-        self.log = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(
-            [python, '-m', 'tests.simulator', '--port', '0', '--scenario', scenario_path,
-             '--latency-ms', str(latency_ms), '--time-scale', str(time_scale)],
-            cwd=REPO, stdout=subprocess.PIPE, stderr=self.log, universal_newlines=True)
-        self.url = self.process.stdout.readline().strip()
-        if not self.url.startswith('http'):
-            self.stop()
-            self.log.seek(0)
-            raise SystemExit('the simulator did not start: %s' % self.log.read().decode('utf-8', 'replace')[-2000:])
+        try:
+            self.running = start(scenario=scenario_path, latency_ms=latency_ms, time_scale=time_scale, python=python)
+        except SimulatorNotStarted as error:
+            raise SystemExit(str(error)) from None
+        self.url = self.running.url
 
     def reset(self):
         response = requests.post(self.url + '/_sim/reset', json={'scenario': self.scenario_path}, timeout=60)
@@ -112,12 +108,7 @@ class Simulator(object):
         return requests.get(self.url + '/_sim/state', timeout=60).json()
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        self.running.stop()
 
 
 def run(command, env, label, verbose):

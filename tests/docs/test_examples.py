@@ -22,6 +22,8 @@ import pytest
 import requests
 import yaml
 
+from tests.simulator.launcher import running
+
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DOCUMENTS = ["README.md"] + sorted(glob.glob("docs/**/*.md", root_dir=REPO_ROOT, recursive=True))
 FENCE = re.compile(r"^(?P<indent> *)```(?P<info>\S*)\s*$")
@@ -134,16 +136,8 @@ def test_inline_credential_type_matches_its_files():
 @pytest.fixture(scope="module")
 def simulator_url():
     """A simulator with the estate the examples name."""
-    command = [sys.executable, "-m", "tests.simulator", "--port", "0", "--scenario", "docs", "--time-scale", "60"]
-    with subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True) as process:
-        try:
-            url = process.stdout.readline().strip()
-            assert url.startswith("http"), "the simulator did not start"
-            yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-            process.stdout.close()
+    with running(scenario="docs", time_scale=60) as simulator:
+        yield simulator.url
 
 
 @pytest.mark.parametrize("where,mode", runs(), ids=lambda value: value)

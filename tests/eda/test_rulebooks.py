@@ -11,13 +11,14 @@ import json
 import os
 import queue
 import subprocess
-import sys
 import threading
 import time
 from urllib.request import Request, urlopen
 
 import pytest
 import yaml
+
+from tests.simulator.fixtures import simulator_fixture
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCENARIO = os.path.join(REPO, "tests", "eda", "scenario.yml")
@@ -64,15 +65,7 @@ class Output:
         return "".join(self.lines)
 
 
-@pytest.fixture
-def simulator():
-    process = subprocess.Popen([sys.executable, "-m", "tests.simulator", "--port", "0", "--scenario", SCENARIO,
-                                "--time-scale", "30"], cwd=REPO, stdout=subprocess.PIPE, universal_newlines=True)
-    try:
-        yield process.stdout.readline().strip()
-    finally:
-        process.terminate()
-        process.wait(30)
+simulator = simulator_fixture(scope="function", scenario=SCENARIO, time_scale=30)
 
 
 @pytest.fixture
@@ -86,7 +79,7 @@ def rulebook(simulator, tmp_path):
         vars_file = tmp_path / "vars.yml"
         vars_file.write_text(yaml.safe_dump(variables))
         env = dict(os.environ, CITRIX_CUSTOMER_ID="democustomer", CITRIX_CLIENT_ID="0b5f8a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b",
-                   CITRIX_CLIENT_SECRET=SECRET, CITRIX_API_URL=simulator, CITRIX_AUTH_URL=simulator,
+                   CITRIX_CLIENT_SECRET=SECRET, CITRIX_API_URL=simulator.url, CITRIX_AUTH_URL=simulator.url,
                    PATH=os.path.join(RULEBOOK_BIN) + os.pathsep + os.environ["PATH"],
                    ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"), HOME=str(tmp_path))
         process = subprocess.Popen([os.path.join(RULEBOOK_BIN, "ansible-rulebook"), "-r", "citrix_cloud.daas." + name,
@@ -98,7 +91,7 @@ def rulebook(simulator, tmp_path):
         return process, Output(process.stdout)
 
     try:
-        yield simulator, start
+        yield simulator.url, start
     finally:
         for process in processes:
             process.terminate()

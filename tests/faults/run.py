@@ -11,6 +11,7 @@ traceback, no session lost, no fence left, no administrator's maintenance lifted
 ``--bounded`` runs one case of each kind (what `make test` runs); without it, more seeds and every kill point.
 ``--schedules N`` adds N random schedules (seeded by ``--seed``): faults, a kill, an administrator and a user acting
 at random moments; ``--schedules-only`` runs just those (``--schedules 200 --schedules-only`` on demand).
+``--case NAME`` runs only that case.
 """
 
 import argparse
@@ -29,12 +30,12 @@ import time
 import requests
 import yaml
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from tests.simulator.launcher import running  # noqa: E402  pylint: disable=wrong-import-position
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 SCENARIO = os.path.join(HERE, "scenario.yml")
+sys.path.insert(0, REPO)
+from tests.simulator.launcher import SimulatorNotStarted, start  # noqa: E402 pylint: disable=wrong-import-position
+
 ROLE_PLAYBOOK = os.path.join(REPO, "playbooks", "reboot_idle_machines.yml")
 MODULES_PLAYBOOK = os.path.join(HERE, "playbooks", "modules.yml")
 PCE_PLAYBOOK = os.path.join(HERE, "playbooks", "pce.yml")
@@ -79,16 +80,23 @@ def kill_tree(pid):
 
 
 class Simulator:
-    """The control endpoints of a simulator started by the launcher (tests/simulator/launcher.py)."""
+    """A simulator started by the launcher (its files in WORK/simulator), with its control endpoints."""
 
-    def __init__(self, url):
-        self.url = url
+    def __init__(self, work):
+        try:
+            self.running = start(state_dir=os.path.join(work, "simulator"), scenario=SCENARIO, time_scale=30)
+        except SimulatorNotStarted as error:
+            raise SystemExit("faults: %s" % error) from None
+        self.url = self.running.url
         self.http = requests.Session()
 
     def control(self, method, path, body=None):
         response = self.http.request(method, "%s/_sim/%s" % (self.url, path), json=body, timeout=30)
         response.raise_for_status()
         return response.json()
+
+    def stop(self):
+        self.running.stop()
 
 
 class Case:
@@ -460,21 +468,31 @@ def main(argv=None):
     parser.add_argument("--schedules", type=int, default=None,
                         help="random schedules of faults, kills and administrator actions (default: 3; 1 with --bounded)")
     parser.add_argument("--schedules-only", action="store_true", help="run only the random schedules")
+    parser.add_argument("--case", action="append", metavar="NAME", help="run only this case (again for more)")
     args = parser.parse_args(argv)
     if args.schedules is None:
         args.schedules = 1 if args.bounded else 3
+    every = ([] if args.schedules_only else cases(args.bounded, args.seed)) + schedules(args.schedules, args.seed)
+    selected = [case for case in every if not args.case or case.name in args.case]
+    unknown = sorted(set(args.case or ()) - {case.name for case in selected})
+    if unknown:
+        raise SystemExit("faults: --case: no case named %s; the cases: %s" % (
+            ", ".join(unknown), ", ".join(case.name for case in every)))
     ansible_playbook = shutil.which("ansible-playbook")
     if ansible_playbook is None:
         raise SystemExit("faults: ansible-playbook is not on PATH (run through make faults)")
     work = tempfile.mkdtemp(prefix="citrix-daas-faults-")
     os.environ.setdefault("ANSIBLE_NOCOLOR", "1")
     os.environ["ANSIBLE_FORCE_COLOR"] = "0"
+    sim = Simulator(work)
     started = time.monotonic()
-    with running(scenario=SCENARIO, time_scale=30) as launched:
-        suite = Suite(Simulator(launched.url), work, ansible_playbook)
-        for case in ([] if args.schedules_only else cases(args.bounded, args.seed)) + schedules(args.schedules, args.seed):
+    try:
+        suite = Suite(sim, work, ansible_playbook)
+        for case in selected:
             suite.run(case)
         checked = suite.count_secrets()
+    finally:
+        sim.stop()
     figures = suite.figures
     rows = [
         ("cases", figures["cases"], ""),

@@ -12,8 +12,9 @@ set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 : "${VENV:?set VENV to the development virtual environment}"
 : "${COLLECTION:?set COLLECTION to the collection copy under ansible_collections/citrix_cloud/daas}"
-# The role, the power and job modules, and the read modules.
-targets=(role_reboot_idle_machines machine_power wait_for_job site_info catalog_info machine_info session_info)
+# The role (every part of its test), the power and job modules, and the read modules.
+mapfile -t targets < <(cd "$COLLECTION/tests/integration/targets" && ls -d role_reboot_idle_machines*)
+targets+=(machine_power wait_for_job site_info catalog_info machine_info session_info)
 rows=()
 failed=0
 
@@ -76,7 +77,7 @@ run_entry() {
         tar -C "$COLLECTION" --exclude=./tests/output -cf - . | tar -C "$copy" -xf - || return 1
     if [ "$sanity" = sanity ]; then
         say "ansible-core $core on Python $version: sanity"
-        if (cd "$copy" && export PATH="$venv/bin:$PATH" && "$venv/bin/python" "$repo/tests/tools/get_pip.py" --install &&
+        if (cd "$copy" && export PATH="$venv/bin:$PATH" && "$venv/bin/python" "$repo/tools/get_pip.py" --install &&
             "$venv/bin/ansible-test" sanity --venv --python "${version%.*}" --color no); then
             result="sanity passed; "
         else
@@ -86,7 +87,7 @@ run_entry() {
     fi
     say "ansible-core $core on Python $version: integration targets ${targets[*]}"
     # Not verbose: the development venv's run checks the -vvv output for secrets; here -vvv would only cost time.
-    if PATH="$venv/bin:$PATH" VENV="$venv" COLLECTION="$copy" VERBOSITY= \
+    if PATH="$venv/bin:$PATH" VENV="$venv" COLLECTION="$copy" VERBOSITY= JOBS="${MATRIX_INTEGRATION_JOBS:-2}" \
         bash "$repo/tests/integration/run.sh" "${targets[@]}"; then
         result+="integration (${#targets[@]} targets) passed"
     else

@@ -79,8 +79,9 @@ def start(args=(), state_dir=None, python=None, env=None, timeout=START_TIMEOUT,
         command += ["--ca-file", os.path.join(state_dir, "ca.pem")]
     url_path = os.path.join(state_dir, "url")
     with open(url_path, "w") as out, open(os.path.join(state_dir, "stderr"), "w") as err:
+        # In the caller's process group: a signal to the whole run (Ctrl-C, kill -- -PGID) stops the simulator too.
         process = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=err, env=env,  # pylint: disable=consider-using-with
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+                                   stdin=subprocess.DEVNULL)
     with open(os.path.join(state_dir, "pid"), "w") as pid_file:
         pid_file.write("%d\n" % process.pid)
     try:
