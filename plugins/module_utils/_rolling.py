@@ -554,7 +554,7 @@ class RollingReboot(object):
         now = datetime.datetime.now(datetime.timezone.utc)
         wanted = set(entry.given.lower() for entry in self.entries)
         by_key = {}
-        for machine in self.client.iter_machines(DECISION_FIELDS):
+        for machine in self.client.scope_machines(fields=DECISION_FIELDS):
             keys = [str(key).lower() for key in (machine.get('Id'), machine.get('Name'))]
             for key in wanted.intersection(keys):
                 by_key[key] = machine

@@ -141,7 +141,7 @@ class Site(object):
             return {'Id': job, 'Status': 'Failed', 'ErrorString': 'The hypervisor did not reboot it'}, None
         return {'Id': job, 'Status': 'InProgress'}, None
 
-    def iter_machines(self, fields=None):
+    def scope_machines(self, kind=None, name=None, fields=None):
         self.requests.append('GET /Machines')
         return iter([dict(m) for m in self.machines.values()])
 
