@@ -25,8 +25,13 @@ Run it: python3 -m tests.model.fence_model [--machines 2] [--no-lock] [--swap-fe
 """
 
 import argparse
+import atexit
 import datetime
+import importlib
+import os
+import shutil
 import sys
+import tempfile
 import time
 from collections import namedtuple
 from pathlib import Path
@@ -35,12 +40,20 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _machine_rules():
-    """plugins/module_utils/_machine.py, imported from this checkout (the collection need not be installed)."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location('fence_model_machine', ROOT / 'plugins' / 'module_utils' / '_machine.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """plugins/module_utils/_machine.py of this checkout, imported as the collection's (through a temporary
+    ansible_collections/citrix_cloud/daas link to it when the collection is not on the path)."""
+    try:
+        return importlib.import_module('ansible_collections.citrix_cloud.daas.plugins.module_utils._machine')
+    except ImportError:
+        pass
+    root = tempfile.mkdtemp(prefix='fence-model-')
+    atexit.register(shutil.rmtree, root, True)
+    os.makedirs(os.path.join(root, 'ansible_collections', 'citrix_cloud'))
+    os.symlink(str(ROOT), os.path.join(root, 'ansible_collections', 'citrix_cloud', 'daas'))
+    sys.path.insert(0, root)
+    for name in [name for name in sys.modules if name == 'ansible_collections' or name.startswith('ansible_collections.')]:
+        del sys.modules[name]
+    return importlib.import_module('ansible_collections.citrix_cloud.daas.plugins.module_utils._machine')
 
 
 rules = _machine_rules()
