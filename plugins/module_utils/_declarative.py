@@ -62,6 +62,13 @@ class Change(object):
         return result
 
 
+def failed_change(key, error):
+    """The Change of an object that could not be read: nothing to do, and the read's error."""
+    change = Change(key, 'none')
+    change.error = error
+    return change
+
+
 def plan_change(key, current, current_view, wanted, state, create, update, delete, **details):
     """The Change of one entry.
 
@@ -159,9 +166,7 @@ def converge_group_items(daas, entries, option, part, properties, view):
         key = '%s/%s' % (group, name)
         items = current_of[group]
         if not isinstance(items, list):
-            change = Change(key, 'none')
-            change.error = items
-            changes.append(change)
+            changes.append(failed_change(key, items))
             continue
         current = find_named(items, name)
         wanted = set_fields(entry, properties)
@@ -174,3 +179,18 @@ def converge_group_items(daas, entries, option, part, properties, view):
             delete=lambda group=group, item_id=item_id: [[client.group_item_delete(group, part, item_id)]],
             id=item_id))
     return apply_changes(client, changes, daas.check_mode)
+
+
+def members_after(current, wanted, exclusive):
+    """(after, missing, extra) of a membership: ``current`` names as read, ``wanted`` names or Ids as given.
+
+    current and wanted are [{Name, Id}] and [str]; ``after`` is the sorted names the object would have, ``missing``
+    the wanted ones not there yet, ``extra`` the current ones to take off (only when ``exclusive``).
+    """
+    def matches(member, name):
+        return name.lower() in (str(member.get('Name', '')).lower(), str(member.get('Id', '')).lower())
+
+    missing = [name for name in dict.fromkeys(wanted) if not any(matches(member, name) for member in current)]
+    extra = [member for member in current if exclusive and not any(matches(member, name) for name in wanted)]
+    kept = [member['Name'] for member in current if member not in extra]
+    return sorted(kept + missing, key=str.lower), missing, extra
