@@ -137,9 +137,7 @@ def one_per_key(daas, entries, key_of, option):
 
 def find_named(objects, name_or_id):
     """The object whose Name or Id is ``name_or_id`` (case-insensitive), or None."""
-    wanted = str(name_or_id).lower()
-    return next((obj for obj in objects if str(obj.get('Id', '')).lower() == wanted), None) or \
-        next((obj for obj in objects if str(obj.get('Name', '')).lower() == wanted), None)
+    return next((obj for obj in objects if is_named(obj, name_or_id)), None)
 
 
 def read_groups(client, groups, part):
@@ -181,16 +179,18 @@ def converge_group_items(daas, entries, option, part, properties, view):
     return apply_changes(client, changes, daas.check_mode)
 
 
+def is_named(obj, name):
+    """True when ``name`` is the object's Name or Id (without regard to case)."""
+    return str(name).lower() in (str(obj.get('Name', '')).lower(), str(obj.get('Id', '')).lower())
+
+
 def members_after(current, wanted, exclusive):
     """(after, missing, extra) of a membership: ``current`` names as read, ``wanted`` names or Ids as given.
 
     current and wanted are [{Name, Id}] and [str]; ``after`` is the sorted names the object would have, ``missing``
     the wanted ones not there yet, ``extra`` the current ones to take off (only when ``exclusive``).
     """
-    def matches(member, name):
-        return name.lower() in (str(member.get('Name', '')).lower(), str(member.get('Id', '')).lower())
-
-    missing = [name for name in dict.fromkeys(wanted) if not any(matches(member, name) for member in current)]
-    extra = [member for member in current if exclusive and not any(matches(member, name) for name in wanted)]
+    missing = [name for name in dict.fromkeys(wanted) if not any(is_named(member, name) for member in current)]
+    extra = [member for member in current if exclusive and not any(is_named(member, name) for name in wanted)]
     kept = [member['Name'] for member in current if member not in extra]
     return sorted(kept + missing, key=str.lower), missing, extra
