@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 ---
 module: delivery_group_info
-version_added: 0.2.0
+version_added: 0.1.0
 short_description: Read Citrix DaaS delivery groups with their reboot schedules, power time schemes and tags
 description:
   - Lists the site's delivery groups, or the ones named, each with its reboot schedules, power time schemes and tags,

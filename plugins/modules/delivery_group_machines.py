@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 ---
 module: delivery_group_machines
-version_added: 0.2.0
+version_added: 0.1.0
 short_description: Keep the machines of a Citrix DaaS delivery group as declared
 description:
   - Adds machines of a catalog to a delivery group, by name or by count, with their users for static (assigned)

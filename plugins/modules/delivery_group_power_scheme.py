@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 ---
 module: delivery_group_power_scheme
-version_added: 0.2.0
+version_added: 0.1.0
 short_description: Keep the power time schemes of Citrix DaaS delivery groups as declared
 description:
   - Creates, changes or deletes power time schemes (which days, how many machines stay powered on in each part of the

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 ---
 module: delivery_group_reboot_schedule
-version_added: 0.2.0
+version_added: 0.1.0
 short_description: Keep the reboot schedules of Citrix DaaS delivery groups as declared
 description:
   - Creates, changes or deletes reboot schedules of one or many delivery groups so that they match O(schedules).

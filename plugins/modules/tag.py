@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 ---
 module: tag
-version_added: 0.2.0
+version_added: 0.1.0
 short_description: Keep Citrix DaaS tags, and which delivery groups and machines carry them, as declared
 description:
   - Creates or deletes tags of the site, sets their description, and puts each on the delivery groups and machines
