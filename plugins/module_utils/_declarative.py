@@ -11,7 +11,7 @@ returns converged_result.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import capped_list
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import DaaSModule, capped_list
 
 ACTIONS = ('create', 'update', 'delete', 'none')
 
@@ -177,6 +177,19 @@ def converge_group_items(daas, entries, option, part, properties, view):
             delete=lambda group=group, item_id=item_id: [[client.group_item_delete(group, part, item_id)]],
             id=item_id))
     return apply_changes(client, changes, daas.check_mode)
+
+
+def run_group_items_module(argument_spec, option, part, properties, view, checked_entries, what):
+    """The whole of a module that keeps named objects of delivery groups (see converge_group_items) as declared.
+
+    checked_entries(daas) returns the entries of ``option`` in the API's form (or fails the task in one line);
+    ``what`` names the objects in a failure ("Reboot schedules failed for 1 of 3: ...").
+    """
+    def execute(daas):
+        changes = converge_group_items(daas, checked_entries(daas), option, part, properties, view)
+        return converged_result(daas, changes, what)
+
+    DaaSModule(argument_spec=argument_spec, supports_check_mode=True).run(execute)
 
 
 def is_named(obj, name):

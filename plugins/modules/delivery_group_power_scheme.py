@@ -157,11 +157,7 @@ summary:
 
 import re
 
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import DaaSModule
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._declarative import (
-    converge_group_items,
-    converged_result,
-)
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._declarative import run_group_items_module
 
 # option -> PowerTimeSchemeRequestModel property
 PROPERTIES = dict(display_name='DisplayName', days_of_week='DaysOfWeek', peak_time_ranges='PeakTimeRanges',
@@ -215,13 +211,8 @@ def view(scheme):
 
 
 def main():
-    daas = DaaSModule(argument_spec=scheme_spec(), supports_check_mode=True)
-
-    def execute(daas):
-        changes = converge_group_items(daas, checked_entries(daas), 'schemes', 'PowerTimeSchemes', PROPERTIES, view)
-        return converged_result(daas, changes, 'Power time schemes')
-
-    daas.run(execute)
+    run_group_items_module(scheme_spec(), 'schemes', 'PowerTimeSchemes', PROPERTIES, view, checked_entries,
+                           'Power time schemes')
 
 
 if __name__ == '__main__':

@@ -201,11 +201,7 @@ summary:
 
 import re
 
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import DaaSModule
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._declarative import (
-    converge_group_items,
-    converged_result,
-)
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._declarative import run_group_items_module
 
 DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday']
 # option -> RebootScheduleRequestModel property
@@ -276,13 +272,8 @@ def view(schedule):
 
 
 def main():
-    daas = DaaSModule(argument_spec=schedule_spec(), supports_check_mode=True)
-
-    def execute(daas):
-        changes = converge_group_items(daas, checked_entries(daas), 'schedules', 'RebootSchedules', PROPERTIES, view)
-        return converged_result(daas, changes, 'Reboot schedules')
-
-    daas.run(execute)
+    run_group_items_module(schedule_spec(), 'schedules', 'RebootSchedules', PROPERTIES, view, checked_entries,
+                           'Reboot schedules')
 
 
 if __name__ == '__main__':
