@@ -76,8 +76,8 @@ def test_tags_of_groups_and_members(api, spec):  # pylint: disable=redefined-out
 
 
 def test_membership(api, spec):  # pylint: disable=redefined-outer-name
-    body = {"MachineCatalog": "Unassigned", "AssignMachinesToUsers": [{"Machine": "DEMOLAB\\SPARE-01",
-                                                                        "Users": ["DEMOLAB\\alice"]}]}
+    assignment = {"Machine": "DEMOLAB\\SPARE-01", "Users": ["DEMOLAB\\alice"]}
+    body = {"MachineCatalog": "Unassigned", "AssignMachinesToUsers": [assignment]}
     spec.validate(body, {"$ref": "#/components/schemas/DeliveryGroupAddMachinesRequestModel"})
     added = api.call("POST", GROUP + "/Machines", json=body)
     assert added.status_code == 200, added.text

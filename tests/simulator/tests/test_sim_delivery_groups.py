@@ -33,8 +33,8 @@ def test_a_schedule_is_stored_normalised_and_its_rules_are_checked(api):
 
 
 def test_a_patch_changes_only_what_it_carries_and_keeps_the_rules(api):
-    api.call("POST", GROUP + "/RebootSchedules", json={"Name": "Nightly", "Frequency": "Daily", "StartTime": "02:00",
-                                                        "RebootDurationMinutes": 30})
+    nightly = {"Name": "Nightly", "Frequency": "Daily", "StartTime": "02:00", "RebootDurationMinutes": 30}
+    api.call("POST", GROUP + "/RebootSchedules", json=nightly)
     api.call("POST", GROUP + "/RebootSchedules", json={"Name": "Other", "Frequency": "Daily", "StartTime": "04:00"})
     patched = api.call("PATCH", GROUP + "/RebootSchedules/nightly", json={"StartTime": "03:30"}).json()
     assert (patched["StartTime"], patched["RebootDurationMinutes"]) == ("03:30:00", 30)

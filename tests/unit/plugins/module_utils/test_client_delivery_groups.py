@@ -64,8 +64,8 @@ def test_the_writes_are_the_api_paths_and_bodies(make_client):
 def test_machines_join_as_a_job(requests_mock, make_client, signed_in):
     route = requests_mock.post(MANAGE + "/DeliveryGroups/G/Machines", status_code=202,
                                headers={"Location": MANAGE + "/Jobs/j1"})
-    job = make_client().add_delivery_group_machines("G", "Cat", count=2,
-                                                     assignments=[{"Machine": "D\\M", "Users": ["D\\u"]}])
+    assignments = [{"Machine": "D\\M", "Users": ["D\\u"]}]
+    job = make_client().add_delivery_group_machines("G", "Cat", count=2, assignments=assignments)
     assert job.id == "j1"
     assert route.last_request.qs == {"async": ["true"]}
     assert route.last_request.json() == {"MachineCatalog": "Cat", "Count": 2,
