@@ -103,6 +103,34 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+results:
+  description: One entry, for the delivery group.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    key:
+      description: O(delivery_group) as given.
+      type: str
+      sample: Finance-Desktops
+    action:
+      description: V(update) when machines join or leave, else V(none).
+      type: str
+      sample: update
+    status:
+      description: V(updated), V(would update) in check mode, V(unchanged) or V(failed).
+      type: str
+      sample: updated
+    reason:
+      description: Why a removal failed, in one line.
+      type: str
+      returned: when failed
+      sample: "HTTP 409 ...: Machine 'DEMOLAB\\FIN-004' has 1 sessions; it cannot leave the delivery group."
+summary:
+  description: V(update) or V(none) counted (one group).
+  returned: always
+  type: dict
+  sample: {create: 0, update: 1, delete: 0, none: 0}
 added:
   description: The machines added (or that would be); by name, or V(N free machines of CATALOG) for a count.
   returned: always
@@ -160,9 +188,6 @@ def main():
         wait_timeout=dict(type='int', default=600),
     ), supports_check_mode=True, required_one_of=[['machines', 'count', 'assignments']])
     params = daas.params
-    if params['state'] == 'present' and not params['catalog'] and (params['count'] or params['assignments']
-                                                                   or params['machines']):
-        daas.fail('catalog is required to add machines (state=present)')
     if params['count'] is not None and params['count'] < 0:
         daas.fail('count must be 0 or more, got %d' % params['count'])
     if params['state'] == 'absent' and (params['count'] is not None or params['assignments']):
@@ -179,6 +204,8 @@ def main():
         else:
             _after, missing, extra = members_after(current, wanted, params['exclusive'] and bool(params['machines']))
         shortfall = max((params['count'] or 0) - catalog_count(current, params['catalog'] or '') - len(missing), 0)
+        if (missing or shortfall) and not params['catalog']:
+            daas.fail('catalog is required to add machines: %s' % ', '.join(missing or ['count %d' % params['count']]))
         added = list(missing) + (['%d free machines of %s' % (shortfall, params['catalog'])] if shortfall else [])
         removed = [member['Name'] for member in extra]
         after = sorted([n for n in names if n not in removed] + added, key=str.lower)
@@ -192,10 +219,8 @@ def main():
                 assignments=[dict(Machine=name, Users=assigned.get(name, [])) for name in missing])
             job = wait_for_citrix_job(client, job, Waiter(params['wait_timeout']))['job']
         apply_changes(client, [change], daas.check_mode)
-        result = converged_result(daas, [change], 'Delivery group membership', added=added, removed=removed,
-                                  machines=names, job=job)
-        result.pop('summary')
-        return result
+        return converged_result(daas, [change], 'Delivery group membership', added=added, removed=removed,
+                                machines=names, job=job)
 
     daas.run(execute)
 
