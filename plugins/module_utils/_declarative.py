@@ -21,6 +21,27 @@ def set_fields(entry, options):
     return dict((prop, entry[option]) for option, prop in options.items() if entry.get(option) is not None)
 
 
+class Reference(str):
+    """An object the API answers as a reference ({Id, Name}), shown by its name; equal to its name or Id in any case.
+
+    So an entry may name it either way (as the API's ``nameOrId`` takes it) and still compare equal.
+    """
+
+    def __new__(cls, ref):
+        ref = ref if isinstance(ref, dict) else {}
+        text = super(Reference, cls).__new__(cls, ref.get('Name') or ref.get('Id') or '')
+        text.ref = ref
+        return text
+
+    def __eq__(self, other):
+        return isinstance(other, str) and (other.lower() == self.lower() or is_named(self.ref, other))
+
+    def __ne__(self, other):
+        return not self == other
+
+    __hash__ = str.__hash__
+
+
 def differences(current, wanted):
     """(before, after): the properties of ``wanted`` whose value differs from ``current``'s, both sides."""
     changed = [prop for prop, value in wanted.items() if current.get(prop) != value]

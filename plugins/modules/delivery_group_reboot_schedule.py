@@ -92,8 +92,8 @@ options:
         type: bool
       restrict_to_tag:
         description:
-          - C(RestrictToTag), the name of a machine tag; the schedule then reboots only the group's machines that carry
-            it. An empty string lifts the restriction.
+          - C(RestrictToTag), a machine tag by name or Id; the schedule then reboots only the group's machines that
+            carry it. An empty string lifts the restriction.
         type: str
       use_natural_reboot:
         description: C(UseNaturalReboot), machines are rebooted when they have no sessions.
@@ -201,7 +201,7 @@ summary:
 
 import re
 
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._declarative import run_group_items_module
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._declarative import Reference, run_group_items_module
 
 DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday']
 # option -> RebootScheduleRequestModel property
@@ -263,8 +263,7 @@ def checked_entries(daas):
 def view(schedule):
     """A RebootScheduleResponseModel in the form of an entry's properties."""
     shown = dict((prop, schedule.get(prop)) for prop in PROPERTIES.values())
-    tag = schedule.get('RestrictToTag')
-    shown['RestrictToTag'] = (tag.get('Name') if isinstance(tag, dict) else tag) or ''
+    shown['RestrictToTag'] = Reference(schedule.get('RestrictToTag'))
     if shown['StartTime']:
         shown['StartTime'] = time_of_day(shown['StartTime']) or shown['StartTime']
     shown['DaysInWeek'] = [day for day in DAYS if day in (schedule.get('DaysInWeek') or [])]
