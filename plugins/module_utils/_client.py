@@ -557,7 +557,10 @@ class DaaSClient(HTTPClient):
         Returns {path: [items] or DaaSError}; a collection longer than one answer is read on, page by page.
         """
         read = {}
-        for path, outcome in zip(paths, self.batch([BatchRequest("GET", path, None) for path in paths])):
+        # A page as long as a listing's; a delivery group's Tags take no paging parameters (the spec's only is fields).
+        reads = [BatchRequest("GET", path if path.lower().endswith("/tags") else "%s?limit=%d" % (path, DEFAULT_PAGE_SIZE),
+                              None) for path in paths]
+        for path, outcome in zip(paths, self.batch(reads)):
             if outcome.error is not None:
                 read[path] = outcome.error
             elif not isinstance(outcome.body, dict) or not isinstance(outcome.body.get("Items") or [], list):

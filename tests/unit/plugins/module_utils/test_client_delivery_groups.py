@@ -28,14 +28,15 @@ def answer_items(bodies):
     return answer
 
 
-def test_read_many_reads_every_collection_in_one_batch_and_follows_a_long_one(requests_mock, make_client, signed_in):
-    bodies = {"/DeliveryGroups/A/RebootSchedules": (200, {"Items": [{"Name": "n"}], "ContinuationToken": None}),
-              "/DeliveryGroups/B%7CC/RebootSchedules": (404, {"ErrorMessage": "Delivery group 'B|C' was not found."}),
-              "/DeliveryGroups/D/RebootSchedules": (200, {"Items": [{"Name": "1"}], "ContinuationToken": "t"})}
+def test_read_many_reads_every_collection_in_one_batch_of_long_pages_and_follows_a_longer_one(requests_mock, make_client, signed_in):
+    bodies = {"/DeliveryGroups/A/Tags": (200, {"Items": [{"Name": "n"}], "ContinuationToken": None}),
+              "/DeliveryGroups/B%7CC/RebootSchedules?limit=1000": (404, {"ErrorMessage": "Delivery group 'B|C' was not found."}),
+              "/DeliveryGroups/D/RebootSchedules?limit=1000": (200, {"Items": [{"Name": "1"}], "ContinuationToken": "t"})}
     route = requests_mock.post(MANAGE + "/$batch", json=answer_items(bodies))
     requests_mock.get(MANAGE + "/DeliveryGroups/D/RebootSchedules", json={"Items": [{"Name": "1"}, {"Name": "2"}]})
     client = make_client()
-    paths = [client.delivery_group_path(group, "RebootSchedules") for group in ("A", "B\\C", "D")]
+    paths = [client.delivery_group_path("A", "Tags")] + [
+        client.delivery_group_path(group, "RebootSchedules") for group in ("B\\C", "D")]
     read = client.read_many(paths)
     assert route.call_count == 1
     assert [item["Method"] for item in route.last_request.json()["Items"]] == ["GET"] * 3
