@@ -170,6 +170,7 @@ FIELDS = ['Id', 'Name', 'MachineCatalog']
 
 
 def catalog_count(machines, catalog):
+    """How many of the machines (as read, with MachineCatalog) belong to the catalog named (by name or Id)."""
     return sum(1 for machine in machines
                if catalog.lower() in (str((machine.get('MachineCatalog') or {}).get(key, '')).lower()
                                       for key in ('Name', 'Id')))
