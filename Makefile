@@ -1,4 +1,4 @@
-# `make demo` and `make test` do all their own set-up on a fresh machine (see README.md).
+# `make demo` and `make test` do all their own set-up on a fresh machine (see README.md); tests/README.md maps the suites.
 PYTHON ?= python3
 VENV ?= $(CURDIR)/.venv
 BIN := $(VENV)/bin
@@ -9,16 +9,21 @@ INSTALLED := $(BUILD)/installed
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 
-.PHONY: demo test venv collection install sanity lint units simulator-tests docs-examples integration matrix faults eda-integration release-check docs clean
+# One suite alone: make SUITE; PYTEST_ARGS (pytest suites), SANITY_ARGS, TARGET (integration) and FAULTS_ARGS narrow
+# it to one test (tests/README.md). The suites of `make test`, the longest first; TEST_JOBS of them run at a time (tests/run_suites.sh), each in folders
+# of its own, so that no two write to the same place.
+SUITES := matrix integration integration-on-premises sanity faults docs-examples eda-integration release-check simulator-tests units lint
+TEST_JOBS ?= 3
+
+.PHONY: demo test venv collection install docs clean $(SUITES)
 
 demo: install
 	ANSIBLE_COLLECTIONS_PATH=$(INSTALLED) VENV=$(VENV) bash scripts/demo.sh
 
-test: collection sanity lint units simulator-tests docs-examples integration matrix faults eda-integration release-check
-	@echo "make test: every check passed"
-
 # make test runs the fault suite's bounded form (one case of each kind); make faults alone runs all of it.
-test: FAULTS_ARGS = --bounded
+test: venv collection install
+	FAULTS_ARGS=--bounded TEST_JOBS=$(TEST_JOBS) TEST_LOGS=$(BUILD)/test-logs bash tests/run_suites.sh $(SUITES)
+	@echo "make test: every check passed"
 
 venv: $(VENV)/.installed
 
@@ -40,28 +45,36 @@ install: collection
 	cd $(COLLECTION) && ansible-galaxy collection build --force --output-path $(BUILD)/dist
 	ansible-galaxy collection install --force -p $(INSTALLED) $(BUILD)/dist/citrix_cloud-daas-*.tar.gz
 
-# ansible-test downloads a pip bootstrap script from a host outside the package registries: give it ours.
-
+# ansible-test downloads a pip bootstrap script from a host outside the package registries: give it ours. A copy of
+# its own: ansible-test sanity checks every file of the collection, and writes tests/output there.
+SANITY_COPY := $(BUILD)/sanity/ansible_collections/citrix_cloud/daas
 sanity: collection
-	python tests/tools/get_pip.py --install
-	cd $(COLLECTION) && ansible-test sanity --venv --python 3.11 --color no
+	python tools/get_pip.py --install
+	rm -rf $(SANITY_COPY) && mkdir -p $(SANITY_COPY) && tar -C $(COLLECTION) --exclude=./tests/output -cf - . | tar -C $(SANITY_COPY) -xf -
+	cd $(SANITY_COPY) && ansible-test sanity --venv --python 3.11 --color no $(SANITY_ARGS)
 
 lint: collection
 	cd $(COLLECTION) && ansible-lint --profile production --offline
 
 units: collection
-	cd $(COLLECTION) && PYTHONPATH=$(COLLECTIONS) python -m pytest tests/unit -q -p no:cacheprovider
+	cd $(COLLECTION) && PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$(COLLECTIONS) python -m pytest tests/unit -q -p no:cacheprovider $(PYTEST_ARGS)
 
 simulator-tests: venv
-	python -m pytest tests/simulator/tests -q -p no:cacheprovider
+	python -m pytest tests/simulator/tests -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # Every yaml example of README.md and docs/ parses; each playbook among them runs against the simulator.
 docs-examples: collection
-	python -m pytest tests/docs -q -p no:cacheprovider
+	python -m pytest tests/docs -q -p no:cacheprovider $(PYTEST_ARGS)
 
-# TARGET=<name> runs one integration target; default: all of them.
+# TARGET=<name> runs one integration target; default: all of them, on INTEGRATION_JOBS workers, against a site of
+# kind SITE_KIND (tests/integration/run.sh). integration-on-premises: the same targets against an on-premises site.
+INTEGRATION_JOBS ?= 2
+SITE_KIND ?= cloud
 integration: collection
-	VENV=$(VENV) COLLECTION=$(COLLECTION) bash tests/integration/run.sh $(TARGET)
+	VENV=$(VENV) COLLECTION=$(COLLECTION) JOBS=$(INTEGRATION_JOBS) SITE_KIND=$(SITE_KIND) bash tests/integration/run.sh $(TARGET)
+
+integration-on-premises: collection
+	VENV=$(VENV) COLLECTION=$(COLLECTION) JOBS=$(INTEGRATION_JOBS) SITE_KIND=on_premises bash tests/integration/run.sh $(TARGET)
 
 # The fault suite: the role and the bulk modules under faults, races and interruptions; prints the figures table.
 faults: collection
@@ -69,7 +82,7 @@ faults: collection
 
 # The example rulebooks under the real ansible-rulebook (own venv, Java 17+) with the installed collection.
 eda-integration: install
-	VENV=$(VENV) INSTALLED=$(INSTALLED) bash tests/eda/run.sh
+	VENV=$(VENV) INSTALLED=$(INSTALLED) bash tests/eda/run.sh $(PYTEST_ARGS)
 
 # The oldest and the newest ansible-core, each in its own venv (tests/matrix/run.sh); prints the matrix it ran.
 matrix: collection
@@ -81,8 +94,8 @@ release-check: collection
 # Regenerate docs/modules/ and CHANGELOG.md after changing a plugin's docs or a changelog fragment (release-check compares).
 docs: venv
 	$(VENV)/release/bin/python -c '' 2>/dev/null || ($(BIN)/python -m venv $(VENV)/release && $(VENV)/release/bin/python -m pip install -q -r tests/release/requirements.txt)
-	$(VENV)/release/bin/python tests/release/gen_docs.py
-	$(VENV)/release/bin/python tests/release/changelog.py
+	$(VENV)/release/bin/python tools/gen_docs.py
+	$(VENV)/release/bin/python tools/changelog.py
 
 clean:
 	rm -rf $(BUILD) $(VENV) tests/output

@@ -119,7 +119,7 @@ def main(argv=None):
         yaml.safe_dump(generated_scenario(args.catalogs, args.machines, args.idle_share, seed=args.seed), handle,
                        sort_keys=False)
     colls, colls_tmp = collections_path()
-    sim = Simulator(scenario_path, args.latency_ms, args.time_scale, sys.executable)
+    sim = Simulator(scenario_path, args.latency_ms, args.time_scale, sys.executable, 'cloud')
     codes = []
     try:
         state = sim.state()

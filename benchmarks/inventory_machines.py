@@ -30,6 +30,8 @@ from urllib.request import Request, urlopen
 import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+from tests.simulator.launcher import start  # noqa: E402 pylint: disable=wrong-import-position
 RSS_TARGET_MB = 250.0
 SOURCE = """plugin: citrix_cloud.daas.machines
 api_url: {url}
@@ -53,12 +55,6 @@ def write_scenario(workdir, machines):
     with open(path, 'w') as handle:
         yaml.safe_dump(yaml.safe_load(text), handle)
     return path
-
-
-def start_simulator(scenario, latency_ms):
-    process = subprocess.Popen([sys.executable, '-m', 'tests.simulator', '--port', '0', '--scenario', scenario,
-                                '--latency-ms', str(latency_ms)], cwd=REPO, stdout=subprocess.PIPE, universal_newlines=True)
-    return process, process.stdout.readline().strip()
 
 
 def run_once(sim_url, command, env, output):
@@ -101,7 +97,8 @@ def main():
     if args.baseline:
         variants.insert(0, (args.baseline, baseline_collections(workdir, args.baseline)))
     load_before = os.getloadavg()
-    process, sim_url = start_simulator(write_scenario(workdir, args.machines), args.latency_ms)
+    simulator = start(scenario=write_scenario(workdir, args.machines), latency_ms=args.latency_ms)
+    sim_url = simulator.url
     try:
         plain = os.path.join(workdir, 'bench.citrix.yml')
         with open(plain, 'w') as handle:
@@ -126,8 +123,7 @@ def main():
             run_once(sim_url, command, variant_env, output)
             cache_hits[name] = run_once(sim_url, command, variant_env, output)
     finally:
-        process.terminate()
-        process.wait()
+        simulator.stop()
         shutil.rmtree(workdir)
     print('ansible-inventory --list, %d machines, %d ms latency per answer, %d runs; load average %.1f before, %.1f after, '
           '%d CPUs' % (args.machines, args.latency_ms, args.runs, load_before[0], os.getloadavg()[0], os.cpu_count()))

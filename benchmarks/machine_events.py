@@ -25,6 +25,8 @@ from urllib.request import Request, urlopen
 import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+from tests.simulator.launcher import start  # noqa: E402 pylint: disable=wrong-import-position
 SOURCE = os.path.join(REPO, "extensions", "eda", "plugins", "event_source", "machine_events.py")
 CREDENTIALS = dict(customer_id="democustomer", client_id="0b5f8a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b",
                    client_secret="sim-client-secret-3f9a7c")
@@ -50,16 +52,14 @@ def load_source():
     return module
 
 
-def start_simulator(workdir, machines, latency_ms):
+def write_scenario(workdir, machines):
+    """A generated site of `machines` machines in one catalog, half of them idle."""
     text = subprocess.check_output([sys.executable, "-m", "tests.simulator.scenario", "--machines", str(machines),
                                     "--catalogs", "1", "--idle-share", "0.5", "--compact"], cwd=REPO)
     path = os.path.join(workdir, "scenario.yml")
     with open(path, "w") as handle:
         yaml.safe_dump(yaml.safe_load(text), handle)
-    process = subprocess.Popen([sys.executable, "-m", "tests.simulator", "--port", "0", "--scenario", path,
-                                "--latency-ms", str(latency_ms)], cwd=REPO, stdout=subprocess.PIPE,
-                               universal_newlines=True)
-    return process, process.stdout.readline().strip()
+    return path
 
 
 def main():
@@ -70,11 +70,12 @@ def main():
     args = parser.parse_args()
     source = load_source()
     workdir = tempfile.mkdtemp()
-    process, base = start_simulator(workdir, args.machines, args.latency_ms)
+    simulator = start(scenario=write_scenario(workdir, args.machines), latency_ms=args.latency_ms)
+    base = simulator.url
     try:
         settings = source.parse_args(dict(CREDENTIALS, api_url=base, auth_url=base, interval=30,
                                           unregistered_minutes=10, idle_minutes=30), {})
-        client = source.new_client(settings, source._import_client()[0])
+        client = source._import_client()[0](source.connection_of(settings))
         client.sign_in()
         client.site_id  # discovered once, outside the measured cycles
         watcher = source.Watcher(settings)
@@ -107,8 +108,7 @@ def main():
                      read, compared, len(events), kept / 2 ** 20, kept / max(len(watcher.machines), 1)))
         client.close()
     finally:
-        process.terminate()
-        process.wait(30)
+        simulator.stop()
 
 
 if __name__ == "__main__":

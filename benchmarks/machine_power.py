@@ -28,6 +28,8 @@ from urllib.request import Request, urlopen
 import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+from tests.simulator.launcher import start  # noqa: E402 pylint: disable=wrong-import-position
 # Simulated seconds per phase of a power action: small enough for a reboot to end before the job's first poll.
 INSTANT_TIMINGS = dict(pending=0.002, turning_off=0.002, powered_off=0.002, turning_on=0.002, registering=0.002)
 PLAYBOOK = """---
@@ -72,12 +74,6 @@ def write_scenario(workdir, machines):
     return path
 
 
-def start_simulator(scenario, latency_ms):
-    process = subprocess.Popen([sys.executable, '-m', 'tests.simulator', '--port', '0', '--scenario', scenario,
-                                '--latency-ms', str(latency_ms)], cwd=REPO, stdout=subprocess.PIPE, universal_newlines=True)
-    return process, process.stdout.readline().strip()
-
-
 def kind_of(entry):
     path = entry['path']
     if '/tokens/clients' in path:
@@ -104,7 +100,8 @@ def main():
     collections_dir = os.path.join(workdir, 'collections', 'ansible_collections', 'citrix_cloud')
     os.makedirs(collections_dir)
     os.symlink(REPO, os.path.join(collections_dir, 'daas'))
-    process, sim_url = start_simulator(write_scenario(workdir, args.machines), args.latency_ms)
+    simulator = start(scenario=write_scenario(workdir, args.machines), latency_ms=args.latency_ms)
+    sim_url = simulator.url
     try:
         names = [m['Name'] for m in call(sim_url + '/_sim/state')['machines'] if m['PowerState'] == 'On']
         with open(os.path.join(workdir, 'vars.json'), 'w') as handle:
@@ -117,8 +114,7 @@ def main():
                    '-e', '@' + os.path.join(workdir, 'vars.json')]
         runs = [run_once(sim_url, command, env) for dummy in range(args.runs)]
     finally:
-        process.terminate()
-        process.wait()
+        simulator.stop()
         shutil.rmtree(workdir)
     report(args, len(names), runs)
 

@@ -15,25 +15,24 @@ TIME_SCALE=${DEMO_TIME_SCALE:-20}    # simulated seconds per real second: a 40 s
 CATALOGS=${DEMO_CATALOGS:-Kiosk-Pool,Finance|Finance-Shared}
 
 work=$(mktemp -d)
-sim_pid=""
+sim_state="$work/simulator"    # the launcher's pid, url and stderr files
 step="starting"
 
 fail() {
     trap - ERR
     echo >&2
     echo "make demo: FAILED while ${step}." >&2
-    if [ -s "$work/sim.err" ]; then
+    if [ -s "$sim_state/stderr" ]; then
         echo "make demo: the simulator said:" >&2
-        tail -n 20 "$work/sim.err" >&2
+        tail -n 20 "$sim_state/stderr" >&2
     fi
     exit 1
 }
 
 cleanup() {
     local status=$?
-    if [ -n "$sim_pid" ] && kill -0 "$sim_pid" 2>/dev/null; then
-        kill "$sim_pid" 2>/dev/null || true
-        wait "$sim_pid" 2>/dev/null || true
+    if [ -f "$sim_state/pid" ]; then
+        (cd "$repo" && "$VENV/bin/python" -m tests.simulator.launcher stop --state-dir "$sim_state") || true
         echo "==> Simulator stopped."
     fi
     rm -rf "$work"
@@ -59,22 +58,8 @@ done
 
 step="starting the simulator"
 banner "Starting the Citrix DaaS simulator with the DEMOLAB estate (time runs ${TIME_SCALE}x faster)"
-(cd "$repo" && exec "$VENV/bin/python" -m tests.simulator --port 0 \
-    --scenario tests/simulator/scenarios/demo.yml --time-scale "$TIME_SCALE" >"$work/sim.out" 2>"$work/sim.err") &
-sim_pid=$!
-sim_url=""
-for _ in $(seq 1 150); do
-    if [ -s "$work/sim.out" ]; then
-        sim_url=$(head -n 1 "$work/sim.out")
-        break
-    fi
-    kill -0 "$sim_pid" 2>/dev/null || break
-    sleep 0.1
-done
-if [ -z "$sim_url" ]; then
-    step="waiting for the simulator to print its URL"
-    false
-fi
+sim_url=$(cd "$repo" && "$VENV/bin/python" -m tests.simulator.launcher start --state-dir "$sim_state" -- \
+    --scenario tests/simulator/scenarios/demo.yml --time-scale "$TIME_SCALE")
 echo "    listening on $sim_url"
 
 # The API client of the demo scenario; in real life these come from a vault or an AWX credential.

@@ -12,15 +12,11 @@ __metaclass__ = type
 
 import datetime
 import fnmatch
-import re
 from collections.abc import Sequence
 
-UTC = datetime.timezone.utc
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._texts import UTC, parse_rfc3339
+
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=UTC)
-_RFC3339 = re.compile(
-    r'^\s*(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?'
-    r'\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?\s*$'
-)
 
 # Per desired state: power state -> the action to send, or None when the machine is already (going) there.
 POWER_DECISIONS = {
@@ -44,29 +40,6 @@ FORCEABLE = ('shutdown', 'reboot')
 DECISION_FIELDS = ('Id', 'Name', 'PowerState', 'RegistrationState', 'SessionCount', 'InMaintenanceMode',
                    'MaintenanceModeReason', 'Tags', 'PowerActionPending', 'SupportedPowerActions',
                    'FormattedLastDeregistrationTime')
-
-
-def parse_rfc3339(value):
-    """An aware datetime for an RFC 3339 text (no zone means UTC), or None when it is empty or not one."""
-    if isinstance(value, datetime.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if not isinstance(value, str) or not value.strip():
-        return None
-    match = _RFC3339.match(value)
-    if not match:
-        return None
-    year, month, day, hour, minute, second, fraction, zone = match.groups()
-    micro = int((fraction or '0')[:6].ljust(6, '0'))
-    tzinfo = UTC
-    if zone and zone not in ('Z', 'z'):
-        sign = -1 if zone[0] == '-' else 1
-        digits = zone[1:].replace(':', '')
-        tzinfo = datetime.timezone(sign * datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0)))
-    try:
-        return datetime.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro,
-                                 tzinfo=tzinfo)
-    except ValueError:
-        return None
 
 
 def _names(value):

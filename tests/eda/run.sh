@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the example rulebooks with the real ansible-rulebook against the simulator (tests/eda/test_rulebooks.py).
 #
-#   VENV=... INSTALLED=... bash tests/eda/run.sh
+#   VENV=... INSTALLED=... bash tests/eda/run.sh [PYTEST ARGUMENTS]
 #
 # VENV is the development venv (pytest, the simulator's aiohttp); INSTALLED the collections folder where the built
 # collection is installed. ansible-rulebook goes into a venv of its own, EDA_VENV (default "$VENV/eda"), reused while
@@ -37,4 +37,4 @@ fi
 
 cd "$repo"
 EDA_BIN="$EDA_VENV/bin" ANSIBLE_COLLECTIONS_PATH="$INSTALLED" \
-    "$VENV/bin/python" -m pytest tests/eda -q -p no:cacheprovider
+    "$VENV/bin/python" -m pytest tests/eda -q -p no:cacheprovider "$@"

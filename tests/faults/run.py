@@ -9,6 +9,7 @@ and job behaviours through ``/_sim/``, runs, clears them and reads the simulator
 per case and then the figures table; it exits 1 when a figure misses its target (every run ends correctly, no
 traceback, no session lost, no fence left, no administrator's maintenance lifted, no secret in the output).
 ``--bounded`` runs one case of each kind (what `make test` runs); without it, more seeds and every kill point.
+``--case NAME`` runs only that case.
 """
 
 import argparse
@@ -29,6 +30,9 @@ import yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 SCENARIO = os.path.join(HERE, "scenario.yml")
+sys.path.insert(0, REPO)
+from tests.simulator.launcher import SimulatorNotStarted, start  # noqa: E402 pylint: disable=wrong-import-position
+
 ROLE_PLAYBOOK = os.path.join(REPO, "playbooks", "reboot_idle_machines.yml")
 MODULES_PLAYBOOK = os.path.join(HERE, "playbooks", "modules.yml")
 PCE_PLAYBOOK = os.path.join(HERE, "playbooks", "pce.yml")
@@ -73,26 +77,15 @@ def kill_tree(pid):
 
 
 class Simulator:
-    """A simulator process on a free port, with its control endpoints."""
+    """A simulator started by the launcher (its files in WORK/simulator), with its control endpoints."""
 
-    def __init__(self, python, work):
-        self.out = open(os.path.join(work, "simulator.out"), "w+")  # pylint: disable=consider-using-with
-        self.process = subprocess.Popen(  # pylint: disable=consider-using-with
-            [python, "-m", "tests.simulator", "--port", "0", "--scenario", SCENARIO, "--time-scale", "30"],
-            cwd=REPO, stdout=self.out, stderr=subprocess.STDOUT)
-        self.url = self._wait_for_url()
+    def __init__(self, work):
+        try:
+            self.running = start(state_dir=os.path.join(work, "simulator"), scenario=SCENARIO, time_scale=30)
+        except SimulatorNotStarted as error:
+            raise SystemExit("faults: %s" % error) from None
+        self.url = self.running.url
         self.http = requests.Session()
-
-    def _wait_for_url(self):
-        for _attempt in range(200):
-            self.out.seek(0)
-            line = self.out.readline().strip()
-            if line.startswith("http"):
-                return line
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.05)
-        raise SystemExit("faults: the simulator did not start:\n" + open(self.out.name).read())
 
     def control(self, method, path, body=None):
         response = self.http.request(method, "%s/_sim/%s" % (self.url, path), json=body, timeout=30)
@@ -100,9 +93,7 @@ class Simulator:
         return response.json()
 
     def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=30)
-        self.out.close()
+        self.running.stop()
 
 
 class Case:
@@ -374,18 +365,24 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bounded", action="store_true", help="one case of each kind (make test)")
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--case", action="append", metavar="NAME", help="run only this case (again for more)")
     args = parser.parse_args(argv)
+    selected = [case for case in cases(args.bounded, args.seed) if not args.case or case.name in args.case]
+    unknown = sorted(set(args.case or ()) - {case.name for case in selected})
+    if unknown:
+        raise SystemExit("faults: --case: no case named %s; the cases: %s" % (
+            ", ".join(unknown), ", ".join(case.name for case in cases(args.bounded, args.seed))))
     ansible_playbook = shutil.which("ansible-playbook")
     if ansible_playbook is None:
         raise SystemExit("faults: ansible-playbook is not on PATH (run through make faults)")
     work = tempfile.mkdtemp(prefix="citrix-daas-faults-")
     os.environ.setdefault("ANSIBLE_NOCOLOR", "1")
     os.environ["ANSIBLE_FORCE_COLOR"] = "0"
-    sim = Simulator(sys.executable, work)
+    sim = Simulator(work)
     started = time.monotonic()
     try:
         suite = Suite(sim, work, ansible_playbook)
-        for case in cases(args.bounded, args.seed):
+        for case in selected:
             suite.run(case)
         checked = suite.count_secrets()
     finally:

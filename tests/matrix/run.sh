@@ -12,8 +12,9 @@ set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 : "${VENV:?set VENV to the development virtual environment}"
 : "${COLLECTION:?set COLLECTION to the collection copy under ansible_collections/citrix_cloud/daas}"
-# The role, the power and job modules, and the read modules.
-targets=(role_reboot_idle_machines machine_power wait_for_job site_info catalog_info machine_info session_info)
+# The role (every part of its test), the power and job modules, and the read modules.
+mapfile -t targets < <(cd "$COLLECTION/tests/integration/targets" && ls -d role_reboot_idle_machines*)
+targets+=(machine_power wait_for_job site_info catalog_info machine_info session_info)
 rows=()
 failed=0
 
@@ -74,25 +75,33 @@ run_entry() {
     version=$(python_version "$venv/bin/python")
     rm -rf "${copy%/ansible_collections/*}" && mkdir -p "$copy" &&
         tar -C "$COLLECTION" --exclude=./tests/output -cf - . | tar -C "$copy" -xf - || return 1
-    if [ "$sanity" = sanity ]; then
-        say "ansible-core $core on Python $version: sanity"
-        if (cd "$copy" && export PATH="$venv/bin:$PATH" && "$venv/bin/python" "$repo/tests/tools/get_pip.py" --install &&
-            "$venv/bin/ansible-test" sanity --venv --python "${version%.*}" --color no); then
+    local sanity_log="$VENV/matrix/$name-sanity.log" sanity_pid="" integration
+    if [ "$sanity" = sanity ]; then  # beside the integration targets: they work in copies of this copy of their own
+        say "ansible-core $core on Python $version: sanity, its output in $sanity_log"
+        (cd "$copy" && export PATH="$venv/bin:$PATH" && "$venv/bin/python" "$repo/tools/get_pip.py" --install &&
+            "$venv/bin/ansible-test" sanity --venv --python "${version%.*}" --color no) >"$sanity_log" 2>&1 &
+        sanity_pid=$!
+    fi
+    say "ansible-core $core on Python $version: integration targets ${targets[*]}"
+    # Not verbose: the development venv's run checks the -vvv output for secrets; here -vvv would only cost time.
+    if PATH="$venv/bin:$PATH" VENV="$venv" COLLECTION="$copy" VERBOSITY= JOBS="${MATRIX_INTEGRATION_JOBS:-2}" \
+        bash "$repo/tests/integration/run.sh" "${targets[@]}"; then
+        integration="integration (${#targets[@]} targets) passed"
+    else
+        integration="integration (${#targets[@]} targets) FAILED"
+        status=1
+    fi
+    if [ -n "$sanity_pid" ]; then
+        if wait "$sanity_pid"; then
             result="sanity passed; "
         else
             result="sanity FAILED; "
             status=1
+            say "ansible-core $core: sanity FAILED; the end of $sanity_log:"
+            tail -n 60 "$sanity_log"
         fi
     fi
-    say "ansible-core $core on Python $version: integration targets ${targets[*]}"
-    # Not verbose: the development venv's run checks the -vvv output for secrets; here -vvv would only cost time.
-    if PATH="$venv/bin:$PATH" VENV="$venv" COLLECTION="$copy" VERBOSITY= \
-        bash "$repo/tests/integration/run.sh" "${targets[@]}"; then
-        result+="integration (${#targets[@]} targets) passed"
-    else
-        result+="integration (${#targets[@]} targets) FAILED"
-        status=1
-    fi
+    result+=$integration
     printf 'ROW ansible-core %-8s Python %-8s %s (%d s)\n' "$core" "$version" "$result" $((SECONDS - started))
     return "$status"
 }

@@ -90,12 +90,12 @@ changelog_lint() {
     antsibull-changelog lint && antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
 }
 step "antsibull-changelog lint" changelog_lint
-step "CHANGELOG.md matches changelogs/ (python tests/release/changelog.py --check)" "$PY" "$HERE/changelog.py" --check
+step "CHANGELOG.md matches changelogs/ (python tools/changelog.py --check)" "$PY" "$ROOT/tools/changelog.py" --check
 
 # ---- docs --------------------------------------------------------------------------------------
 docs_lint() { (cd "$DOCS_ROOT" && antsibull-docs lint-collection-docs --plugin-docs .); }
 step "antsibull-docs lint-collection-docs --plugin-docs" docs_lint
-step "docs/modules/ matches the plugins' docs (python tests/release/gen_docs.py --check)" "$PY" "$HERE/gen_docs.py" --check
+step "docs/modules/ matches the plugins' docs (python tools/gen_docs.py --check)" "$PY" "$ROOT/tools/gen_docs.py" --check
 # ansible-doc's own text rendering, as users see it, for every documented plugin type of the collection.
 ansible_doc_text() {
     local type names name

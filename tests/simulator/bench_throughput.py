@@ -7,13 +7,15 @@ Each client has its own connection and repeats ``GET /cvad/manage/Machines/{name
 import argparse
 import asyncio
 import os
-import subprocess
 import sys
 import time
 
 import aiohttp
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, REPO_ROOT)
+from tests.simulator.launcher import running  # noqa: E402 pylint: disable=wrong-import-position
+
 CLIENT_ID = "0b5f8a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b"
 CLIENT_SECRET = "sim-client-secret-3f9a7c"
 SITE_ID = "70360961-e0f1-4ce9-9371-d590efb5c04f"
@@ -50,15 +52,8 @@ def main():
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
-    server = subprocess.Popen([sys.executable, "-m", "tests.simulator", "--port", "0", "--scenario", "integration"],  # pylint: disable=consider-using-with
-                              cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True)
-    try:
-        base_url = server.stdout.readline().strip()
-        rate, counts = asyncio.run(measure(base_url, args.clients, args.seconds))
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        server.stdout.close()
+    with running(scenario="integration") as server:
+        rate, counts = asyncio.run(measure(server.url, args.clients, args.seconds))
     print("%d clients, %.0f s: %.0f GET/s (statuses %s)" % (args.clients, args.seconds, rate, counts))
     return 0
 

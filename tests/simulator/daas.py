@@ -3,9 +3,11 @@
 Header checks run in this order (the API reference's design choice):
 ``Authorization`` -> 401 (gateway bodies), ``Accept`` other than exactly
 ``application/json`` -> 406, missing ``Citrix-CustomerId`` -> 500 (the
-documented "Internal server error" body), then on site-scoped calls a missing
+documented "Internal server error" body), an unknown path -> 404 (a known path
+with another method -> 405), then on site-scoped calls a missing
 ``Citrix-InstanceId`` -> 400 (invented: the real status is undocumented) and an
-unknown one -> 404.
+unknown one -> 404. The calls on the customer (``/me``, ``/Sites``) need no
+``Citrix-InstanceId``.
 """
 
 import base64
@@ -151,6 +153,20 @@ def maybe_async(ctx, job_type, build):
 async def get_me(ctx):
     """GET /me."""
     return json_response(200, models.me_model(ctx.sim.estate, ctx.client, ctx.client["token_expires"]))
+
+
+async def list_sites(ctx):
+    """GET /Sites."""
+    return json_response(200, {"Items": [models.site_model(site) for site in ctx.sim.estate.sites]})
+
+
+async def get_site(ctx):
+    """GET /Sites/{nameOrId}."""
+    key = ctx.args[0].lower()
+    site = next((site for site in ctx.sim.estate.sites if key in (site.id.lower(), site.name.lower())), None)
+    if site is None:
+        raise not_found("Site", ctx.args[0])
+    return json_response(200, models.site_detail_model(site))
 
 
 async def list_catalogs(ctx):
@@ -505,7 +521,14 @@ async def job_results(ctx):
     return json_response(200, {})
 
 
-ROUTES = [
+# The calls on the customer rather than on one of its sites (spec paths without {siteid}).
+CUSTOMER_ROUTES = [
+    ("GET", ("me",), get_me),
+    ("GET", ("sites",), list_sites),
+    ("GET", ("sites", None), get_site),
+]
+CUSTOMER_HANDLERS = {handler for _method, _pattern, handler in CUSTOMER_ROUTES}
+ROUTES = CUSTOMER_ROUTES + [
     ("GET", ("machinecatalogs",), list_catalogs),
     ("GET", ("machinecatalogs", None), get_catalog),
     ("GET", ("machinecatalogs", None, "machines"), catalog_machines),
@@ -561,7 +584,7 @@ def find_route(method, segments, lowered):
     raise ApiError(404, models.error_data("The requested resource was not found.", "ObjectNotFound"))
 
 
-def _check_headers(sim, request, lowered):
+def _check_headers(sim, request, segments, lowered):
     """Return ``(client, site)`` after the header checks, in the documented order."""
     client = authenticate(sim, request)
     if request.headers.get("Accept", "").strip() != "application/json":
@@ -572,7 +595,7 @@ def _check_headers(sim, request, lowered):
     if not customer:
         raise ApiError(500, {"activityId": str(uuid.uuid4()), "message": "Internal server error", "statusCode": 500})
     check_customer(sim, customer)
-    if lowered == ["me"]:
+    if find_route(request.method, segments, lowered)[0] in CUSTOMER_HANDLERS:
         return client, None
     instance = request.headers.get("Citrix-InstanceId")
     if not instance:
@@ -585,12 +608,7 @@ def _check_headers(sim, request, lowered):
 
 async def dispatch(sim, request, site, client, segments, lowered):
     """Route a request (or a batch item) whose headers have been checked to its handler."""
-    if lowered == ["me"]:
-        if request.method != "GET":
-            raise ApiError(405, models.error_data("Method not allowed.", "MethodNotAllowed"))
-        handler, args = get_me, []
-    else:
-        handler, args = find_route(request.method, segments, lowered)
+    handler, args = find_route(request.method, segments, lowered)
     return await handler(Context(sim, request, site, client, args))
 
 
@@ -598,7 +616,7 @@ async def handle(sim, request, segments, lowered):
     """Serve one ``/cvad/manage/...`` request."""
     transaction = request.headers.get("Citrix-TransactionId") or str(uuid.uuid4())
     try:
-        client, site = _check_headers(sim, request, lowered)
+        client, site = _check_headers(sim, request, segments, lowered)
         response = await dispatch(sim, request, site, client, segments, lowered)
     except ApiError as error:
         error.headers["Citrix-TransactionId"] = transaction

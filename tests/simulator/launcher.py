@@ -51,7 +51,7 @@ class RunningSimulator:
             shutil.rmtree(self.state_dir, ignore_errors=True)
 
 
-def simulator_args(scenario=None, time_scale=None, latency_ms=None, tls=False, extra_args=()):
+def simulator_args(scenario=None, time_scale=None, latency_ms=None, tls=False, deployment=None, extra_args=()):
     """The command line options of ``python3 -m tests.simulator`` for these settings."""
     args = ["--port", "0"]
     if scenario is not None:
@@ -62,6 +62,8 @@ def simulator_args(scenario=None, time_scale=None, latency_ms=None, tls=False, e
         args += ["--latency-ms", str(latency_ms)]
     if tls:
         args.append("--tls")
+    if deployment is not None:
+        args += ["--deployment", deployment]
     return args + list(extra_args)
 
 
@@ -79,8 +81,9 @@ def start(args=(), state_dir=None, python=None, env=None, timeout=START_TIMEOUT,
         command += ["--ca-file", os.path.join(state_dir, "ca.pem")]
     url_path = os.path.join(state_dir, "url")
     with open(url_path, "w") as out, open(os.path.join(state_dir, "stderr"), "w") as err:
+        # In the caller's process group: a signal to the whole run (Ctrl-C, kill -- -PGID) stops the simulator too.
         process = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=err, env=env,  # pylint: disable=consider-using-with
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+                                   stdin=subprocess.DEVNULL)
     with open(os.path.join(state_dir, "pid"), "w") as pid_file:
         pid_file.write("%d\n" % process.pid)
     try:

@@ -223,6 +223,35 @@ def me_model(estate, client, token_expiry):
     }
 
 
+# What a Citrix Cloud site reports about itself (the licence and licence-server members are null in the cloud).
+CLOUD_PRODUCT_VERSION = "7.41"
+ORCHESTRATION_API_VERSION = 124
+
+
+def site_model(site):
+    """SiteResponseModel (an item of GET /Sites)."""
+    return {"Id": site.id, "Name": site.name}
+
+
+def site_detail_model(site):
+    """SiteDetailResponseModel (GET /Sites/{nameOrId})."""
+    return dict(site_model(site), **{
+        "OrchestationApiVersion": ORCHESTRATION_API_VERSION,  # the spec's spelling
+        "ProductCode": "XDT",
+        "ProductEdition": "PLT",
+        "ProductVersion": CLOUD_PRODUCT_VERSION,
+        "PrimaryZone": dict(site.zone),
+        "ColorDepth": "TwentyFourBit",
+        "DefaultDesktopIconId": "1",
+        "EnabledFeatures": [],
+        "SiteServices": [{"ServiceName": "Broker", "ServiceType": "Broker", "Capabilities": []}],
+        "SiteConfigurationComplete": True,
+        "LicenseServerName": None,
+        "LicenseServerPort": None,
+        "LicenseServerUri": None,
+    })
+
+
 def error_data(message, error_type="InvalidArgument", sdk_error_id=None):
     """The CVAD ``ErrorData`` body of a 4xx answer."""
     return {"ErrorMessage": message, "SdkErrorId": sdk_error_id or error_type, "ErrorType": error_type,

@@ -1,41 +1,19 @@
-"""Fixtures: one simulator process per test module, reset before each test, and an API client for it."""
+"""Fixtures: one simulator process per test module, reset before each test, and an API client for it;
+``launch_simulator`` starts more with other options."""
 
-import os
-import subprocess
-import sys
 import time
 
 import pytest
 import requests
 
-REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+from tests.simulator.fixtures import launch_simulator, simulator_fixture  # noqa: F401 pylint: disable=unused-import
+
 CUSTOMER_ID = "democustomer"
 CLIENT_ID = "0b5f8a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b"
 CLIENT_SECRET = "sim-client-secret-3f9a7c"
 PCE_AUTH = ("api_1a2b3c4d5e", "pce-secret-8d7c6b")
 SITE_ID = "70360961-e0f1-4ce9-9371-d590efb5c04f"
 TIME_SCALE = 30.0
-
-
-class SimulatorProcess:
-    """A simulator started as a subprocess; stops on ``close()``."""
-
-    def __init__(self, *extra_args):
-        command = [sys.executable, "-m", "tests.simulator", "--port", "0", "--scenario", "integration",
-                   "--time-scale", str(TIME_SCALE)] + list(extra_args)
-        self.process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True)  # pylint: disable=consider-using-with
-        self.url = self.process.stdout.readline().strip()
-        if not self.url.startswith("http"):
-            self.close()
-            raise RuntimeError("the simulator did not start")
-
-    def close(self):
-        """Stop the process (SIGTERM) and wait for it."""
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        finally:
-            self.process.stdout.close()
 
 
 class Api:
@@ -112,12 +90,7 @@ class Api:
         return next(entry for entry in self.control("GET", "state")["machines"] if entry["Name"] == name)
 
 
-@pytest.fixture(scope="module")
-def simulator():
-    """One plain-HTTP simulator per test module."""
-    process = SimulatorProcess()
-    yield process
-    process.close()
+simulator = simulator_fixture(scope="module", scenario="integration", time_scale=TIME_SCALE)
 
 
 @pytest.fixture()
@@ -126,18 +99,3 @@ def api(simulator):  # pylint: disable=redefined-outer-name
     client = Api(simulator.url)
     client.control("POST", "reset", json={"scenario": "integration"})
     return client
-
-
-@pytest.fixture()
-def start_simulator():
-    """Start extra simulators with other options; they stop after the test."""
-    started = []
-
-    def start(*args):
-        process = SimulatorProcess(*args)
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        process.close()

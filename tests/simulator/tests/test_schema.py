@@ -30,6 +30,7 @@ SPEC_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "spec"
 SPEC_FILE = os.path.join(SPEC_DIR, "citrixorchestration_openapi_techpreview_2023-09-05.yaml")
 RESOURCE_LOCATIONS_FILE = os.path.join(SPEC_DIR, "ccresourcelocations_openapi.yaml")
 SITE_PREFIX = "/techpreview/{customerid}/{siteid}"
+CUSTOMER_PREFIX = "/techpreview/{customerid}"  # the calls on the customer (/Sites) have no {siteid}
 ALLOWED_EXTRA = {"MaintenanceModeReason"}
 SDK_MAINTENANCE_REASONS = {"Unknown", "None", "Administrator", "MaxFailedRegistrations"}
 OPENAPI_ONLY = {"nullable", "example", "discriminator", "readOnly", "writeOnly", "xml", "externalDocs", "deprecated", "title"}
@@ -71,7 +72,12 @@ class Spec:
 
     def response_schema(self, method, template, status):
         """The raw OpenAPI schema of one operation's response."""
-        path = "/techpreview" + template if template.startswith("/me") else SITE_PREFIX + template
+        if template.startswith(("/me", "/tokens")):
+            path = "/techpreview" + template
+        elif template.startswith("/Sites"):
+            path = CUSTOMER_PREFIX + template
+        else:
+            path = SITE_PREFIX + template
         operation = self.document["paths"][path][method.lower()]
         return operation["responses"][str(status)]["content"]["application/json"]["schema"]
 
@@ -129,6 +135,19 @@ def test_me_catalogs_machines_groups(api, spec):  # pylint: disable=redefined-ou
     for group in api.get("/DeliveryGroups")["Items"]:
         check(spec, api.get("/DeliveryGroups/" + group["Id"]), "GET", "/DeliveryGroups/{nameOrId}")
     check(spec, api.get("/DeliveryGroups/Shared-Apps/Machines"), "GET", "/DeliveryGroups/{nameOrId}/Machines")
+
+
+def test_sites_without_instance_header(api, spec):  # pylint: disable=redefined-outer-name
+    sites = api.get("/Sites", site=False)
+    check(spec, sites, "GET", "/Sites")
+    assert [site["Id"] for site in sites["Items"]] == [api.site_id]
+    for name_or_id in (api.site_id, sites["Items"][0]["Name"].upper()):
+        site = api.get("/Sites/" + name_or_id, site=False)
+        check(spec, site, "GET", "/Sites/{nameOrId}")
+        assert site["Id"] == api.site_id and site["ProductVersion"]
+    unknown = api.call("GET", "/Sites/nope", site=False)
+    assert unknown.status_code == 404
+    check(spec, unknown.json(), "GET", "/Sites/{nameOrId}", 404)
 
 
 def test_sessions(api, spec):  # pylint: disable=redefined-outer-name

@@ -60,6 +60,15 @@ def test_header_checks_in_order(api):
     no_site = {key: value for key, value in headers.items() if key != "Citrix-InstanceId"}
     assert api.call("GET", "/Machines", headers=no_site).status_code == 400
     assert api.call("GET", "/Machines", headers=dict(headers, **{"Citrix-InstanceId": "unknown"})).status_code == 404
+    # The calls on the customer need no site; an unknown path is unknown with or without one.
+    assert api.call("GET", "/Sites/" + api.site_id, headers=no_site).status_code == 200
+    assert api.call("GET", "/Sites", headers=no_site).status_code == 200
+    for path in ("/NoSuchThing", "/Sites/%s/NoSuchThing" % api.site_id, "/Machines/DEMOLAB%7CFIN-001/NoSuchThing"):
+        for request_headers in (no_site, headers):
+            response = api.call("GET", path, headers=request_headers)
+            assert response.status_code == 404, path
+            assert response.json()["ErrorType"] == "ObjectNotFound"
+    assert api.call("POST", "/Sites", headers=no_site).status_code == 405
     assert api.call("GET", "/Machines", headers=dict(headers, **{"Citrix-CustomerId": "other"})).status_code == 403
 
 

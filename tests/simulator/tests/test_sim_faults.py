@@ -8,10 +8,13 @@ import requests
 
 
 def test_rate_limit(api):
-    api.control("POST", "faults", json={"rate_limit": {"per_second": 5, "retry_after": 2}})
+    api.control("POST", "faults", json={"rate_limit": {"per_second": 2, "retry_after": 2}})
+    started = time.monotonic()
     statuses = [api.call("GET", "/me", site=False) for _attempt in range(15)]
+    elapsed = time.monotonic() - started
     limited = [response for response in statuses if response.status_code == 429]
-    assert len(limited) >= 9
+    # At most 2 answers in any second, however long the 15 calls took.
+    assert limited and len(statuses) - len(limited) <= 2 * (int(elapsed) + 1)
     # Citrix sends the wait only in the body (API.md 2.3): no Retry-After header unless asked for.
     assert "Retry-After" not in limited[0].headers
     assert limited[0].json()["parameters"] == [{"name": "retryDelay", "value": "2"}]

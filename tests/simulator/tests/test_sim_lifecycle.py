@@ -1,7 +1,12 @@
 """Machine life cycle on the simulated clock, power jobs, sessions lost, triggers and scripted jobs."""
 
+import os
 import re
 import time
+
+import yaml
+
+SCENARIOS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scenarios")
 
 RAW_TIME = re.compile(r"^\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}:\d{2} [AP]M$")
 
@@ -45,6 +50,12 @@ def test_reboot_life_cycle(api):
 
 
 def test_sync_power_action_returns_machine(api):
+    # Reboots that stay pending for an hour of simulated time: the reboot is still pending when the start comes,
+    # however slow the machine running the test.
+    with open(os.path.join(SCENARIOS, "integration.yml"), encoding="utf-8") as handle:
+        scenario = yaml.safe_load(handle)
+    scenario["power_timings"]["pending"] = 3600
+    api.control("POST", "reset", json={"scenario": scenario})
     response = api.call("POST", "/Machines/DEMOLAB%7CFIN-002/$reboot")
     assert response.status_code == 200
     body = response.json()

@@ -8,12 +8,14 @@ import pytest
 import requests
 import yaml
 
+from tests.simulator.launcher import SimulatorNotStarted, running, start
+
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 
 
-def test_tls_with_ca_file(start_simulator, tmp_path):
+def test_tls_with_ca_file(launch_simulator, tmp_path):
     ca_file = str(tmp_path / "ca.pem")
-    server = start_simulator("--tls", "--ca-file", ca_file)
+    server = launch_simulator(["--ca-file", ca_file], scenario="integration", time_scale=30, tls=True)
     assert server.url.startswith("https://127.0.0.1:")
     response = requests.post(server.url + "/cctrustoauth2/root/tokens/clients", verify=ca_file, timeout=10, data={
         "grant_type": "client_credentials", "client_id": "0b5f8a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b",
@@ -29,22 +31,14 @@ def test_without_trustme_only_tls_is_refused(tmp_path):
     """The simulator starts without trustme; --tls then stops with a one-line error naming the package."""
     (tmp_path / "trustme.py").write_text("raise ImportError('trustme is not installed')\n")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), REPO_ROOT]))
-    command = [sys.executable, "-m", "tests.simulator", "--port", "0"]
-    refused = subprocess.run(command + ["--tls"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60,
-                             check=False)
-    assert refused.returncode == 2
-    assert refused.stderr.strip().splitlines()[-1].endswith("--tls needs the trustme package: "
-                                                            "python3 -m pip install 'trustme>=1.0'")
-    assert "Traceback" not in refused.stderr
-    with subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, text=True) as plain:
-        try:
-            url = plain.stdout.readline().strip()
-            assert url.startswith("http://127.0.0.1:")
-            assert requests.get(url + "/_sim/pce/options", timeout=10).status_code == 200
-        finally:
-            plain.terminate()
-            plain.wait(timeout=10)
-            plain.stdout.close()
+    with pytest.raises(SimulatorNotStarted) as refused:
+        start(env=env, tls=True)
+    assert "exit code 2" in str(refused.value)
+    assert str(refused.value).endswith("--tls needs the trustme package: python3 -m pip install 'trustme>=1.0'")
+    assert "Traceback" not in str(refused.value)
+    with running(env=env) as plain:
+        assert plain.url.startswith("http://127.0.0.1:")
+        assert requests.get(plain.url + "/_sim/pce/options", timeout=10).status_code == 200
 
 
 def test_multi_site(api):

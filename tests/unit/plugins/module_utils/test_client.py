@@ -465,8 +465,9 @@ def test_tls_failure_message(requests_mock, make_client, signed_in):
     route = requests_mock.get(MANAGE + "/Machines", exc=failure)
     with pytest.raises(DaaSError) as caught:
         make_client().get("/Machines")
-    assert str(caught.value).startswith("TLS certificate verification failed for http://sim.test: set ca_path")
-    assert "validate_certs" in str(caught.value)
+    assert str(caught.value).startswith("TLS certificate verification failed for http://sim.test (self-signed "
+                                        "certificate): set ca_path to the CA certificate")
+    assert "validate_certs" not in str(caught.value)
     assert route.call_count == 1
 
 

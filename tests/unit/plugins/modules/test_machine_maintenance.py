@@ -24,7 +24,7 @@ def machine(name, in_maintenance=False, tags=()):
 
 @pytest.fixture(name='client')
 def fixture_client():
-    with mock.patch('ansible_collections.citrix_cloud.daas.plugins.module_utils._base.DaaSClient') as client_class:
+    with mock.patch('ansible_collections.citrix_cloud.daas.plugins.module_utils._connection.DaaSClient') as client_class:
         yield client_class.return_value
 
 

@@ -9,8 +9,8 @@ for the galaxy.yml version on a scratch copy of the collection, so the repositor
 touched, and takes the CHANGELOG.md it produces (once the version is released in the repository,
 it runs ``antsibull-changelog generate`` instead).
 
-    python tests/release/changelog.py           # rewrite CHANGELOG.md
-    python tests/release/changelog.py --check   # fail if CHANGELOG.md differs from what changelogs/ produce
+    python tools/changelog.py           # rewrite CHANGELOG.md
+    python tools/changelog.py --check   # fail if CHANGELOG.md differs from what changelogs/ produce
 
 Needs antsibull-changelog and ansible-core (see tests/release/requirements.txt).
 """
@@ -75,7 +75,7 @@ def render(root):
 def main(argv=None):
     here = os.path.dirname(os.path.abspath(__file__))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--collection-root', default=os.path.dirname(os.path.dirname(here)))
+    parser.add_argument('--collection-root', default=os.path.dirname(here))
     parser.add_argument('--check', action='store_true', help='write nothing; exit 1 if the changelog is stale')
     args = parser.parse_args(argv)
 
@@ -87,7 +87,7 @@ def main(argv=None):
             with open(path, encoding='utf-8') as handle:
                 current = handle.read()
         if current != generated:
-            print('changelog --check: %s is out of date; run `python tests/release/changelog.py`.' % name)
+            print('changelog --check: %s is out of date; run `python tools/changelog.py`.' % name)
             diff = difflib.unified_diff(current.splitlines(True), generated.splitlines(True),
                                         'committed/' + name, 'generated/' + name, n=1)
             sys.stdout.write(''.join(list(diff)[:60]))
