@@ -12,7 +12,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 # One suite alone: make SUITE; PYTEST_ARGS (pytest suites), SANITY_ARGS, TARGET (integration) and FAULTS_ARGS narrow
 # it to one test (tests/README.md). The suites of `make test`, the longest first; TEST_JOBS of them run at a time (tests/run_suites.sh), each in folders
 # of its own, so that no two write to the same place.
-SUITES := matrix integration integration-on-premises sanity faults docs-examples eda-integration release-check simulator-tests units lint
+SUITES := matrix integration integration-on-premises sanity faults docs-examples eda-integration release-check simulator-tests units lint model
 TEST_JOBS ?= 3
 
 .PHONY: demo test venv collection install docs clean $(SUITES)
@@ -79,6 +79,11 @@ integration-on-premises: collection
 # The fault suite: the role and the bulk modules under faults, races and interruptions; prints the figures table.
 faults: collection
 	python tests/faults/run.py $(FAULTS_ARGS)
+
+# The drain fence's model, explored over every interleaving (docs/reboot-workflow.md); prints states and violations.
+model: venv
+	python -m tests.model.fence_model
+	python -m pytest tests/model -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # The example rulebooks under the real ansible-rulebook (own venv, Java 17+) with the installed collection.
 eda-integration: install

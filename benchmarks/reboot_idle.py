@@ -104,6 +104,14 @@ class Simulator(object):
         response = requests.post(self.url + '/_sim/reset', json={'scenario': self.scenario_path}, timeout=60)
         response.raise_for_status()
 
+    def faults(self, body=None):
+        """Set faults (POST /_sim/faults); without a body, the faults injected so far by kind."""
+        if body is None:
+            return requests.get(self.url + '/_sim/faults', timeout=60).json()['injected']
+        response = requests.post(self.url + '/_sim/faults', json=body, timeout=60)
+        response.raise_for_status()
+        return None
+
     def requests_log(self):
         return requests.get(self.url + '/_sim/requests', timeout=60).json()['requests']
 

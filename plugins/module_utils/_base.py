@@ -18,6 +18,7 @@ from ansible_collections.citrix_cloud.daas.plugins.module_utils._connection impo
     new_client,
 )
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, DaaSError
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import same_machine_reason
 
 # A failure message names at most this many machines; every machine's reason stays in `results`.
 MAX_NAMED_FAILURES = 5
@@ -157,7 +158,7 @@ class MachineRunner(object):
             result.update(name=machine.get('Name') or name, id=machine.get('Id'))
             first = first_name_of.setdefault(machine.get('Id'), name)
             if first != name:
-                result.update(status=self.duplicate_status, reason='the same machine as %s, handled once' % first)
+                result.update(status=self.duplicate_status, reason=same_machine_reason(first))
             else:
                 to_handle.append((machine, result))
         handled = run_concurrently(lambda pair: handle(*pair), to_handle, concurrency)

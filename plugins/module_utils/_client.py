@@ -385,12 +385,15 @@ class DaaSClient(HTTPClient):
         return body
 
     def iter_items(self, path, params=None, page_size=DEFAULT_PAGE_SIZE, max_pages=MAX_PAGES, method="GET", json=None):
-        """Every item of a collection, following ContinuationToken page by page (``POST`` for a ``$search``)."""
+        """Every item of a collection, following ContinuationToken page by page (``POST`` for a ``$search``).
+
+        A page is a read, safe to repeat: it is retried after a fault also when it is a ``POST``.
+        """
         query = dict(params or {})
         query["limit"] = page_size
         seen_tokens = set()
         for _page_number in range(max_pages):
-            page = self._json(self.request(method, path, params=query, json=json))
+            page = self._json(self.request(method, path, params=query, json=json, idempotent=True))
             if not isinstance(page, dict) or not isinstance(page.get("Items") or [], list):
                 raise DaaSError("%s %s answered without an 'Items' list" % (method, path))
             yield from page.get("Items") or []
@@ -414,7 +417,9 @@ class DaaSClient(HTTPClient):
 
         ``requests`` are BatchRequest(method, path, body): path under /cvad/manage (with its query), body JSON-able
         or None. An item refused with 401 (a token that expired meanwhile) is sent again once with a new token.
-        A site that answers ``$batch`` with 404, 405 or 501 gets one request per call instead, with a warning.
+        A site that answers ``$batch`` with 404, 405 or 501 gets one request per call instead, with a warning. A
+        ``$batch`` that fails as a whole with a fault (429, 5xx, a dropped connection) fails each of its calls with
+        that error (status None): a call after which the connection dropped may or may not have been carried out.
         """
         requests = list(requests)
         outcomes = [None] * len(requests)
@@ -434,6 +439,10 @@ class DaaSClient(HTTPClient):
             safe = not any("/$" in request.path for request in requests)
             answer = self._json(self.request("POST", "/$batch", json={"Items": items}, idempotent=safe))
         except DaaSError as err:
+            if err.transient and err.status not in BATCH_UNAVAILABLE:
+                # The whole request failed (after the retries a safe batch gets): every call of it fails with that
+                # error; whether a call may have been carried out, and what to repeat, is the caller's to decide.
+                return [(position, BatchOutcome(None, None, None, err)) for position in positions]
             if err.status not in BATCH_UNAVAILABLE:
                 raise
             self._batch_supported = False
@@ -507,6 +516,10 @@ class DaaSClient(HTTPClient):
                     {"Property": "SessionSupport", "Operator": "Equals", "Value": kind}
                     for kind in ("SingleSession", "MultiSession")]}]}
         return list(self.iter_items("/Machines/$search", params=fields_query(fields), method="POST", json=body))
+
+    def machines_with_tag(self, tag, fields=None):
+        """Every machine that carries the tag (one ``$search``, paged)."""
+        return self.search_machines([{"Property": "Tags", "Operator": "Contains", "Value": tag}], fields)
 
     def start_async(self, method, path, params=None, json=None):
         """Start a call with async=true and return its AsyncJob (from 202 + Location)."""
@@ -667,6 +680,58 @@ class DaaSClient(HTTPClient):
         except DaaSError as err:
             # After a lost answer, the retry finds the tag already gone.
             if err.status != 404 or err.attempts < 2:
+                raise
+
+    # Calls for $batch: each machine write and trimmed read as a BatchRequest, spelled here only
+
+    def machine_read_request(self, name_or_id, fields=None):
+        """GET of one machine, with only the properties in ``fields`` when given."""
+        query = "?" + urlencode(fields_query(fields), safe=",") if fields else ""
+        return BatchRequest("GET", "/Machines/%s%s" % (self.quote_name(name_or_id), query), None)
+
+    def maintenance_request(self, machine_id, enabled):
+        """PATCH that turns a machine's maintenance mode on or off."""
+        return BatchRequest("PATCH", "/Machines/" + self.quote_name(machine_id), {"InMaintenanceMode": bool(enabled)})
+
+    def machine_tag_request(self, machine_id, tag, present):
+        """POST (present) or DELETE (not present) of a tag on a machine."""
+        path = "/Machines/%s/Tags/%s" % (self.quote_name(machine_id), self.quote_name(tag))
+        return BatchRequest("POST" if present else "DELETE", path, None)
+
+    def power_request(self, machine_id, action):
+        """POST of a power action as a job (async=true): its answer carries the job's Location."""
+        if action not in POWER_ACTIONS:
+            raise DaaSError("Unknown power action '%s': use one of %s" % (action, ", ".join(POWER_ACTIONS)))
+        return BatchRequest("POST", "/Machines/%s/$%s?async=true" % (self.quote_name(machine_id), action), None)
+
+    # Tags as a lease (the run lock)
+
+    def tag_descriptions(self, prefix):
+        """Name -> Description of the site's tags whose names start with ``prefix`` (without regard to case)."""
+        return dict((tag.get("Name"), tag.get("Description") or "") for tag in self.iter_items("/Tags")
+                    if str(tag.get("Name") or "").lower().startswith(prefix.lower()))
+
+    def create_tag(self, name, description):
+        """Create a tag; False when a tag of that name exists already (the API creates a name once: a lock)."""
+        try:
+            self.post("/Tags", json={"Name": name, "Description": description})
+        except DaaSError as err:
+            if err.status == 409:
+                return False
+            raise
+        return True
+
+    def describe_tag(self, name, description):
+        """Replace a tag's description (PATCH /Tags/{nameOrId})."""
+        path = "/Tags/" + self.quote_name(name)
+        self._named("tag", name, lambda: self.patch(path, json={"Description": description}, idempotent=True))
+
+    def delete_tag(self, name):
+        """Delete a tag (it is taken off every machine); a tag already gone is no error."""
+        try:
+            self.delete("/Tags/" + self.quote_name(name))
+        except DaaSError as err:
+            if err.status != 404:
                 raise
 
     def _job_path(self, job, suffix=""):

@@ -150,6 +150,16 @@ def decide_power(machine, state, only_if_idle):
     return action, None
 
 
+def is_down(machine):
+    """Whether a read shows the machine out of service: not On, or not Registered (a reboot under way)."""
+    return machine.get('PowerState') != 'On' or machine.get('RegistrationState') != 'Registered'
+
+
+def same_machine_reason(first_name):
+    """The reason given to a machine named twice (by name and by Id): the first entry naming it handles it."""
+    return 'the same machine as %s, handled once' % first_name
+
+
 def action_reached(action, before, now, went_down):
     """Whether a fresh read `now` shows the action done.
 
@@ -159,7 +169,7 @@ def action_reached(action, before, now, went_down):
     """
     if action != 'reboot':
         return now.get('PowerState') == TARGET_STATES[action]
-    if now.get('PowerState') != 'On' or now.get('RegistrationState') != 'Registered':
+    if is_down(now):
         return False
     rebooted_at = last_reboot_time(now)
     return went_down or (rebooted_at is not None and rebooted_at != last_reboot_time(before))
@@ -186,6 +196,42 @@ def decide_maintenance(machine, enabled, tag):
         note = 'left in maintenance mode: it does not carry the tag %s' % tag if in_maintenance else 'not in maintenance mode'
         return False, False, False, note
     return in_maintenance, False, True, None
+
+
+# The drain fence: a state machine over two facts the API keeps, maintenance mode (M) and the fence tag (T).
+#
+# A run writes them in this order only: maintenance mode on before the tag is added, the tag removed before
+# maintenance mode goes off. So the tag is only ever on a machine whose maintenance mode a run switched on, and each
+# state means one thing (docs/reboot-workflow.md has the table):
+#   FREE         no M, no T   nobody's: a candidate when idle
+#   MAINTENANCE  M, no T      an administrator's maintenance, or a run's that it could not finish (that run reported
+#                             it with what to do): never touched
+#   FENCED       M and T      a run's fence: carried on by the run that holds the run lock, then lifted
+#   BROKEN       T, no M      someone switched maintenance mode off behind a fence: the tag is removed, nothing else
+FREE, MAINTENANCE, FENCED, BROKEN = 'free', 'maintenance', 'fenced', 'broken fence'
+MAINTENANCE_ON, TAG_ON, TAG_OFF, MAINTENANCE_OFF = 'maintenance on', 'tag on', 'tag off', 'maintenance off'
+# The writes of a fence and of a lift, in the order they are sent; a machine whose step fails goes no further.
+FENCE_STEPS = (MAINTENANCE_ON, TAG_ON)
+LIFT_STEPS = (TAG_OFF, MAINTENANCE_OFF)
+# The state of a machine after each step is applied: (maintenance mode, tag) as the step leaves them.
+STEP_EFFECTS = {MAINTENANCE_ON: ('maintenance', True), TAG_ON: ('tag', True), TAG_OFF: ('tag', False),
+                MAINTENANCE_OFF: ('maintenance', False)}
+FENCE_DESCRIPTION = 'Machines in maintenance mode set by citrix_cloud.daas'
+
+
+def fence_state(machine, tag):
+    """FREE, MAINTENANCE, FENCED or BROKEN: what maintenance mode and the fence tag of a read mean together."""
+    in_maintenance = bool(machine.get('InMaintenanceMode'))
+    tagged = bool(tag) and has_tag(machine, tag)
+    if tagged:
+        return FENCED if in_maintenance else BROKEN
+    return MAINTENANCE if in_maintenance else FREE
+
+
+def fence_steps_to_send(machine, steps, tag):
+    """The steps of `steps` that a machine still needs (a step whose effect the read already shows is not sent)."""
+    facts = {'maintenance': bool(machine.get('InMaintenanceMode')), 'tag': bool(tag) and has_tag(machine, tag)}
+    return [step for step in steps if facts[STEP_EFFECTS[step][0]] != STEP_EFFECTS[step][1]]
 
 
 # Reboot candidates

@@ -695,10 +695,18 @@ class Estate:
             for entry in scenario.get("resource_locations") or []]
         self.sessions_lost = 0
         self.power_actions = 0
+        # The most machines of one site in maintenance mode at the same time (a cap across runs shows here).
+        self.most_in_maintenance = 0
+        # Maintenance mode switched off through the API on a machine with a power action pending.
+        self.lifted_with_action_pending = 0
         self.notifications = []
         self.job_behaviour = JobBehaviour()
         now = clock.now()
         self.sites = [Site(self, spec, index, now) for index, spec in enumerate(scenario.get("sites") or [])]
+
+    def note_maintenance(self, site):
+        """Count the site's machines in maintenance mode after a change of maintenance mode."""
+        self.most_in_maintenance = max(self.most_in_maintenance, sum(1 for m in site.machines if m.in_maintenance))
 
     def find_site(self, site_id):
         """Site by id (case-insensitive) or None."""
