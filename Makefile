@@ -12,7 +12,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 # One suite alone: make SUITE; PYTEST_ARGS (pytest suites), SANITY_ARGS, TARGET (integration) and FAULTS_ARGS narrow
 # it to one test (tests/README.md). The suites of `make test`, the longest first; TEST_JOBS of them run at a time (tests/run_suites.sh), each in folders
 # of its own, so that no two write to the same place.
-SUITES := matrix integration sanity faults docs-examples eda-integration release-check simulator-tests units lint
+SUITES := matrix integration integration-on-premises sanity faults docs-examples eda-integration release-check simulator-tests units lint model
 TEST_JOBS ?= 3
 
 .PHONY: demo test venv collection install docs clean $(SUITES)
@@ -67,15 +67,23 @@ docs-examples: collection
 	python -m pytest tests/docs -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # TARGET=<name> runs one integration target; default: all of them, on INTEGRATION_JOBS workers, against a site of
-# kind SITE_KIND (tests/integration/run.sh).
+# kind SITE_KIND (tests/integration/run.sh). integration-on-premises: the same targets against an on-premises site.
 INTEGRATION_JOBS ?= 2
 SITE_KIND ?= cloud
 integration: collection
 	VENV=$(VENV) COLLECTION=$(COLLECTION) JOBS=$(INTEGRATION_JOBS) SITE_KIND=$(SITE_KIND) bash tests/integration/run.sh $(TARGET)
 
+integration-on-premises: collection
+	VENV=$(VENV) COLLECTION=$(COLLECTION) JOBS=$(INTEGRATION_JOBS) SITE_KIND=on_premises bash tests/integration/run.sh $(TARGET)
+
 # The fault suite: the role and the bulk modules under faults, races and interruptions; prints the figures table.
 faults: collection
 	python tests/faults/run.py $(FAULTS_ARGS)
+
+# The drain fence's model, explored over every interleaving (docs/reboot-workflow.md); prints states and violations.
+model: venv
+	python -m tests.model.fence_model
+	python -m pytest tests/model -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # The example rulebooks under the real ansible-rulebook (own venv, Java 17+) with the installed collection.
 eda-integration: install

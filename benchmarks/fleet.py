@@ -4,7 +4,11 @@
 """Benchmark P3: the reboot role on a fleet (20,000 machines in 20 catalogs), in check mode and for real.
 
     python benchmarks/fleet.py [--machines 20000] [--catalogs 20] [--idle-share 0.3] [--time-scale 30]
-                               [--max-unavailable 1000] [--latency-ms 0]
+                               [--max-unavailable 1000] [--latency-ms 0] [--faults] [--real-only]
+
+With --faults, the real run meets 5% answers 500, 502, 503 or 504 and 2% dropped connections on the DaaS API, and
+the summary is checked: every idle machine rebooted or reported with a reason that is not the fault, each machine
+once, no session lost, no fence left, no fence lifted over a pending power action.
 
 Starts the simulator with a generated estate, runs playbooks/reboot_idle_machines.yml over every catalog in check
 mode, resets, runs it for real, and prints for each run: wall time, HTTP requests (and the calls inside `$batch`
@@ -17,7 +21,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import argparse
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -101,6 +107,25 @@ def describe(sim, label, wall, peak, code, output):
     return code
 
 
+def check_summary(sim, report, idle):
+    """Every idle machine rebooted or reported once with a reason that is not a fault; 1 when not."""
+    with open(report) as handle:
+        summary = json.load(handle)
+    names = [entry['name'] for key in ('rebooted', 'skipped', 'failed') for entry in summary[key]]
+    faulty = [entry for entry in summary['failed'] if re.search(r'HTTP 50[0-4]|Connection|aborted', entry['error'] or '')]
+    totals = sim.state()['totals']
+    print('faults injected: %s' % (', '.join('%s %d' % item for item in sorted(sim.faults().items())) or 'none'))
+    print('summary: %d rebooted of %d idle, %d failed (%d of them by a fault), each machine once: %s, errors: %s; '
+          'lifted with a power action pending: %d' % (
+              len(summary['rebooted']), idle, len(summary['failed']), len(faulty), len(names) == len(set(names)),
+              summary['errors'] or 'none', totals['lifted_with_action_pending']))
+    for entry in faulty[:5]:
+        print('  %s: %s' % (entry['name'], entry['error']))
+    good = not faulty and len(names) == len(set(names)) and len(summary['rebooted']) + len(summary['failed']) >= idle \
+        and not totals['lifted_with_action_pending']
+    return 0 if good else 1
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--machines', type=int, default=20000)
@@ -110,6 +135,8 @@ def main(argv=None):
     parser.add_argument('--latency-ms', type=float, default=0)
     parser.add_argument('--max-unavailable', type=int, default=1000)
     parser.add_argument('--seed', type=int, default=20000)
+    parser.add_argument('--faults', action='store_true', help='5%% 500-504 and 2%% dropped connections (real run)')
+    parser.add_argument('--real-only', action='store_true', help='skip the check-mode run')
     args = parser.parse_args(argv)
 
     playbook_bin = ansible_playbook()
@@ -119,7 +146,7 @@ def main(argv=None):
         yaml.safe_dump(generated_scenario(args.catalogs, args.machines, args.idle_share, seed=args.seed), handle,
                        sort_keys=False)
     colls, colls_tmp = collections_path()
-    sim = Simulator(scenario_path, args.latency_ms, args.time_scale, sys.executable)
+    sim = Simulator(scenario_path, args.latency_ms, args.time_scale, sys.executable, 'cloud')
     codes = []
     try:
         state = sim.state()
@@ -137,9 +164,18 @@ def main(argv=None):
                    '-e', 'reboot_idle_machines_catalogs=' + ','.join(catalogs),
                    '-e', 'reboot_idle_machines_max_unavailable=%d' % args.max_unavailable,
                    '-e', 'reboot_idle_machines_min_hours_since_reboot=0']
-        for label, extra in (('check mode', ['--check']), ('real', [])):
+        report = os.path.join(work, 'summary.json')
+        runs = (('real', ['-e', 'reboot_idle_machines_report_path=' + report]),)
+        if not args.real_only:
+            runs = (('check mode', ['--check']),) + runs
+        for label, extra in runs:
             sim.reset()
+            if args.faults and label == 'real':
+                sim.faults({'errors': {'share': 0.05, 'statuses': [500, 502, 503, 504]}, 'drop_share': 0.02,
+                            'path_regex': '^/cvad/manage/', 'seed': args.seed})
             codes.append(describe(sim, label, *run_playbook(command + extra, env)))
+            if label == 'real':
+                codes.append(check_summary(sim, report, idle))
     finally:
         sim.stop()
         shutil.rmtree(work, ignore_errors=True)

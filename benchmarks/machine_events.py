@@ -75,7 +75,7 @@ def main():
     try:
         settings = source.parse_args(dict(CREDENTIALS, api_url=base, auth_url=base, interval=30,
                                           unregistered_minutes=10, idle_minutes=30), {})
-        client = source.new_client(settings, source._import_client()[0])
+        client = source._import_client()[0](source.connection_of(settings))
         client.sign_in()
         client.site_id  # discovered once, outside the measured cycles
         watcher = source.Watcher(settings)

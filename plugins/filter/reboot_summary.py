@@ -14,19 +14,16 @@ author: citrix_cloud.daas contributors
 description:
   - Used by the role C(citrix_cloud.daas.reboot_idle_machines) to build C(reboot_idle_machines_summary) from the
     selection of candidates (the filter P(citrix_cloud.daas.reboot_candidates#filter)) and the per-machine C(results) of
-    each step (M(citrix_cloud.daas.machine_maintenance), M(citrix_cloud.daas.rolling_reboot)).
-  - Every machine is accounted for once as rebooted, skipped (with the reason) or failed (with the error). A candidate
-    that no step reached (the run stopped early) is failed, with the last error.
+    the reboot (M(citrix_cloud.daas.rolling_reboot)), which also lifts the drain fences found in the catalogs.
+  - Every machine is accounted for once as rebooted, skipped (with the reason) or failed (with the error), whether a
+    result names it by C(Id) or by name. A candidate that no step reached (the run stopped early) is failed, with the
+    error that stopped the run.
 positional: _input
 options:
   _input:
     description: The selection, C(candidates) and C(skipped), as the filter P(citrix_cloud.daas.reboot_candidates#filter) returns it.
     type: dict
     required: true
-  stale_lift:
-    description: The per-machine results of lifting the drain fences of an earlier run.
-    type: list
-    elements: dict
   reboots:
     description: The per-machine results of the reboot (M(citrix_cloud.daas.rolling_reboot)).
     type: list
@@ -35,6 +32,9 @@ options:
     description: Errors that stopped the run or one of its steps.
     type: list
     elements: str
+  stopped_by:
+    description: The error that stopped M(citrix_cloud.daas.rolling_reboot) (its C(stopped_by)), added to the errors.
+    type: str
   catalogs:
     description: The names of the catalogs read.
     type: list

@@ -30,7 +30,8 @@ description:
 author:
   - citrix_cloud.daas contributors (@citrix-cloud-daas)
 extends_documentation_fragment:
-  - citrix_cloud.daas.inventory
+  - citrix_cloud.daas.daas
+  - citrix_cloud.daas.daas.inventory
   - ansible.builtin.constructed
   - ansible.builtin.inventory_cache
 options:
@@ -190,13 +191,17 @@ cache_timeout: 3600
 
 import re
 from operator import itemgetter
-from urllib.parse import quote
 
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.unsafe_proxy import wrap_var
 
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import DaaSClient
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._connection import (
+    OPTIONS,
+    ConnectionSettingsError,
+    connection_settings,
+    new_client,
+)
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import DaaSError
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import machine_filter as rules_filter
 
@@ -314,11 +319,6 @@ def assign_hostnames(rows, columns, preferences):
     return named, renamed
 
 
-def path_segment(name):
-    """A name or ID for a URL path: DOMAIN\\NAME and Folder\\Name are written with |, everything percent-encoded."""
-    return quote(str(name).replace('\\', '|'), safe='')
-
-
 def keep_as_is(value):
     """The value itself (for ansible-core versions that need nothing marked unsafe)."""
     return value
@@ -354,19 +354,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 self._cache[cache_key] = {'columns': columns.names, 'machines': rows}
         self._populate(rows, columns, variables)
 
-    def _text_option(self, name):
-        """A string option; an empty value (an empty environment variable) counts as unset."""
-        value = self.get_option(name)
-        return str(value) if value else None
-
     def _check_options(self):
         """Fail in one line naming the option when an option's value cannot be used."""
         problems = []
-        if not self._text_option('customer_id'):
-            problems.append('customer_id is required: set it in the inventory file or the CITRIX_CUSTOMER_ID environment variable')
-        if not self._text_option('token') and not (self._text_option('client_id') and self._text_option('client_secret')):
-            problems.append('client_id and client_secret (or token) are required to sign in: set them in the inventory file '
-                            'or CITRIX_CLIENT_ID and CITRIX_CLIENT_SECRET (or CITRIX_ACCESS_TOKEN)')
+        try:
+            self._connection = connection_settings(dict((name, self.get_option(name)) for name in OPTIONS))
+        except ConnectionSettingsError as err:
+            problems.append(str(err))
         if self.get_option('max_session_count') is not None and self.get_option('max_session_count') < 0:
             problems.append('max_session_count must be 0 or more, got %s' % self.get_option('max_session_count'))
         if not self.get_option('hostnames'):
@@ -403,7 +397,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return Columns(names)
 
     def _fields(self, columns):
-        """The fields= of every listing: the properties of the columns and of the filters that are set."""
+        """The fields of every listing: the properties of the columns and of the filters that are set."""
         properties = columns.properties()
         extras = [prop for prop in properties if prop not in KNOWN_PROPERTIES.values()]
         wanted = [prop for prop in properties if prop not in extras]
@@ -411,32 +405,15 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                       if self.get_option(option) not in (None, []))
         if self.get_option('catalogs') and self.get_option('delivery_groups'):
             wanted.append('DeliveryGroup')
-        return ','.join(dict.fromkeys(wanted + extras))
+        return list(dict.fromkeys(wanted + extras))
 
-    def _client(self):
-        return DaaSClient(
-            customer_id=self._text_option('customer_id'),
-            client_id=self._text_option('client_id'),
-            client_secret=self._text_option('client_secret'),
-            token=self._text_option('token'),
-            site_id=self._text_option('site_id'),
-            region=self._text_option('region') or 'us',
-            api_url=self._text_option('api_url'),
-            auth_url=self._text_option('auth_url'),
-            validate_certs=self.get_option('validate_certs'),
-            ca_path=self._text_option('ca_path'),
-            timeout=self.get_option('timeout'),
-            retries=self.get_option('retries'),
-        )
-
-    def _listings(self):
-        """(kind, path) of each listing to read: the chosen catalogs, else the chosen delivery groups, else the site."""
+    def _scopes(self):
+        """(kind, name) of each listing to read: the chosen catalogs, else the chosen delivery groups, else the site."""
         if self.get_option('catalogs'):
-            return [('catalog', name, '/MachineCatalogs/%s/Machines' % path_segment(name)) for name in self.get_option('catalogs')]
+            return [('catalog', name) for name in self.get_option('catalogs')]
         if self.get_option('delivery_groups'):
-            return [('delivery group', name, '/DeliveryGroups/%s/Machines' % path_segment(name))
-                    for name in self.get_option('delivery_groups')]
-        return [(None, None, '/Machines')]
+            return [('delivery group', name) for name in self.get_option('delivery_groups')]
+        return [(None, None)]
 
     def _read_machines(self, columns):
         """The rows of the machines that pass the filters, each machine once, read a page at a time."""
@@ -449,22 +426,18 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             # Delivery groups are listed by the API unless catalogs are; then they are compared here.
             delivery_groups=self.get_option('delivery_groups') if self.get_option('catalogs') else (),
         )
-        params = {'fields': self._fields(columns)}
-        client = self._client()
+        fields = self._fields(columns)
+        client = new_client(self._connection)
         try:
             rows = {}
-            for kind, name, path in self._listings():
-                try:
-                    for machine in client.iter_items(path, params):
-                        if isinstance(machine, dict) and machine.get('Id') and matches(machine):
-                            rows.setdefault(machine['Id'], columns.row(machine))
-                except DaaSError as err:
-                    if err.status == 404 and kind:
-                        raise DaaSError("%s '%s' was not found" % (kind, name), status=404, method='GET',
-                                        url=(err.url or path).split('?')[0], transaction_id=err.transaction_id) from None
-                    raise
+            for kind, name in self._scopes():
+                for machine in client.scope_machines(kind, name, fields):
+                    if isinstance(machine, dict) and machine.get('Id') and matches(machine):
+                        rows.setdefault(machine['Id'], columns.row(machine))
             return list(rows.values())
         finally:
+            for warning in client.warnings:
+                self.display.warning('%s: %s' % (self.NAME, warning))
             client.close()
 
     def _populate(self, rows, columns, variables):

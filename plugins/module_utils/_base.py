@@ -11,30 +11,36 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import DaaSClient
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._connection import (
+    OPTIONS,
+    ConnectionSettingsError,
+    connection_settings,
+    new_client,
+)
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, DaaSError
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import same_machine_reason
 
-REGIONS = ['us', 'eu', 'ap-s', 'jp']
 # A failure message names at most this many machines; every machine's reason stays in `results`.
 MAX_NAMED_FAILURES = 5
 
 
 def daas_argument_spec():
-    """The connection options of doc fragment citrix_cloud.daas.daas."""
-    return dict(
-        customer_id=dict(type='str', fallback=(env_fallback, ['CITRIX_CUSTOMER_ID'])),
-        client_id=dict(type='str', fallback=(env_fallback, ['CITRIX_CLIENT_ID'])),
-        client_secret=dict(type='str', no_log=True, fallback=(env_fallback, ['CITRIX_CLIENT_SECRET'])),
-        token=dict(type='str', no_log=True, fallback=(env_fallback, ['CITRIX_ACCESS_TOKEN'])),
-        site_id=dict(type='str', fallback=(env_fallback, ['CITRIX_SITE_ID'])),
-        region=dict(type='str', choices=REGIONS, fallback=(env_fallback, ['CITRIX_REGION'])),
-        api_url=dict(type='str', fallback=(env_fallback, ['CITRIX_API_URL'])),
-        auth_url=dict(type='str', fallback=(env_fallback, ['CITRIX_AUTH_URL'])),
-        validate_certs=dict(type='bool', default=True),
-        ca_path=dict(type='path'),
-        timeout=dict(type='float', default=30),
-        retries=dict(type='int', default=5),
-    )
+    """The connection options of doc fragment citrix_cloud.daas.daas, with their environment variables."""
+    spec = {}
+    for name, option in OPTIONS.items():
+        entry = dict(type=option.type)
+        if option.type == 'list':
+            entry['elements'] = 'str'
+        if option.env:
+            entry['fallback'] = (env_fallback, [option.env])
+        if option.default is not None:
+            entry['default'] = option.default
+        if option.choices:
+            entry['choices'] = list(option.choices)
+        if option.secret:
+            entry['no_log'] = True
+        spec[name] = entry
+    return spec
 
 
 class DaaSModule(object):
@@ -45,7 +51,7 @@ class DaaSModule(object):
         spec.update(argument_spec or {})
         self.module = AnsibleModule(
             argument_spec=spec,
-            required_together=[['client_id', 'client_secret']] + list(required_together or []),
+            required_together=required_together,
             **kwargs
         )
         if not HAS_REQUESTS:
@@ -54,10 +60,6 @@ class DaaSModule(object):
         self._client = None
         if self.params.get('concurrency') is not None and self.params['concurrency'] < 1:
             self.fail('concurrency must be 1 or more, got %s' % self.params['concurrency'])
-        if self.params['retries'] < 0:
-            self.fail('retries must be 0 or more, got %s' % self.params['retries'])
-        if self.params['timeout'] <= 0:
-            self.fail('timeout must be more than 0 seconds, got %s' % self.params['timeout'])
 
     @property
     def check_mode(self):
@@ -67,28 +69,12 @@ class DaaSModule(object):
     def client(self):
         """The one DaaSClient of this module run (one sign-in, reused by every request)."""
         if self._client is None:
-            params = self.params
-            if not params['customer_id']:
-                self.fail('customer_id is required: set the option or the CITRIX_CUSTOMER_ID environment variable')
-            if not params['token'] and not params['client_id']:
-                self.fail('either token or client_id and client_secret are required to sign in '
-                          '(options, or CITRIX_ACCESS_TOKEN / CITRIX_CLIENT_ID and CITRIX_CLIENT_SECRET)')
-            self._client = DaaSClient(
-                customer_id=params['customer_id'],
-                client_id=params['client_id'],
-                client_secret=params['client_secret'],
-                token=params['token'],
-                site_id=params['site_id'],
-                region=params['region'] or 'us',
-                api_url=params['api_url'],
-                auth_url=params['auth_url'],
-                validate_certs=params['validate_certs'],
-                ca_path=params['ca_path'],
-                timeout=params['timeout'],
-                retries=params['retries'],
-                # Enough keep-alive connections for every worker thread of the module.
-                pool_size=max(32, params.get('concurrency') or 0),
-            )
+            try:
+                settings = connection_settings(self.params)
+            except ConnectionSettingsError as err:
+                self.fail(str(err))
+            # Enough keep-alive connections for every worker thread of the module.
+            self._client = new_client(settings, pool_size=max(32, self.params.get('concurrency') or 0))
         return self._client
 
     def _warn_from_client(self):
@@ -172,7 +158,7 @@ class MachineRunner(object):
             result.update(name=machine.get('Name') or name, id=machine.get('Id'))
             first = first_name_of.setdefault(machine.get('Id'), name)
             if first != name:
-                result.update(status=self.duplicate_status, reason='the same machine as %s, handled once' % first)
+                result.update(status=self.duplicate_status, reason=same_machine_reason(first))
             else:
                 to_handle.append((machine, result))
         handled = run_concurrently(lambda pair: handle(*pair), to_handle, concurrency)

@@ -7,6 +7,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import base64
 import datetime
 import threading
 import uuid
@@ -21,10 +22,10 @@ from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import (
     HTTPClient,
     json_or_none,
     message_from_body,
-    one_line,
     transaction_id_of,
 )
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._jobs import AsyncJob, job_id_of
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._texts import one_line, parse_rfc3339
 
 # region -> (token host, API host)
 REGION_HOSTS = {
@@ -33,6 +34,11 @@ REGION_HOSTS = {
     "ap-s": ("https://api-ap-s.cloud.com", "https://api.cloud.com"),
     "jp": ("https://api.citrixcloud.jp", "https://api.citrixcloud.jp"),
 }
+DEPLOYMENTS = ("cloud", "on_premises")
+# An on-premises site's customer, in Citrix-CustomerId and in /me.
+ON_PREMISES_CUSTOMER = "CitrixOnPremises"
+# A Delivery Controller's sign-in: the documented endpoint first, then the one Citrix's own clients use.
+CONTROLLER_TOKEN_PATHS = ("/cvad/manage/Tokens", "/citrix/orchestration/api/tokens")
 TOKEN_RENEWAL_MARGIN = 60.0
 DEFAULT_PAGE_SIZE = 1000
 MAX_PAGES = 10000
@@ -41,6 +47,8 @@ POWER_ACTIONS = ("start", "shutdown", "reboot", "suspend", "resume")
 BATCH_ITEMS = 100
 FALLBACK_CONCURRENCY = 10
 BATCH_UNAVAILABLE = (404, 405, 501)
+# The listing of each scope's machines, by the scope's kind (with no kind: the whole site's /Machines).
+SCOPE_PATHS = {"catalog": "/MachineCatalogs/%s/Machines", "delivery group": "/DeliveryGroups/%s/Machines"}
 
 # One call of a $batch: method, path under /cvad/manage (with its query), JSON-able body or None.
 BatchRequest = namedtuple("BatchRequest", ["method", "path", "body"])
@@ -53,30 +61,56 @@ def fields_query(fields):
     return {"fields": ",".join(fields)} if fields else None
 
 
+def controller_url(address):
+    """The base URL of a Delivery Controller given by host name or URL (https:// unless it names a scheme)."""
+    address = str(address).strip().rstrip("/")
+    return address if "://" in address else "https://" + address
+
+
 class DaaSClient(HTTPClient):
-    """Citrix DaaS REST API client; one instance is shared by all worker threads of a module.
+    """Citrix DaaS REST API client, of a Citrix Cloud site or an on-premises one (``deployment``); one instance is
+    shared by all worker threads of a module.
 
     Sign-in (renewed near expiry and after a 401), site discovery, paging and the domain helpers; the transport and
-    its retries are HTTPClient's.
+    its retries are HTTPClient's. On-premises, the Delivery Controllers (``controllers``) are tried in order until
+    one answers, and the sign-in is Basic authentication of ``username`` (DOMAIN\\user) and ``password``.
     """
 
-    def __init__(self, customer_id, client_id=None, client_secret=None, token=None, site_id=None, region="us",
-                 api_url=None, auth_url=None, validate_certs=True, ca_path=None, timeout=30.0, retries=5,
-                 deadline=600.0, pool_size=32, sleep=None, clock=None):
-        if not customer_id:
-            raise DaaSError("customer_id is required")
-        region = (region or "us").lower()
-        if region not in REGION_HOSTS:
-            raise DaaSError("Unknown region '%s': use one of %s" % (region, ", ".join(sorted(REGION_HOSTS))))
+    def __init__(self, customer_id=None, client_id=None, client_secret=None, token=None, site_id=None, region="us",
+                 api_url=None, auth_url=None, deployment="cloud", controllers=None, username=None, password=None,
+                 validate_certs=True, ca_path=None, timeout=30.0, retries=5, deadline=600.0, pool_size=32, sleep=None,
+                 clock=None):
+        if deployment not in DEPLOYMENTS:
+            raise DaaSError("Unknown deployment '%s': use %s" % (deployment, " or ".join(DEPLOYMENTS)))
+        self.on_premises = deployment == "on_premises"
+        if self.on_premises:
+            if not controllers:
+                raise DaaSError("controllers is required for an on-premises site")
+            customer_id = ON_PREMISES_CUSTOMER
+            self._controllers = [controller_url(address) for address in controllers]
+            self.auth_url = None
+        else:
+            if not customer_id:
+                raise DaaSError("customer_id is required")
+            region = (region or "us").lower()
+            if region not in REGION_HOSTS:
+                raise DaaSError("Unknown region '%s': use one of %s" % (region, ", ".join(sorted(REGION_HOSTS))))
+            self._controllers = [(api_url or REGION_HOSTS[region][1]).rstrip("/")]
+            self.auth_url = (auth_url or REGION_HOSTS[region][0]).rstrip("/")
         super().__init__(validate_certs=validate_certs, ca_path=ca_path, timeout=timeout, retries=retries,
                          deadline=deadline, pool_size=pool_size, sleep=sleep, clock=clock)
         self.customer_id = customer_id
         self.client_id = client_id
         self._client_secret = client_secret
-        self.region = region
-        self.auth_url = (auth_url or REGION_HOSTS[region][0]).rstrip("/")
-        self.api_url = (api_url or REGION_HOSTS[region][1]).rstrip("/")
-        self._can_sign_in = bool(client_id and client_secret)
+        self.region = None if self.on_premises else region
+        self.username = username
+        self._password = password
+        # The user:password pair a Basic header carries (masked whole and in base64).
+        self._basic_pair = "%s:%s" % (username, password) if self.on_premises and username and password else None
+        self._controller = 0
+        self._controller_lock = threading.Lock()
+        self._token_path = None
+        self._can_sign_in = bool(self._basic_pair) if self.on_premises else bool(client_id and client_secret)
         self._auth_lock = threading.Lock()
         self._site_lock = threading.Lock()
         # A token read from a file or a shell variable may end in a newline, which no header can carry.
@@ -92,14 +126,60 @@ class DaaSClient(HTTPClient):
         self._batch_supported = True
         # Things a module should tell its user once (a site without $batch).
         self.warnings = []
+        if self.on_premises and not validate_certs:
+            self.warnings.append("validate_certs is false: the Delivery Controller's certificate is not verified; "
+                                 "set ca_path to the certificate of the CA that issued it instead")
+
+    @property
+    def api_url(self):
+        """The API host: the Citrix Cloud API host, or the Delivery Controller in use."""
+        return self._controllers[self._controller]
+
+    @property
+    def can_sign_in(self):
+        """True when the client has credentials to sign in with (not only a token)."""
+        return self._can_sign_in
 
     def __repr__(self):
-        return "DaaSClient(customer_id=%r, client_id=%r, client_secret=%s, token=%s, site_id=%r, api_url=%r, auth_url=%r)" % (
-            self.customer_id, self.client_id, MASK if self._client_secret else None, MASK if self._token else None,
-            self._site_id, self.api_url, self.auth_url)
+        return ("DaaSClient(customer_id=%r, client_id=%r, client_secret=%s, username=%r, password=%s, token=%s, "
+                "site_id=%r, api_url=%r, auth_url=%r)" % (
+                    self.customer_id, self.client_id, MASK if self._client_secret else None, self.username,
+                    MASK if self._password else None, MASK if self._token else None, self._site_id, self.api_url,
+                    self.auth_url))
 
     def _secrets(self):
-        return (self._client_secret,) + self._known_tokens
+        return (self._client_secret, self._password, self._basic_pair) + self._known_tokens
+
+    def _untrusted_certificate_message(self, origin, reason):
+        if not self.on_premises:
+            return ("TLS certificate verification failed for %s (%s): set ca_path to the CA certificate that signed "
+                    "the server's certificate" % (origin, reason))
+        return ("The Delivery Controller %s has a TLS certificate that is not trusted (%s): set ca_path to the "
+                "certificate of the CA that issued it (for a self-signed certificate, the certificate itself), or "
+                "validate_certs to false (insecure, on-premises only)" % (origin, reason))
+
+    def require_cloud(self, what):
+        """DaaSError when this is an on-premises site, which has no Citrix Cloud services (``what`` names one)."""
+        if self.on_premises:
+            raise DaaSError("%s: a Citrix Cloud service, which an on-premises site (deployment: on_premises) does not have"
+                            % what)
+
+    def _send_api(self, method, url_of, headers, **kwargs):
+        """_send to the API host (``url_of()`` builds the URL on it). On-premises, a Delivery Controller that does not
+        answer at all hands over to the next one, in the order given, for the rest of the run."""
+        while True:
+            current = self._controller
+            last = current == len(self._controllers) - 1
+            try:
+                return self._send(method, url_of(), headers, retry_unreachable=last, **kwargs)
+            except DaaSError as err:
+                if last or not err.unreachable:
+                    raise
+                with self._controller_lock:
+                    if self._controller == current:
+                        self._controller = current + 1
+                self._note("Delivery Controller %s does not answer (%s): using %s"
+                           % (self._controllers[current], err.message, self._controllers[current + 1]))
 
     def _per_attempt_headers(self):
         return {"Citrix-TransactionId": str(uuid.uuid4())}
@@ -108,7 +188,8 @@ class DaaSClient(HTTPClient):
         if status == 401:
             if self._can_sign_in:
                 return "Authentication failed even after signing in again"
-            return "Authentication failed: the token is invalid or expired; give a new token, or client_id and client_secret"
+            return "Authentication failed: the token is invalid or expired; give a new token, or %s" % (
+                "username and password" if self.on_premises else "client_id and client_secret")
         return super()._failure_message(status)
 
     # Authentication
@@ -116,7 +197,8 @@ class DaaSClient(HTTPClient):
     def sign_in(self):
         """Sign in with the client credentials (once; renewed near expiry) and describe the token."""
         if not self._can_sign_in:
-            raise DaaSError("Signing in needs client_id and client_secret")
+            raise DaaSError("Signing in needs %s" % ("username and password" if self.on_premises
+                                                    else "client_id and client_secret"))
         with self._auth_lock:
             if self._token_info is None or self._token_needs_renewal():
                 self._sign_in_locked()
@@ -128,6 +210,28 @@ class DaaSClient(HTTPClient):
         return self._token_expiry is not None and self._token_expiry - self._clock() < TOKEN_RENEWAL_MARGIN
 
     def _sign_in_locked(self):
+        token, token_type, expires_in = self._controller_token() if self.on_premises else self._cloud_token()
+        self._token = token
+        self._known_tokens += (token,)
+        self._token_expiry = None if expires_in is None else self._clock() + expires_in
+        expires_at = None
+        if expires_in is not None:
+            expiry = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=expires_in)
+            expires_at = expiry.strftime("%Y-%m-%dT%H:%M:%SZ")
+        self._token_info = {"access_token": token, "token_type": token_type, "expires_in": expires_in,
+                            "expires_at": expires_at}
+
+    def _token_from(self, response, url, payload, key):
+        """The token of a sign-in answer (stripped), or DaaSError when it has none."""
+        if not isinstance(payload, dict) or payload.get("error") or not isinstance(payload.get(key), str) \
+                or not payload[key].strip():
+            raise self._error("Sign-in answered without an access token", status=response.status_code, method="POST",
+                              url=url, transaction_id=transaction_id_of(response),
+                              api_message=message_from_body(payload) if isinstance(payload, dict) else None)
+        return payload[key].strip()
+
+    def _cloud_token(self):
+        """(token, type, seconds it lasts or None) from Citrix Cloud's client-credentials sign-in."""
         url = "%s/cctrustoauth2/%s/tokens/clients" % (self.auth_url, quote(self.customer_id, safe=""))
         body = urlencode([("grant_type", "client_credentials"), ("client_id", self.client_id),
                           ("client_secret", self._client_secret)])
@@ -136,24 +240,41 @@ class DaaSClient(HTTPClient):
         if response.status_code >= 400:
             raise self._http_error(response, "Sign-in failed: check customer_id, client_id and client_secret")
         payload = json_or_none(response)
-        if not isinstance(payload, dict) or payload.get("error") or not isinstance(payload.get("access_token"), str) \
-                or not payload["access_token"].strip():
-            raise self._error("Sign-in answered without an access token", status=response.status_code, method="POST",
-                              url=url, transaction_id=transaction_id_of(response),
-                              api_message=message_from_body(payload) if isinstance(payload, dict) else None)
+        token = self._token_from(response, url, payload, "access_token")
         try:
             expires_in = int(float(payload.get("expires_in")))
         except (TypeError, ValueError, OverflowError):
             expires_in = None
-        self._token = payload["access_token"].strip()
-        self._known_tokens += (self._token,)
-        self._token_expiry = None if expires_in is None else self._clock() + expires_in
-        expires_at = None
-        if expires_in is not None:
-            expiry = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=expires_in)
-            expires_at = expiry.strftime("%Y-%m-%dT%H:%M:%SZ")
-        self._token_info = {"access_token": self._token, "token_type": payload.get("token_type", "bearer"),
-                            "expires_in": expires_in, "expires_at": expires_at}
+        return token, payload.get("token_type", "bearer"), expires_in
+
+    def _controller_token(self):
+        """(token, type, seconds it lasts or None) from a Delivery Controller: Basic authentication of DOMAIN\\user.
+
+        The documented /cvad/manage/Tokens first; a controller that does not serve it (404, 405) is asked at
+        /citrix/orchestration/api/tokens, and the endpoint that answered is used for the rest of the run.
+        """
+        headers = {"Authorization": "Basic " + base64.b64encode(self._basic_pair.encode("utf-8")).decode("ascii"),
+                   "Accept": "application/json", "Citrix-CustomerId": self.customer_id}
+        paths = (self._token_path,) if self._token_path else CONTROLLER_TOKEN_PATHS
+        for number, path in enumerate(paths):
+            # Signing in changes nothing on the controller: it is retried like a read.
+            response = self._send_api("POST", lambda: self.api_url + path, headers, idempotent=True)
+            if response.status_code not in (404, 405) or number == len(paths) - 1:
+                break
+            response.close()
+        if response.status_code in (401, 403):
+            raise self._http_error(response, "Sign-in to the Delivery Controller failed: check username "
+                                             "(DOMAIN\\user) and password")
+        if response.status_code >= 400:
+            raise self._http_error(response, "Sign-in to the Delivery Controller failed")
+        self._token_path = path
+        payload = json_or_none(response)
+        token = self._token_from(response, response.url, payload, "Token")
+        expires = parse_rfc3339(payload.get("ExpiresAt"))
+        expires_in = None
+        if expires is not None:
+            expires_in = max(0, int((expires - datetime.datetime.now(datetime.timezone.utc)).total_seconds()))
+        return token, "bearer", expires_in
 
     def _valid_token(self):
         with self._auth_lock:
@@ -216,7 +337,8 @@ class DaaSClient(HTTPClient):
         a POST or PATCH that is safe to repeat, so that it is retried like a GET.
         """
         method = method.upper()
-        url = self._endpoint(path, api)
+        if api == "cloud":
+            self.require_cloud(path)
         headers = {"Citrix-CustomerId": self.customer_id, "Accept": "application/json"}
         if site_scoped and api == "manage":
             headers["Citrix-InstanceId"] = self.site_id
@@ -224,8 +346,8 @@ class DaaSClient(HTTPClient):
         while True:
             token = self._valid_token()
             headers["Authorization"] = "CwsAuth Bearer=" + token
-            response = self._send(method, url, headers, params=params, json=json, deadline=deadline,
-                                  idempotent=idempotent)
+            response = self._send_api(method, lambda: self._endpoint(path, api), headers, params=params, json=json,
+                                      deadline=deadline, idempotent=idempotent)
             if response.status_code == 401 and self._can_sign_in and not signed_in_again:
                 signed_in_again = True
                 response.close()
@@ -260,12 +382,15 @@ class DaaSClient(HTTPClient):
         return body
 
     def iter_items(self, path, params=None, page_size=DEFAULT_PAGE_SIZE, max_pages=MAX_PAGES, method="GET", json=None):
-        """Every item of a collection, following ContinuationToken page by page (``POST`` for a ``$search``)."""
+        """Every item of a collection, following ContinuationToken page by page (``POST`` for a ``$search``).
+
+        A page is a read, safe to repeat: it is retried after a fault also when it is a ``POST``.
+        """
         query = dict(params or {})
         query["limit"] = page_size
         seen_tokens = set()
         for _page_number in range(max_pages):
-            page = self._json(self.request(method, path, params=query, json=json))
+            page = self._json(self.request(method, path, params=query, json=json, idempotent=True))
             if not isinstance(page, dict) or not isinstance(page.get("Items") or [], list):
                 raise DaaSError("%s %s answered without an 'Items' list" % (method, path))
             yield from page.get("Items") or []
@@ -289,7 +414,9 @@ class DaaSClient(HTTPClient):
 
         ``requests`` are BatchRequest(method, path, body): path under /cvad/manage (with its query), body JSON-able
         or None. An item refused with 401 (a token that expired meanwhile) is sent again once with a new token.
-        A site that answers ``$batch`` with 404, 405 or 501 gets one request per call instead, with a warning.
+        A site that answers ``$batch`` with 404, 405 or 501 gets one request per call instead, with a warning. A
+        ``$batch`` that fails as a whole with a fault (429, 5xx, a dropped connection) fails each of its calls with
+        that error (status None): a call after which the connection dropped may or may not have been carried out.
         """
         requests = list(requests)
         outcomes = [None] * len(requests)
@@ -309,6 +436,10 @@ class DaaSClient(HTTPClient):
             safe = not any("/$" in request.path for request in requests)
             answer = self._json(self.request("POST", "/$batch", json={"Items": items}, idempotent=safe))
         except DaaSError as err:
+            if err.transient and err.status not in BATCH_UNAVAILABLE:
+                # The whole request failed (after the retries a safe batch gets): every call of it fails with that
+                # error; whether a call may have been carried out, and what to repeat, is the caller's to decide.
+                return [(position, BatchOutcome(None, None, None, err)) for position in positions]
             if err.status not in BATCH_UNAVAILABLE:
                 raise
             self._batch_supported = False
@@ -326,10 +457,13 @@ class DaaSClient(HTTPClient):
                 outcomes[number] = outcome
         return list(zip(positions, outcomes))
 
-    @staticmethod
-    def _batch_item(reference, request, token):
+    def _batch_item(self, reference, request, token):
+        """One item of a $batch: on-premises its RelativeUrl starts with /{customerId}/{siteId} (the Cloud: the path)."""
         headers = [{"Name": "Authorization", "Value": "Bearer " + token}]
-        item = {"Reference": reference, "Method": request.method, "RelativeUrl": request.path, "Headers": headers}
+        path = request.path
+        if self.on_premises:
+            path = "/%s/%s%s" % (quote(self.customer_id, safe=""), quote(self.site_id, safe=""), path)
+        item = {"Reference": reference, "Method": request.method, "RelativeUrl": path, "Headers": headers}
         if request.body is not None:
             headers.append({"Name": "Content-Type", "Value": "application/json"})
             item["Body"] = json_text(request.body)
@@ -380,6 +514,10 @@ class DaaSClient(HTTPClient):
                     for kind in ("SingleSession", "MultiSession")]}]}
         return list(self.iter_items("/Machines/$search", params=fields_query(fields), method="POST", json=body))
 
+    def machines_with_tag(self, tag, fields=None):
+        """Every machine that carries the tag (one ``$search``, paged)."""
+        return self.search_machines([{"Property": "Tags", "Operator": "Contains", "Value": tag}], fields)
+
     def start_async(self, method, path, params=None, json=None):
         """Start a call with async=true and return its AsyncJob (from 202 + Location)."""
         query = dict(params or {})
@@ -423,18 +561,29 @@ class DaaSClient(HTTPClient):
             raise DaaSError("site_id '%s' is not a site of customer '%s' (GET /cvad/manage/me lists %s): check site_id"
                             % (self._site_id, self.customer_id, ", ".join(str(s.get("Id")) for s in sites)))
 
-    def _named(self, kind, name, call):
-        """Run call(); a 404 of the object's own URL becomes "<kind> '<name>' was not found".
+    def _not_found(self, err, kind, name):
+        """The one rule for a 404: of the object's own URL it becomes "<kind> '<name>' was not found".
 
         A 404 of the sign-in or of /me keeps its own message, and so does an unknown site_id.
         """
+        if err.status == 404 and self._is_object_url(err.url):
+            self._check_given_site()
+            return err.with_message("%s '%s' was not found" % (kind, name))
+        return err
+
+    def _named(self, kind, name, call):
+        """Run call(); a 404 of the object's own URL becomes "<kind> '<name>' was not found" (see _not_found)."""
         try:
             return call()
         except DaaSError as err:
-            if err.status == 404 and self._is_object_url(err.url):
-                self._check_given_site()
-                raise err.with_message("%s '%s' was not found" % (kind, name)) from None
-            raise
+            raise self._not_found(err, kind, name) from None
+
+    def _named_items(self, kind, name, items):
+        """The items of a listing as they arrive; a 404 of the object's own URL as in _not_found."""
+        try:
+            yield from items
+        except DaaSError as err:
+            raise self._not_found(err, kind, name) from None
 
     def get_machine(self, name_or_id, deadline=None):
         """One machine (detail model); ``deadline`` bounds this read's retries (default: the client's)."""
@@ -446,9 +595,22 @@ class DaaSClient(HTTPClient):
         path = "/Machines/%s/Sessions" % self.quote_name(name_or_id)
         return self._named("machine", name_or_id, lambda: self._get_object(path).get("Items") or [])
 
+    def scope_machines(self, kind=None, name=None, fields=None, page_size=DEFAULT_PAGE_SIZE):
+        """The machines of a scope, a page at a time as the pages arrive: a catalog or a delivery group (``kind``,
+        ``name``: its name or id) or, with no kind, the whole site; only the properties in ``fields``, when given.
+
+        An unknown catalog or delivery group is "<kind> '<name>' was not found".
+        """
+        if kind is None:
+            return self.iter_items("/Machines", params=fields_query(fields), page_size=page_size)
+        if kind not in SCOPE_PATHS:
+            raise DaaSError("Unknown scope '%s': use %s" % (kind, " or ".join(SCOPE_PATHS)))
+        path = SCOPE_PATHS[kind] % self.quote_name(name)
+        return self._named_items(kind, name, self.iter_items(path, params=fields_query(fields), page_size=page_size))
+
     def list_machines(self, fields=None):
         """Every machine of the site (only the properties in ``fields``, when given)."""
-        return list(self.iter_items("/Machines", params=fields_query(fields)))
+        return list(self.scope_machines(fields=fields))
 
     def list_catalogs(self):
         """Every machine catalog of the site."""
@@ -460,13 +622,11 @@ class DaaSClient(HTTPClient):
 
     def catalog_machines(self, name_or_id, fields=None):
         """Every machine of a catalog (only the properties in ``fields``, when given)."""
-        path = "/MachineCatalogs/%s/Machines" % self.quote_name(name_or_id)
-        return self._named("catalog", name_or_id, lambda: list(self.iter_items(path, params=fields_query(fields))))
+        return list(self.scope_machines("catalog", name_or_id, fields))
 
     def delivery_group_machines(self, name_or_id, fields=None):
         """Every machine of a delivery group (only the properties in ``fields``, when given)."""
-        path = "/DeliveryGroups/%s/Machines" % self.quote_name(name_or_id)
-        return self._named("delivery group", name_or_id, lambda: list(self.iter_items(path, params=fields_query(fields))))
+        return list(self.scope_machines("delivery group", name_or_id, fields))
 
     def power_action(self, machine_id, action, force=None, delay=None):
         """Start a power action (start, shutdown, reboot, suspend, resume) as a job."""
@@ -519,6 +679,58 @@ class DaaSClient(HTTPClient):
             if err.status != 404 or err.attempts < 2:
                 raise
 
+    # Calls for $batch: each machine write and trimmed read as a BatchRequest, spelled here only
+
+    def machine_read_request(self, name_or_id, fields=None):
+        """GET of one machine, with only the properties in ``fields`` when given."""
+        query = "?" + urlencode(fields_query(fields), safe=",") if fields else ""
+        return BatchRequest("GET", "/Machines/%s%s" % (self.quote_name(name_or_id), query), None)
+
+    def maintenance_request(self, machine_id, enabled):
+        """PATCH that turns a machine's maintenance mode on or off."""
+        return BatchRequest("PATCH", "/Machines/" + self.quote_name(machine_id), {"InMaintenanceMode": bool(enabled)})
+
+    def machine_tag_request(self, machine_id, tag, present):
+        """POST (present) or DELETE (not present) of a tag on a machine."""
+        path = "/Machines/%s/Tags/%s" % (self.quote_name(machine_id), self.quote_name(tag))
+        return BatchRequest("POST" if present else "DELETE", path, None)
+
+    def power_request(self, machine_id, action):
+        """POST of a power action as a job (async=true): its answer carries the job's Location."""
+        if action not in POWER_ACTIONS:
+            raise DaaSError("Unknown power action '%s': use one of %s" % (action, ", ".join(POWER_ACTIONS)))
+        return BatchRequest("POST", "/Machines/%s/$%s?async=true" % (self.quote_name(machine_id), action), None)
+
+    # Tags as a lease (the run lock)
+
+    def tag_descriptions(self, prefix):
+        """Name -> Description of the site's tags whose names start with ``prefix`` (without regard to case)."""
+        return dict((tag.get("Name"), tag.get("Description") or "") for tag in self.iter_items("/Tags")
+                    if str(tag.get("Name") or "").lower().startswith(prefix.lower()))
+
+    def create_tag(self, name, description):
+        """Create a tag; False when a tag of that name exists already (the API creates a name once: a lock)."""
+        try:
+            self.post("/Tags", json={"Name": name, "Description": description})
+        except DaaSError as err:
+            if err.status == 409:
+                return False
+            raise
+        return True
+
+    def describe_tag(self, name, description):
+        """Replace a tag's description (PATCH /Tags/{nameOrId})."""
+        path = "/Tags/" + self.quote_name(name)
+        self._named("tag", name, lambda: self.patch(path, json={"Description": description}, idempotent=True))
+
+    def delete_tag(self, name):
+        """Delete a tag (it is taken off every machine); a tag already gone is no error."""
+        try:
+            self.delete("/Tags/" + self.quote_name(name))
+        except DaaSError as err:
+            if err.status != 404:
+                raise
+
     def _job_path(self, job, suffix=""):
         return "/Jobs/%s%s" % (self.quote_name(job_id_of(job)), suffix)
 
@@ -539,5 +751,6 @@ class DaaSClient(HTTPClient):
         return self._named_job(job_id, lambda: self.get(self._job_path(job_id, "/Results")))
 
     def send_notification(self, body):
-        """POST a Citrix Cloud administrator notification."""
+        """POST a Citrix Cloud administrator notification (a Citrix Cloud site only)."""
+        self.require_cloud("Notifications")
         return self.post("/notifications/", json=body, site_scoped=False, api="cloud")

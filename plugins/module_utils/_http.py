@@ -33,7 +33,7 @@ else:
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import parse_rfc3339
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._texts import one_line, parse_rfc3339
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._version import COLLECTION_VERSION
 
 USER_AGENT = "citrix_cloud.daas/" + COLLECTION_VERSION
@@ -46,7 +46,6 @@ IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "DELETE"))
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 30.0
 MASK = "********"
-RAW_BODY_LIMIT = 300
 
 STATUS_MESSAGES = {
     400: "The API rejected the request",
@@ -80,7 +79,7 @@ class DaaSError(Exception):
     FIELDS = ("status", "method", "url", "transaction_id", "api_message")
 
     def __init__(self, message, status=None, method=None, url=None, transaction_id=None,
-                 api_message=None, transient=False, attempts=1):
+                 api_message=None, transient=False, attempts=1, unreachable=False):
         super().__init__(message)
         self.message = message
         self.status = status
@@ -92,6 +91,8 @@ class DaaSError(Exception):
         self.transient = transient
         # How many times the request was sent: more than 1 means an earlier attempt may have taken effect.
         self.attempts = attempts
+        # True when the connection never opened: the host did not answer at all (refused, unreachable, no name).
+        self.unreachable = unreachable
 
     def to_dict(self):
         """The known HTTP facts, for the `error` of a module result."""
@@ -169,12 +170,6 @@ def response_json(response):
                         method=response.request.method if response.request is not None else None, url=response.url,
                         transaction_id=transaction_id_of(response),
                         api_message=one_line(response.text)) from None
-
-
-def one_line(text, limit=RAW_BODY_LIMIT):
-    """The text on one line (white space folded), cut at `limit` characters."""
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _format_parameters(parameters):
@@ -379,8 +374,7 @@ class HTTPClient:
             transient = False
             cause = _root_cause(exc)
             if "CERTIFICATE_VERIFY_FAILED" in cause or "certificate verify failed" in cause:
-                message = ("TLS certificate verification failed for %s: set ca_path to the CA certificate that signed "
-                           "the server's certificate, or validate_certs to false (insecure) (%s)" % (origin, cause))
+                message = self._untrusted_certificate_message(origin, cause.rsplit("certificate verify failed: ", 1)[-1])
             else:
                 message = "TLS handshake with %s failed: %s" % (origin, cause)
         elif isinstance(exc, errors.ConnectTimeout):
@@ -397,7 +391,12 @@ class HTTPClient:
         if attempts > 1:
             message += " (%d attempts)" % attempts
         return self._error(message, method=method, url=url, transaction_id=transaction_id, transient=transient,
-                           attempts=attempts)
+                           attempts=attempts, unreachable=_connection_never_opened(exc))
+
+    def _untrusted_certificate_message(self, origin, reason):
+        """The line for a server whose TLS certificate is not trusted: what to do about it."""
+        return ("TLS certificate verification failed for %s: set ca_path to the CA certificate that signed the "
+                "server's certificate, or validate_certs to false (insecure) (%s)" % (origin, reason))
 
     def _unsendable_error(self, method, url, exc, transaction_id):
         if isinstance(exc, UnicodeError):
@@ -432,13 +431,16 @@ class HTTPClient:
         return status in NOT_ACTED_STATUSES
 
     @staticmethod
-    def _may_retry_exception(idempotent, exc):
-        """Calls safe to repeat retry any connection failure; others only when the connection never opened."""
+    def _may_retry_exception(idempotent, exc, retry_unreachable=True):
+        """Calls safe to repeat retry any connection failure; others only when the connection never opened.
+
+        Without ``retry_unreachable`` a connection that never opened is not retried (another host is tried instead).
+        """
         errors = requests.exceptions
         if isinstance(exc, errors.SSLError):
             return False
         if _connection_never_opened(exc):
-            return True
+            return retry_unreachable
         return idempotent and isinstance(exc, (errors.ConnectionError, errors.Timeout, errors.ChunkedEncodingError))
 
     @staticmethod
@@ -455,14 +457,16 @@ class HTTPClient:
             return self._backoff(retry_number), False
         return delay, True
 
-    def _send(self, method, url, headers, params=None, json=None, data=None, deadline=None, idempotent=None):
+    def _send(self, method, url, headers, params=None, json=None, data=None, deadline=None, idempotent=None,
+              retry_unreachable=True):
         """Send with retries; return the last response whatever its status, or raise DaaSError on a connection failure.
 
         A call safe to repeat (``idempotent``; default: GET, HEAD, OPTIONS, PUT, DELETE) retries 429/502/503/504 and
         any connection failure; any other only 429/503 and a connection that never opened, where the server cannot
         have acted. At most ``retries`` times and within ``deadline`` seconds (the client's unless given). A backoff
         is clamped to the time left; a wait the server asked for that outlasts the deadline ends the retries at once.
-        The response's ``attempts`` counts the times it was sent.
+        The response's ``attempts`` counts the times it was sent. Without ``retry_unreachable``, a host that does
+        not answer at all fails at once (DaaSError.unreachable), for the caller to try another one.
         """
         deadline_at = self._clock() + (self.deadline if deadline is None else max(float(deadline), 0.0))
         if idempotent is None:
@@ -477,7 +481,7 @@ class HTTPClient:
                                                  data=data, timeout=self.timeout, verify=self._verify)
             except requests.exceptions.RequestException as exc:
                 time_left = self._time_left(deadline_at)
-                if retries_done < self.retries and time_left > 0 and self._may_retry_exception(idempotent, exc):
+                if retries_done < self.retries and time_left > 0 and self._may_retry_exception(idempotent, exc, retry_unreachable):
                     self._sleep(min(self._backoff(retries_done), time_left))
                     retries_done += 1
                     continue

@@ -12,7 +12,7 @@ from collections import namedtuple
 from urllib.parse import unquote, urlsplit
 
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import DaaSError, one_line
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import TARGET_STATES, action_reached
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import TARGET_STATES, action_reached, is_down
 
 # A job started with async=true: its id and the Location URL to poll.
 AsyncJob = namedtuple("AsyncJob", ["id", "url"])
@@ -288,7 +288,7 @@ def wait_for_machine(client, machine, action, waiter):
     def done(now):
         now = _json_object(seen.label, now)
         seen.record(now, "%s/%s" % (now.get("PowerState"), now.get("RegistrationState")))
-        if now.get("PowerState") != "On" or now.get("RegistrationState") != "Registered":
+        if is_down(now):
             went_down.append(True)
         return action_reached(action, machine, now, bool(went_down))
 

@@ -12,15 +12,11 @@ __metaclass__ = type
 
 import datetime
 import fnmatch
-import re
 from collections.abc import Sequence
 
-UTC = datetime.timezone.utc
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._texts import UTC, parse_rfc3339
+
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=UTC)
-_RFC3339 = re.compile(
-    r'^\s*(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?'
-    r'\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?\s*$'
-)
 
 # Per desired state: power state -> the action to send, or None when the machine is already (going) there.
 POWER_DECISIONS = {
@@ -44,29 +40,6 @@ FORCEABLE = ('shutdown', 'reboot')
 DECISION_FIELDS = ('Id', 'Name', 'PowerState', 'RegistrationState', 'SessionCount', 'InMaintenanceMode',
                    'MaintenanceModeReason', 'Tags', 'PowerActionPending', 'SupportedPowerActions',
                    'FormattedLastDeregistrationTime')
-
-
-def parse_rfc3339(value):
-    """An aware datetime for an RFC 3339 text (no zone means UTC), or None when it is empty or not one."""
-    if isinstance(value, datetime.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if not isinstance(value, str) or not value.strip():
-        return None
-    match = _RFC3339.match(value)
-    if not match:
-        return None
-    year, month, day, hour, minute, second, fraction, zone = match.groups()
-    micro = int((fraction or '0')[:6].ljust(6, '0'))
-    tzinfo = UTC
-    if zone and zone not in ('Z', 'z'):
-        sign = -1 if zone[0] == '-' else 1
-        digits = zone[1:].replace(':', '')
-        tzinfo = datetime.timezone(sign * datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0)))
-    try:
-        return datetime.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro,
-                                 tzinfo=tzinfo)
-    except ValueError:
-        return None
 
 
 def _names(value):
@@ -177,6 +150,16 @@ def decide_power(machine, state, only_if_idle):
     return action, None
 
 
+def is_down(machine):
+    """Whether a read shows the machine out of service: not On, or not Registered (a reboot under way)."""
+    return machine.get('PowerState') != 'On' or machine.get('RegistrationState') != 'Registered'
+
+
+def same_machine_reason(first_name):
+    """The reason given to a machine named twice (by name and by Id): the first entry naming it handles it."""
+    return 'the same machine as %s, handled once' % first_name
+
+
 def action_reached(action, before, now, went_down):
     """Whether a fresh read `now` shows the action done.
 
@@ -186,7 +169,7 @@ def action_reached(action, before, now, went_down):
     """
     if action != 'reboot':
         return now.get('PowerState') == TARGET_STATES[action]
-    if now.get('PowerState') != 'On' or now.get('RegistrationState') != 'Registered':
+    if is_down(now):
         return False
     rebooted_at = last_reboot_time(now)
     return went_down or (rebooted_at is not None and rebooted_at != last_reboot_time(before))
@@ -213,6 +196,42 @@ def decide_maintenance(machine, enabled, tag):
         note = 'left in maintenance mode: it does not carry the tag %s' % tag if in_maintenance else 'not in maintenance mode'
         return False, False, False, note
     return in_maintenance, False, True, None
+
+
+# The drain fence: a state machine over two facts the API keeps, maintenance mode (M) and the fence tag (T).
+#
+# A run writes them in this order only: maintenance mode on before the tag is added, the tag removed before
+# maintenance mode goes off. So the tag is only ever on a machine whose maintenance mode a run switched on, and each
+# state means one thing (docs/reboot-workflow.md has the table):
+#   FREE         no M, no T   nobody's: a candidate when idle
+#   MAINTENANCE  M, no T      an administrator's maintenance, or a run's that it could not finish (that run reported
+#                             it with what to do): never touched
+#   FENCED       M and T      a run's fence: carried on by the run that holds the run lock, then lifted
+#   BROKEN       T, no M      someone switched maintenance mode off behind a fence: the tag is removed, nothing else
+FREE, MAINTENANCE, FENCED, BROKEN = 'free', 'maintenance', 'fenced', 'broken fence'
+MAINTENANCE_ON, TAG_ON, TAG_OFF, MAINTENANCE_OFF = 'maintenance on', 'tag on', 'tag off', 'maintenance off'
+# The writes of a fence and of a lift, in the order they are sent; a machine whose step fails goes no further.
+FENCE_STEPS = (MAINTENANCE_ON, TAG_ON)
+LIFT_STEPS = (TAG_OFF, MAINTENANCE_OFF)
+# The state of a machine after each step is applied: (maintenance mode, tag) as the step leaves them.
+STEP_EFFECTS = {MAINTENANCE_ON: ('maintenance', True), TAG_ON: ('tag', True), TAG_OFF: ('tag', False),
+                MAINTENANCE_OFF: ('maintenance', False)}
+FENCE_DESCRIPTION = 'Machines in maintenance mode set by citrix_cloud.daas'
+
+
+def fence_state(machine, tag):
+    """FREE, MAINTENANCE, FENCED or BROKEN: what maintenance mode and the fence tag of a read mean together."""
+    in_maintenance = bool(machine.get('InMaintenanceMode'))
+    tagged = bool(tag) and has_tag(machine, tag)
+    if tagged:
+        return FENCED if in_maintenance else BROKEN
+    return MAINTENANCE if in_maintenance else FREE
+
+
+def fence_steps_to_send(machine, steps, tag):
+    """The steps of `steps` that a machine still needs (a step whose effect the read already shows is not sent)."""
+    facts = {'maintenance': bool(machine.get('InMaintenanceMode')), 'tag': bool(tag) and has_tag(machine, tag)}
+    return [step for step in steps if facts[STEP_EFFECTS[step][0]] != STEP_EFFECTS[step][1]]
 
 
 # Reboot candidates

@@ -4,11 +4,14 @@
 
 """The drained reboot of many machines as one rolling pipeline (module rolling_reboot).
 
-Each machine is read, fenced (the fence tag and maintenance mode, sent together), re-checked behind the fence,
-rebooted while still idle, waited for until it is On and Registered again, and lifted (maintenance mode off and the
-tag removed, sent together). At most `max_unavailable` machines are between fence and lift; one that is lifted frees
-its slot at once. Each step sends one `$batch` for all the machines at that step, and the wait reads every machine in
-flight with one search on the fence tag: requests grow with batches and pages, not with machines.
+Under the run lock (_lock.RunLock), each machine is read, fenced (maintenance mode on, then the fence tag: the
+order of _machine.FENCE_STEPS), re-checked behind the fence, rebooted while still idle, waited for until it is On and
+Registered again, and lifted (the tag removed, then maintenance mode off: _machine.LIFT_STEPS). At most
+`max_unavailable` machines are out of service under a fence, counting the fences an earlier run left in the scope;
+one that is lifted frees its slot at once. Each step sends one `$batch` for all the machines at that step, and the
+wait reads every machine in flight with one search on the fence tag: requests grow with batches and pages, not with
+machines. A fault (429, 5xx, a dropped connection) fails no machine at once: a write that is safe to repeat is sent
+again in the next round, and a reboot whose outcome is unknown is read back before anything else is done with it.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -17,29 +20,45 @@ __metaclass__ = type
 import datetime
 import time
 
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import BatchRequest, fields_query
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import BatchOutcome
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import DaaSError
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._jobs import CITRIX_JOB_STATES, citrix_job_details, job_id_of
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import (
+    BROKEN,
     DECISION_FIELDS,
+    FENCE_DESCRIPTION,
+    FENCE_STEPS,
+    FENCED,
+    LIFT_STEPS,
+    MAINTENANCE_ON,
+    TAG_OFF,
+    TAG_ON,
     action_reached,
-    decide_maintenance,
+    fence_state,
+    fence_steps_to_send,
+    has_tag,
+    is_down,
+    last_reboot_time,
+    parse_rfc3339,
     reboot_skip_reason,
+    same_machine_reason,
 )
 
-FENCE_DESCRIPTION = 'Machines in maintenance mode set by citrix_cloud.daas'
 LATE = 'changed after it was chosen: '
+BROKEN_FENCE = 'it carries the fence tag without maintenance mode (switched off behind a fence)'
 POLL_INTERVAL = 0.5
 MAX_POLL_INTERVAL = 15.0
-# A machine that the read behind the fence misses this often has lost its fence; a lift is tried this often.
+# A machine that the read behind the fence misses this often has lost its fence.
 MISSES_ALLOWED = 3
-LIFT_TRIES = 3
+# How often a read, a fence or lift step, or a reboot that failed with a fault is tried before the machine fails.
+FAULT_TRIES = 5
 # How often the job of a reboot that shows no sign of progress is asked for its status, in seconds.
 JOB_CHECK_INTERVAL = 10.0
 # Answers of a site without Machines/$search (or that refuses our search): read machines one by one in $batch.
 SEARCH_UNAVAILABLE = (400, 404, 405, 501)
 
-QUEUED, FENCED, REBOOTING, LIFTING, FINISHED = 'queued', 'fenced', 'rebooting', 'lifting', 'finished'
+QUEUED, FENCING, CHECKING, REBOOTING, LIFTING, FINISHED = 'queued', 'fencing', 'checking', 'rebooting', 'lifting', 'finished'
+OUT_OF_SERVICE = (FENCING, CHECKING, REBOOTING, LIFTING)
 
 
 class Entry(object):
@@ -49,14 +68,22 @@ class Entry(object):
         self.given = given
         self.phase = QUEUED
         self.before = None
+        self.last_seen = None
+        # The fence or lift steps still to send, in order; faults met at the current phase.
+        self.steps = []
+        self.faults = 0
+        self.fence_up = False
+        # Still fenced at its end (a lift that failed, a power action still pending): it stays out of service.
+        self.fence_kept = False
+        self.adopted = False
         self.job = None
         self.rebooted_at = None
         self.job_checked_at = None
         self.went_down = False
         self.misses = 0
-        self.lift_tries = 0
-        self.lift_maintenance = False
-        self.lift_tag = False
+        # After the deadline: why the reboot failed, and how often the machine was read since its job was cancelled.
+        self.cancelled = None
+        self.reads_since_cancel = 0
         self.result = dict(name=given, id=None, status='failed', reason=None, job_id=None, power_state_before=None,
                            power_state_after=None, fenced=False, lifted=None, predicted=predicted)
 
@@ -64,25 +91,40 @@ class Entry(object):
     def id(self):
         return self.result['id']
 
-    def finish(self, status, reason=None, **fields):
-        """End the machine's work: lifted next when it carries a fence of this run, else finished."""
+    def finish(self, status, reason=None, lift_steps=None, **fields):
+        """End the machine's work: lifted next when it carries a fence (never over a pending power action)."""
         self.result.update(status=status, reason=reason, **fields)
-        self.phase = LIFTING if self.lift_maintenance or self.lift_tag else FINISHED
+        self.steps = list(LIFT_STEPS if self.fence_up and lift_steps is None else lift_steps or [])
+        self.faults = 0
+        if self.fence_up and self.last_seen is not None and self.last_seen.get('PowerActionPending'):
+            self.steps = []
+            self.fence_kept = True
+            self.result.update(lifted=False, reason='%s; left fenced: a power action is still pending on it (lift it '
+                                                    'once it has ended: the next run does)' % reason)
+        self.phase = LIFTING if self.steps else FINISHED
 
 
-def _path(machine_id, suffix=''):
-    return '/Machines/%s%s' % (machine_id, suffix)
+def _fault(outcome):
+    """Whether a $batch call failed with a fault (429, 5xx, the whole batch lost), which a later round may repeat."""
+    return outcome.error is not None and outcome.error.transient
 
 
 class RollingReboot(object):
-    """Reboots the machines of `names` (names or Ids) through the pipeline; run() returns their results, in order."""
+    """Reboots the machines of `names` (names or Ids) through the pipeline; run() returns their results, in order.
 
-    def __init__(self, client, names, fence_tag, max_unavailable, wait_timeout, check_mode, sleep=None, clock=None):
+    `lock` is the RunLock held while working (None: no lock); `chosen_at` (RFC 3339) is when the machines were
+    chosen: one that rebooted since (another run rebooted it) is skipped.
+    """
+
+    def __init__(self, client, names, fence_tag, max_unavailable, wait_timeout, check_mode, lock=None, chosen_at=None,
+                 sleep=None, clock=None):
         self.client = client
         self.fence_tag = fence_tag
         self.max_unavailable = max_unavailable
         self.wait_timeout = wait_timeout
         self.check_mode = check_mode
+        self.lock = lock
+        self.chosen_at = parse_rfc3339(chosen_at)
         self._sleep = sleep or time.sleep
         self._clock = clock or time.monotonic
         self.entries = [Entry(name, check_mode) for name in dict.fromkeys(names)]
@@ -91,13 +133,13 @@ class RollingReboot(object):
         self._tag_ready = False
         # How long the reboots that are done took, to read again when the next ones are due.
         self._reboot_seconds = []
+        self.stopped_by = None
 
     # Reads
 
     def _read_each(self, entries):
         """Id or given name -> machine (or the DaaSError of its read), one $batch of GETs for all."""
-        query = '?fields=' + ','.join(DECISION_FIELDS)
-        requests = [BatchRequest('GET', _path(self.client.quote_name(e.id or e.given), query), None) for e in entries]
+        requests = [self.client.machine_read_request(e.id or e.given, DECISION_FIELDS) for e in entries]
         answers = {}
         for entry, outcome in zip(entries, self.client.batch(requests)):
             if outcome.error is None and isinstance(outcome.body, dict):
@@ -108,19 +150,25 @@ class RollingReboot(object):
                 answers[entry.id or entry.given] = outcome.error or DaaSError('the read answered without a machine')
         return answers
 
+    def _search_fence(self, fields):
+        """The machines that carry the fence tag (one search); None when the site cannot search."""
+        if not self._search_works:
+            return None
+        try:
+            return self.client.machines_with_tag(self.fence_tag, fields)
+        except DaaSError as err:
+            if err.status not in SEARCH_UNAVAILABLE:
+                raise
+            self._search_works = False
+            self.client.warnings.append('Machines/$search answered HTTP %s: machines in flight are read in $batch '
+                                        'instead' % err.status)
+            return None
+
     def _read_in_flight(self, entries):
         """Id -> machine for the machines in flight: one search on the fence tag, else one $batch of GETs."""
-        if self._search_works:
-            try:
-                found = self.client.search_machines(
-                    [{'Property': 'Tags', 'Operator': 'Contains', 'Value': self.fence_tag}], DECISION_FIELDS)
-                return dict((machine.get('Id'), machine) for machine in found)
-            except DaaSError as err:
-                if err.status not in SEARCH_UNAVAILABLE:
-                    raise
-                self._search_works = False
-                self.client.warnings.append('Machines/$search answered HTTP %s: machines in flight are read in $batch '
-                                            'instead' % err.status)
+        found = self._search_fence(DECISION_FIELDS)
+        if found is not None:
+            return dict((machine.get('Id'), machine) for machine in found)
         return dict((key, machine) for key, machine in self._read_each(entries).items() if isinstance(machine, dict))
 
     # Steps
@@ -131,67 +179,110 @@ class RollingReboot(object):
                             power_state_before=machine.get('PowerState'), power_state_after=machine.get('PowerState'))
         first = self._first_entry_of.setdefault(entry.id, entry)
         if first is not entry:
-            entry.finish('skipped', 'the same machine as %s, handled once' % first.given)
+            entry.finish('skipped', same_machine_reason(first.given))
             return False
         return True
+
+    def _skip_reason(self, machine, now, fenced):
+        """Why the machine is not to be rebooted now, or None; behind its fence, its maintenance mode is the fence's."""
+        reason = reboot_skip_reason(machine, now, fenced=frozenset([machine.get('Id')]) if fenced else frozenset())
+        last = last_reboot_time(machine)
+        if reason is None and self.chosen_at is not None and last is not None and last >= self.chosen_at:
+            reason = 'rebooted at %s, after it was chosen (by another run)' % machine.get('FormattedLastDeregistrationTime')
+        return reason
 
     def _admit(self, entries):
         """Read the next machines right before their fence, and fence those still to reboot."""
         now = datetime.datetime.now(datetime.timezone.utc)
-        to_fence = []
         answers = self._read_each(entries)
         for entry in entries:
-            machine = answers[entry.given]
+            machine = answers[entry.id or entry.given]
             if isinstance(machine, DaaSError):
-                entry.finish('failed', str(machine))
+                entry.faults += 1
+                if not machine.transient or entry.faults >= FAULT_TRIES:
+                    entry.finish('failed', str(machine))
                 continue
+            entry.faults = 0
             if not self._claim(entry, machine):
                 continue
-            reason = reboot_skip_reason(machine, now, fence_tag=self.fence_tag)
+            entry.last_seen = machine
+            state = fence_state(machine, self.fence_tag)
+            if state == BROKEN:
+                entry.finish('skipped', LATE + BROKEN_FENCE + ': the tag is removed, maintenance mode left as it is',
+                             lift_steps=[TAG_OFF])
+                continue
+            # A fence found up (an earlier run's, in this run's scope) is carried on, and lifted by this run.
+            entry.fence_up = state == FENCED
+            entry.result['fenced'] = entry.fence_up
+            reason = self._skip_reason(machine, now, entry.fence_up)
             if reason is not None:
                 entry.finish('skipped', LATE + reason)
                 continue
             entry.before = machine
-            to_fence.append(entry)
-        if self.fence_tag:
-            self._fence(to_fence)
-        else:
-            for entry in to_fence:
-                entry.phase = FENCED
+            entry.steps = fence_steps_to_send(machine, FENCE_STEPS, self.fence_tag) if self.fence_tag else []
+            entry.phase = FENCING if entry.steps else CHECKING
+        self._fence([entry for entry in entries if entry.phase == FENCING])
+
+    def _send_steps(self, entries):
+        """Send the entries' next fence or lift steps, one $batch per step in the protocol's order; an entry whose
+        step fails goes no further this round. Returns {entry: (step, outcome)} of those that failed."""
+        failed = {}
+        for step in FENCE_STEPS + LIFT_STEPS:
+            going = [entry for entry in entries if entry not in failed and entry.steps and entry.steps[0] == step]
+            if not going:
+                continue
+            if step == TAG_ON and not self._tag_ready:
+                try:
+                    self.client.ensure_tag(self.fence_tag, description=FENCE_DESCRIPTION)
+                except DaaSError as err:
+                    if not err.transient:
+                        raise
+                    # The tag's step of these machines meets the same fault: sent again next round.
+                    failed.update((entry, (step, BatchOutcome(None, None, None, err))) for entry in going)
+                    continue
+                self._tag_ready = True
+            requests = [self._step_request(entry.id, step) for entry in going]
+            for entry, outcome in zip(going, self.client.batch(requests)):
+                if outcome.error is None or (step == TAG_ON and outcome.status == 409) or \
+                        (step == TAG_OFF and outcome.status == 404):
+                    entry.steps.pop(0)
+                    entry.faults = 0
+                else:
+                    failed[entry] = (step, outcome)
+        return failed
+
+    def _step_request(self, machine_id, step):
+        if step in (TAG_ON, TAG_OFF):
+            return self.client.machine_tag_request(machine_id, self.fence_tag, step == TAG_ON)
+        return self.client.maintenance_request(machine_id, step == MAINTENANCE_ON)
 
     def _fence(self, entries):
-        """Tag and maintenance mode on, together in one $batch; a machine whose fence is half set is lifted."""
-        if entries and not self._tag_ready:
-            self.client.ensure_tag(self.fence_tag, description=FENCE_DESCRIPTION)
-            self._tag_ready = True
-        requests, sent = [], []
-        tag_path = '/Tags/' + self.client.quote_name(self.fence_tag)
+        """The fence steps; a step that failed with a fault is sent again next round. One that failed for good ends
+        the machine: after the first, the machine is left as it is (reported); after a later one, it is lifted."""
+        failed = self._send_steps(entries)
         for entry in entries:
-            switch, add_tag = decide_maintenance(entry.before, True, self.fence_tag)[:2]
-            # A machine already fenced (an earlier run's fence) carries it on; this run lifts it.
-            entry.lift_maintenance = entry.lift_tag = True
-            if add_tag:
-                requests.append(BatchRequest('POST', _path(entry.id, tag_path), None))
-                sent.append((entry, 'tag'))
-            if switch:
-                requests.append(BatchRequest('PATCH', _path(entry.id), {'InMaintenanceMode': True}))
-                sent.append((entry, 'maintenance'))
-        failures = {}
-        for (entry, what), outcome in zip(sent, self.client.batch(requests)):
-            if outcome.error is not None and not (what == 'tag' and outcome.status == 409):
-                failures.setdefault(entry, []).append(outcome.error)
-                setattr(entry, 'lift_' + what, False)
-        for entry in entries:
-            entry.result['fenced'] = entry not in failures
-            if entry in failures:
-                entry.finish('failed', 'not rebooted: the drain fence (fence tag, maintenance mode) could not be set: %s'
-                             % '; '.join(str(error) for error in failures[entry]))
-            else:
-                entry.phase = FENCED
+            if entry in failed:
+                step, outcome = failed[entry]
+                entry.faults += 1
+                if _fault(outcome) and entry.faults < FAULT_TRIES:
+                    continue
+                if step != FENCE_STEPS[0]:
+                    # Maintenance mode is the run's: lifted again (a tag added after all is removed first).
+                    entry.finish('failed', 'not rebooted: the fence could not be completed (%s failed): %s'
+                                 % (step, outcome.error), lift_steps=LIFT_STEPS)
+                elif _fault(outcome):
+                    entry.finish('failed', 'not rebooted: maintenance mode could not be switched on: %s; if it is on '
+                                           'all the same (its answer was lost), switch it off by hand' % outcome.error)
+                else:
+                    entry.finish('failed', 'not rebooted: maintenance mode could not be switched on: %s' % outcome.error)
+            elif not entry.steps:
+                entry.fence_up = True
+                entry.result['fenced'] = True
+                entry.phase = CHECKING
 
     def _recheck(self, entry, machine, now, to_reboot):
         """Behind the fence: reboot a machine that is still idle, else lift it."""
-        reason = reboot_skip_reason(machine, now, fence_tag=self.fence_tag, fenced=frozenset([entry.id]))
+        reason = self._skip_reason(machine, now, entry.fence_up)
         if reason is not None:
             entry.finish('skipped', LATE + reason, power_state_after=machine.get('PowerState'))
         else:
@@ -199,28 +290,47 @@ class RollingReboot(object):
             to_reboot.append(entry)
 
     def _reboot(self, entries):
-        """The reboots, in one $batch; each one's job is kept for its failure's details."""
-        requests = [BatchRequest('POST', _path(entry.id, '/$reboot?async=true'), None) for entry in entries]
+        """The reboots, in one $batch; each one's job is kept for its failure's details.
+
+        A reboot that failed with a fault may have been carried out: the machine is read back (rebooting, or still
+        idle and checked again before one more reboot is sent).
+        """
+        requests = [self.client.power_request(entry.id, 'reboot') for entry in entries]
         for entry, outcome in zip(entries, self.client.batch(requests)):
+            if _fault(outcome):
+                entry.faults += 1
+                if entry.faults < FAULT_TRIES:
+                    entry.job, entry.rebooted_at, entry.phase = None, self._clock(), REBOOTING
+                    continue
             if outcome.error is not None or not outcome.location:
                 entry.finish('failed', str(outcome.error or 'the reboot was accepted without a job Location'))
                 continue
+            entry.faults = 0
             entry.job = job_id_of(outcome.location)
             entry.rebooted_at = self._clock()
             entry.result.update(job_id=entry.job, power_state_after=None)
             entry.phase = REBOOTING
 
     def _follow(self, entry, machine):
-        """A rebooting machine's progress: done once back On and Registered; a failed job or the timeout ends it."""
-        entry.went_down = entry.went_down or machine.get('PowerState') != 'On' \
-            or machine.get('RegistrationState') != 'Registered'
+        """A rebooting machine's progress: done once back On and Registered; a failed job or the deadline ends it."""
+        entry.went_down = entry.went_down or is_down(machine)
         if action_reached('reboot', entry.before, machine, entry.went_down):
             entry.finish('done', power_state_after=machine.get('PowerState'))
             self._reboot_seconds.append(self._clock() - entry.rebooted_at)
             return
-        waited = self._clock() - entry.rebooted_at
-        if not entry.went_down and not machine.get('PowerActionPending') and \
-                (entry.job_checked_at is None or self._clock() - entry.job_checked_at >= JOB_CHECK_INTERVAL):
+        if entry.cancelled is not None:
+            # Lifted once the cancel has taken its action away; left fenced if it still has one after a few reads.
+            entry.reads_since_cancel += 1
+            if not machine.get('PowerActionPending') or entry.reads_since_cancel >= FAULT_TRIES:
+                entry.finish('failed', entry.cancelled, power_state_after=machine.get('PowerState'))
+            return
+        quiet = not entry.went_down and not machine.get('PowerActionPending')
+        if entry.job is None:
+            if quiet and last_reboot_time(machine) == last_reboot_time(entry.before):
+                # The reboot whose answer was lost was not carried out: check it again, then reboot it.
+                entry.phase = CHECKING
+                return
+        elif quiet and (entry.job_checked_at is None or self._clock() - entry.job_checked_at >= JOB_CHECK_INTERVAL):
             entry.job_checked_at = self._clock()
             job = self.client.poll_job(entry.job)[0] or {}
             meaning = CITRIX_JOB_STATES.get(str(job.get('Status')))
@@ -231,66 +341,89 @@ class RollingReboot(object):
             if meaning in ('success', 'warning'):
                 entry.finish('done', power_state_after=machine.get('PowerState'))
                 return
-        if waited > self.wait_timeout:
-            entry.finish('failed', 'did not come back On and Registered within %g s of its reboot (last seen %s/%s)'
-                         % (self.wait_timeout, machine.get('PowerState'), machine.get('RegistrationState')),
-                         power_state_after=machine.get('PowerState'))
+        if self._clock() - entry.rebooted_at > self.wait_timeout:
+            self._deadline_passed(entry, machine)
+
+    def _deadline_passed(self, entry, machine):
+        """The reboot did not end within wait_timeout: a reboot still pending is cancelled (its job) and the machine
+        read again until its action is gone; one whose action stays pending stays fenced (finish never lifts over a
+        pending action)."""
+        if entry.went_down:
+            what = 'did not come back On and Registered within %g s of its reboot (last seen %s/%s)' % (
+                self.wait_timeout, machine.get('PowerState'), machine.get('RegistrationState'))
+        else:
+            what = 'did not go down within %g s of its reboot' % self.wait_timeout
+        if machine.get('PowerActionPending') and entry.job is not None:
+            try:
+                self.client.cancel_job(entry.job)
+            except DaaSError as err:
+                what += '; its reboot job %s could not be cancelled: %s' % (entry.job, err)
+            else:
+                entry.cancelled = what + '; its reboot job %s was cancelled' % entry.job
+                return
+        entry.finish('failed', what, power_state_after=machine.get('PowerState'))
 
     def _lift(self, entries):
-        """Maintenance mode off and the tag removed, together in one $batch; what fails is tried again next time."""
-        requests, sent = [], []
-        tag_path = '/Tags/' + self.client.quote_name(self.fence_tag)
+        """The lift steps; what fails is tried again next round, up to FAULT_TRIES rounds, then reported."""
+        failed = self._send_steps(entries)
         for entry in entries:
-            if entry.lift_maintenance:
-                requests.append(BatchRequest('PATCH', _path(entry.id), {'InMaintenanceMode': False}))
-                sent.append((entry, 'maintenance'))
-            if entry.lift_tag:
-                requests.append(BatchRequest('DELETE', _path(entry.id, tag_path), None))
-                sent.append((entry, 'tag'))
-        errors = {}
-        for (entry, what), outcome in zip(sent, self.client.batch(requests)):
-            if outcome.error is None or (what == 'tag' and outcome.status == 404):
-                setattr(entry, 'lift_' + what, False)
-            else:
-                errors.setdefault(entry, []).append(outcome.error)
-        for entry in entries:
-            entry.lift_tries += 1
-            if not (entry.lift_maintenance or entry.lift_tag):
+            if not entry.steps:
                 entry.result['lifted'] = True
                 entry.phase = FINISHED
-            elif entry.lift_tries >= LIFT_TRIES:
-                entry.result.update(lifted=False, status='failed', reason=self._lift_failure(entry, errors[entry]))
+                continue
+            entry.faults += 1
+            if entry.faults >= FAULT_TRIES:
+                step, outcome = failed[entry]
+                entry.result.update(lifted=False, status='failed', reason=self._lift_failure(entry, step, outcome.error))
+                entry.fence_kept = step == LIFT_STEPS[0]
                 entry.phase = FINISHED
 
     @staticmethod
-    def _lift_failure(entry, errors):
+    def _lift_failure(entry, step, error):
         done = entry.result['reason'] + '; ' if entry.result['reason'] else ''
-        if entry.lift_maintenance and not entry.lift_tag:
-            what = 'it is left in maintenance mode without the fence tag: take it out of maintenance mode by hand'
+        if step == TAG_OFF:
+            what = 'it stays fenced, maintenance mode and tag: the next run lifts it'
         else:
-            what = 'the next run lifts it'
-        return '%sthe drain fence could not be lifted (%s): %s' % (done, what, '; '.join(str(e) for e in errors))
+            what = 'the tag was removed, then maintenance mode could not be switched off: it is left in maintenance ' \
+                   'mode without the fence tag, which no run touches: switch maintenance mode off by hand'
+        return '%sthe drain fence could not be lifted (%s): %s' % (done, what, error)
 
     # The loop
 
     def _tick(self):
-        """One round: admit into free places, read the machines in flight, reboot, lift.
+        """One round: admit into free places, fence, read the machines in flight, reboot, lift.
 
         Returns True when the next round may start at once (a place is free for a queued machine), False when it
         has to wait for reboots.
         """
-        busy = [e for e in self.entries if e.phase in (FENCED, REBOOTING, LIFTING)]
-        queued = [e for e in self.entries if e.phase == QUEUED][:max(self.max_unavailable - len(busy), 0)]
-        if queued:
-            self._admit(queued)
-        in_flight = [e for e in self.entries if e.phase in (FENCED, REBOOTING)]
+        if self.lock is not None:
+            self.lock.renew()
+        queued = [e for e in self.entries if e.phase == QUEUED]
+        # Fences found in the scope are out of service already: admitted first, and they count against the cap, as
+        # do the fences this run could not lift.
+        adopted = [e for e in queued if e.adopted]
+        working = sum(1 for e in self.entries if e.phase in OUT_OF_SERVICE)
+        kept = sum(1 for e in self.entries if e.fence_kept)
+        free = self.max_unavailable - working - len(adopted) - kept
+        admitted = adopted + [e for e in queued if not e.adopted][:max(free, 0)]
+        if not admitted and queued and not working and free <= 0:
+            for entry in queued:
+                entry.finish('failed', 'not rebooted: %d machine(s) of this run stay fenced (their lift failed, see '
+                                       'them), which fills max_unavailable' % kept)
+            return False
+        if admitted:
+            self._admit(admitted)
+        fencing = [e for e in self.entries if e.phase == FENCING and e not in admitted]
+        if fencing:
+            self._fence(fencing)
+        in_flight = [e for e in self.entries if e.phase in (CHECKING, REBOOTING)]
         if in_flight:
             self._follow_all(in_flight)
         lifting = [e for e in self.entries if e.phase == LIFTING]
         if lifting:
             self._lift(lifting)
-        busy = [e for e in self.entries if e.phase in (FENCED, REBOOTING, LIFTING)]
-        return len(busy) < self.max_unavailable and any(e.phase == QUEUED for e in self.entries)
+        busy = sum(1 for e in self.entries if e.phase in OUT_OF_SERVICE)
+        return busy < self.max_unavailable and any(e.phase == QUEUED for e in self.entries)
 
     def _follow_all(self, in_flight):
         """Read the machines in flight: re-check the fenced ones (and reboot those still idle), follow the others."""
@@ -307,12 +440,16 @@ class RollingReboot(object):
         to_reboot = []
         for entry in in_flight:
             machine = states.get(entry.id)
-            if machine is None:
+            if machine is None or (self.fence_tag and not has_tag(machine, self.fence_tag)):
                 entry.misses += 1
                 if entry.misses >= MISSES_ALLOWED:
+                    entry.fence_up = False
                     entry.finish('failed', 'not found behind the fence %d times in a row: it no longer carries the '
                                            'fence tag' % entry.misses)
-            elif entry.phase == FENCED:
+                continue
+            entry.misses = 0
+            entry.last_seen = machine
+            if entry.phase == CHECKING:
                 self._recheck(entry, machine, now, to_reboot)
             else:
                 self._follow(entry, machine)
@@ -320,22 +457,29 @@ class RollingReboot(object):
             self._reboot(to_reboot)
 
     def _timed_out(self, entry, err):
-        """A rebooting machine whose wait ended while it could not be read is failed (and lifted)."""
+        """A rebooting machine whose wait ended while it could not be read stays fenced and is reported."""
         if entry.phase == REBOOTING and self._clock() - entry.rebooted_at > self.wait_timeout:
-            entry.finish('failed', 'not seen On and Registered within %g s of its reboot; the last read failed: %s'
-                         % (self.wait_timeout, err))
+            entry.steps, entry.phase, entry.fence_kept = [], FINISHED, entry.fence_up
+            entry.result.update(status='failed', lifted=False if entry.fence_up else None,
+                                reason='not seen On and Registered within %g s of its reboot, and the last read failed '
+                                       '(%s): left fenced, the next run lifts it' % (self.wait_timeout, err))
 
     def run(self):
         """Work until every machine is finished; returns the results in the order given.
 
-        An error that stops the run (the API cannot be reached, ...) fails the machines not finished, and the fences
-        this run set are still lifted where the API lets it; then `stopped_by` holds the error.
+        An error that stops the run (the API refuses us, another run holds the lock, ...) fails the machines not
+        finished, and the fences this run set are still lifted where the API lets it; then `stopped_by` holds it.
         """
-        self.stopped_by = None
         if self.check_mode:
             self._predict()
+            return [entry.result for entry in self.entries]
         interval = POLL_INTERVAL
+        locked = False
         try:
+            if self.lock is not None:
+                self.lock.acquire()
+                locked = True
+            self._adopt_fences()
             while any(entry.phase != FINISHED for entry in self.entries):
                 if self._tick():
                     interval = POLL_INTERVAL
@@ -345,7 +489,30 @@ class RollingReboot(object):
         except DaaSError as err:
             self.stopped_by = err
             self._stop(err)
+        finally:
+            if locked:
+                try:
+                    self.lock.release()
+                except DaaSError as err:
+                    self.client.warnings.append('the run lock %s could not be deleted (its lease ends it): %s'
+                                                % (self.lock.name, err))
         return [entry.result for entry in self.entries]
+
+    def _adopt_fences(self):
+        """Find the machines of the scope that are fenced already (one search on the fence tag, again after a fault)."""
+        found = None
+        for attempt in range(FAULT_TRIES):
+            try:
+                found = self._search_fence(('Id', 'Name', 'InMaintenanceMode', 'Tags')) if self.fence_tag else None
+                break
+            except DaaSError as err:
+                if not err.transient or attempt + 1 == FAULT_TRIES:
+                    raise
+                self._sleep(POLL_INTERVAL)
+        keys = set(str(key).lower() for machine in found or [] if machine.get('InMaintenanceMode')
+                   for key in (machine.get('Id'), machine.get('Name')))
+        for entry in self.entries:
+            entry.adopted = entry.given.lower() in keys
 
     def _pause(self, interval):
         """How long to wait before the next round: until the first reboot in flight is due back (its reboot plus the
@@ -365,9 +532,11 @@ class RollingReboot(object):
             if entry.phase == QUEUED:
                 entry.result.update(status='failed', reason='not rebooted: the run stopped early (%s)' % err)
                 entry.phase = FINISHED
-            elif entry.phase in (FENCED, REBOOTING):
-                entry.finish('failed', 'the run stopped early (%s)' % err)
-        for _attempt in range(LIFT_TRIES):
+            elif entry.phase in (FENCING, CHECKING, REBOOTING):
+                # A fence half set (maintenance mode on, the tag not yet) is this run's: lifted like a whole one.
+                half_set = entry.phase == FENCING and len(entry.steps) < len(FENCE_STEPS)
+                entry.finish('failed', 'the run stopped early (%s)' % err, lift_steps=LIFT_STEPS if half_set else None)
+        for _attempt in range(FAULT_TRIES):
             lifting = [e for e in self.entries if e.phase == LIFTING]
             if not lifting:
                 return
@@ -375,9 +544,9 @@ class RollingReboot(object):
                 self._lift(lifting)
             except DaaSError as lift_error:
                 for entry in lifting:
-                    entry.lift_tries += 1
-                    if entry.lift_tries >= LIFT_TRIES:
-                        entry.result.update(lifted=False, reason=self._lift_failure(entry, [lift_error]))
+                    entry.faults += 1
+                    if entry.faults >= FAULT_TRIES:
+                        entry.result.update(lifted=False, reason=self._lift_failure(entry, entry.steps[0], lift_error))
                         entry.phase = FINISHED
 
     def _predict(self):
@@ -385,7 +554,7 @@ class RollingReboot(object):
         now = datetime.datetime.now(datetime.timezone.utc)
         wanted = set(entry.given.lower() for entry in self.entries)
         by_key = {}
-        for machine in self.client.iter_items('/Machines', params=fields_query(DECISION_FIELDS)):
+        for machine in self.client.scope_machines(fields=DECISION_FIELDS):
             keys = [str(key).lower() for key in (machine.get('Id'), machine.get('Name'))]
             for key in wanted.intersection(keys):
                 by_key[key] = machine
@@ -394,8 +563,11 @@ class RollingReboot(object):
             if machine is None:
                 entry.finish('failed', "machine '%s' was not found" % entry.given)
             elif self._claim(entry, machine):
-                reason = reboot_skip_reason(machine, now, fence_tag=self.fence_tag)
-                if reason is not None:
+                state = fence_state(machine, self.fence_tag)
+                reason = self._skip_reason(machine, now, state == FENCED)
+                if state == BROKEN:
+                    entry.finish('skipped', LATE + BROKEN_FENCE + ': the tag would be removed')
+                elif reason is not None:
                     entry.finish('skipped', LATE + reason)
                 else:
                     entry.finish('done', power_state_after='On', fenced=bool(self.fence_tag))

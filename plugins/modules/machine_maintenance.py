@@ -38,11 +38,14 @@ options:
   tag:
     description:
       - A machine tag that marks the maintenance mode this module sets (the API keeps no free-text maintenance reason).
-      - With O(enabled=true), a machine not yet in maintenance mode first gets the tag (created in the site when it does
-        not exist), then maintenance mode. A machine already in maintenance mode is left as it is, without the tag.
-      - With O(enabled=false), only machines that carry the tag are touched; their maintenance mode is turned off, then
-        the tag removed. A machine that carries the tag but is no longer in maintenance mode just loses the tag. Machines
+      - With O(enabled=true), a machine not yet in maintenance mode is first put in maintenance mode, then given the tag
+        (created in the site when it does not exist). A machine already in maintenance mode is left as it is, without
+        the tag. So the tag is only ever on a machine whose maintenance mode this collection set.
+      - With O(enabled=false), only machines that carry the tag are touched; the tag is removed, then maintenance mode
+        is turned off. A machine that carries the tag but is no longer in maintenance mode just loses the tag. Machines
         without the tag stay as they are and are reported unchanged with a note.
+      - "The order is the drain fence's (see the reboot workflow's documentation): an interruption between the two
+        writes leaves a machine in maintenance mode without the tag, which no later run touches; the failure says so."
     type: str
   concurrency:
     description:
@@ -133,7 +136,17 @@ from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import (
     fail_if_any_machine_failed,
 )
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import DaaSError
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import decide_maintenance, has_tag
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import (
+    FENCE_DESCRIPTION,
+    FENCE_STEPS,
+    LIFT_STEPS,
+    MAINTENANCE_OFF,
+    MAINTENANCE_ON,
+    TAG_OFF,
+    TAG_ON,
+    decide_maintenance,
+    has_tag,
+)
 
 STATUSES = ('changed', 'unchanged', 'failed')
 
@@ -160,8 +173,34 @@ class MaintenanceRun(object):
     def ensure_tag(self):
         with self._tag_lock:
             if not self._tag_ready:
-                self.client.ensure_tag(self.tag, description='Machines in maintenance mode set by citrix_cloud.daas')
+                self.client.ensure_tag(self.tag, description=FENCE_DESCRIPTION)
                 self._tag_ready = True
+
+    def _write(self, machine_id, switch_maintenance, add_tag, remove_tag):
+        """The writes in the drain fence's order (_machine.FENCE_STEPS, LIFT_STEPS): maintenance mode on before the
+        tag is added, the tag removed before maintenance mode goes off, so the tag only marks a maintenance it set."""
+        writes = {MAINTENANCE_ON: switch_maintenance and self.enabled, TAG_ON: add_tag, TAG_OFF: remove_tag,
+                  MAINTENANCE_OFF: switch_maintenance and not self.enabled}
+        done = []
+        for step in FENCE_STEPS if self.enabled else LIFT_STEPS:
+            if not writes[step]:
+                continue
+            try:
+                if step == TAG_ON:
+                    self.ensure_tag()
+                    self.client.add_machine_tag(machine_id, self.tag)
+                elif step == TAG_OFF:
+                    self.client.remove_machine_tag(machine_id, self.tag)
+                else:
+                    self.client.set_maintenance(machine_id, self.enabled)
+            except DaaSError as err:
+                if done:
+                    raise err.with_message('%s done, then %s failed (the machine is in maintenance mode without the '
+                                           'tag %s: switch maintenance mode off by hand if it should be): %s'
+                                           % (done[-1], step, self.tag, err.message)) from None
+                raise
+            done.append(step)
+            self.wrote = True
 
     def handle(self, machine, result):
         before = bool(machine.get('InMaintenanceMode'))
@@ -172,22 +211,7 @@ class MaintenanceRun(object):
             result.update(status='unchanged', reason=note)
             return
         if not self.daas.check_mode:
-            # Tag before maintenance on, tag off after maintenance off: an interruption never leaves an untagged fence.
-            if add_tag:
-                self.ensure_tag()
-                self.client.add_machine_tag(machine['Id'], self.tag)
-                self.wrote = True
-            if switch_maintenance:
-                try:
-                    self.client.set_maintenance(machine['Id'], self.enabled)
-                except DaaSError as err:
-                    if add_tag:
-                        raise err.with_message('the tag %s was added, then maintenance mode could not be set: %s'
-                                               % (self.tag, err.message)) from None
-                    raise
-                self.wrote = True
-            if remove_tag:
-                self.client.remove_machine_tag(machine['Id'], self.tag)
+            self._write(machine['Id'], switch_maintenance, add_tag, remove_tag)
         result.update(status='changed', in_maintenance_mode_after=self.enabled if switch_maintenance else before)
 
 

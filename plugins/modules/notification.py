@@ -17,6 +17,8 @@ description:
     unless they opted out.
   - Each run sends a new notification with a new C(eventId) and the current time as C(createdDate), so the module
     always reports a change.
+  - Notifications are a Citrix Cloud service. With O(deployment=on_premises) the module fails, also in check mode,
+    and sends nothing.
 author:
   - citrix_cloud.daas contributors (@citrix-cloud-daas)
 options:
@@ -144,6 +146,7 @@ def notification_body(params, now=None):
 def execute(daas):
     """Send the notification (not in check mode)."""
     body = notification_body(daas.params)
+    daas.client.require_cloud('Notifications')
     if daas.check_mode:
         return dict(changed=True, notification=body)
     return dict(changed=True, notification=daas.client.send_notification(body) or body)

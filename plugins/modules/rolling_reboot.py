@@ -12,11 +12,18 @@ module: rolling_reboot
 version_added: 0.1.0
 short_description: Reboot idle Citrix DaaS machines behind a drain fence, a few at a time
 description:
-  - Reboots a list of machines in one task, as a rolling pipeline. Each machine is read, fenced (the O(fence_tag)
-    and maintenance mode, so that no user can log on), read again behind the fence, rebooted if it is still idle,
-    waited for until it is C(On) and C(Registered) again, and lifted (maintenance mode off and the tag removed).
-  - At most O(max_unavailable) machines are between fence and lift at any time; a machine that is lifted frees its
-    place at once for the next one.
+  - Reboots a list of machines in one task, as a rolling pipeline. Each machine is read, fenced (maintenance mode on,
+    so that no user can log on, then the O(fence_tag)), read again behind the fence, rebooted if it is still idle,
+    waited for until it is C(On) and C(Registered) again, and lifted (the tag removed, then maintenance mode off). In
+    that order the tag is only ever on a machine whose maintenance mode a run set; the states and what a run does in
+    each are in the reboot workflow's documentation.
+  - "One run at a time: the task holds a run lock, a site tag named C(<fence_tag>-lock-<n>) whose description names
+    the run and when its lease ends (renewed while the run works). A second run waits up to O(lock_timeout) seconds,
+    then fails with one line that names the run holding the lock. The lock of a run that was killed ends with its
+    lease (O(lock_lease)); the next run then takes it over, with a warning."
+  - At most O(max_unavailable) machines are out of service under a fence at any time, counting the machines of
+    O(machines) that are fenced already (an earlier run's fence, carried on and lifted by this one); a machine that
+    is lifted frees its place at once for the next one.
   - "Each step sends one C($batch) request for all the machines at that step (fences, reboots, lifts; at most 100
     calls per request), and the wait reads every machine in flight with one C(Machines/$search) on the fence tag: the
     requests grow with the number of steps, not with the number of machines. A site that answers C($batch) or
@@ -27,8 +34,13 @@ description:
   - The fence is lifted only from machines that this task fenced or that carry O(fence_tag) (an earlier, interrupted
     run's fence). A machine that an administrator put in maintenance mode (without the tag) is skipped and left in
     maintenance mode.
-  - When the run must stop (the API cannot be reached), the machines not finished are failed and the fences already
-    set are still lifted where the API allows; a fence that stays carries the tag, so the next run lifts it.
+  - "Faults (429, 5xx, dropped connections) stop no run: a read, a fence or a lift step is sent again in the next
+    round; a reboot whose outcome is unknown is read back (pending action, power state) and sent again only when it
+    did not happen. A reboot that has not ended within O(wait_timeout) has its job cancelled; a machine whose power
+    action is still pending is never lifted: it stays fenced and is reported, and the next run lifts it."
+  - When the run must stop (the API refuses the calls, another run holds the lock), the machines not finished are
+    failed and the fences already set are still lifted where the API allows; a fence that stays carries the tag, so
+    the next run lifts it. RV(stopped_by) names the error.
   - The task fails when any machine failed, after every other machine has been handled; the failure still returns
     RV(results) and RV(summary).
 author:
@@ -59,14 +71,32 @@ options:
     description:
       - The machine tag that marks the fence this module sets (created on the site when needed). Tag names compare
         without regard to case.
+      - It also names the run lock (C(<fence_tag>-lock-<n>)), also with O(drain_fence=false).
     type: str
     default: citrix_cloud.daas-reboot-fence
   wait_timeout:
     description:
       - Seconds to wait for each machine to be C(On) and C(Registered) again, counted from its reboot; a machine that
-        takes longer is failed (and lifted). Must be 1 or more.
+        takes longer is failed (and lifted, unless its power action is still pending). Must be 1 or more.
     type: int
     default: 1200
+  lock_timeout:
+    description:
+      - Seconds to wait for the run lock when another run holds it; then the task fails naming that run. V(0) fails at
+        once.
+    type: int
+    default: 0
+  lock_lease:
+    description:
+      - Seconds that the run lock lasts without a renewal; the run renews it every third of it while it works. The lock
+        of a run that was killed is taken over this long after its last renewal. Must be 60 or more.
+    type: int
+    default: 900
+  chosen_at:
+    description:
+      - When the machines were chosen (RFC 3339, for example V(2026-12-01T20:00:00Z)). A machine whose last reboot
+        (C(FormattedLastDeregistrationTime)) is at or after it was rebooted since by another run, and is skipped.
+    type: str
 extends_documentation_fragment:
   - citrix_cloud.daas.daas
   - citrix_cloud.daas.attributes
@@ -150,6 +180,11 @@ results:
       description: Whether the entry is a prediction (check mode).
       type: bool
       sample: false
+stopped_by:
+  description: The error that stopped the run before every machine was handled; V(null) when none did.
+  returned: always
+  type: str
+  sample: "another rolling reboot holds the run lock citrix_cloud.daas-reboot-fence-lock-3: ..."
 summary:
   description: Counts of the results by status.
   returned: always
@@ -162,6 +197,8 @@ from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import (
     count_by_status,
     fail_if_any_machine_failed,
 )
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._lock import RunLock
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import parse_rfc3339
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._rolling import RollingReboot
 
 STATUSES = ('done', 'skipped', 'failed')
@@ -180,16 +217,21 @@ def diff(results):
 def execute(daas):
     """Run the pipeline, then report (and fail, naming them, when any machine failed)."""
     params = daas.params
-    for name in ('max_unavailable', 'wait_timeout'):
-        if params[name] < 1:
-            daas.fail('%s must be 1 or more, got %s' % (name, params[name]))
-    if params['drain_fence'] and not params['fence_tag'].strip():
+    for name, least in (('max_unavailable', 1), ('wait_timeout', 1), ('lock_timeout', 0), ('lock_lease', 60)):
+        if params[name] < least:
+            daas.fail('%s must be %d or more, got %s' % (name, least, params[name]))
+    if not params['fence_tag'].strip():
         daas.fail('fence_tag must not be empty')
+    if params['chosen_at'] is not None and parse_rfc3339(params['chosen_at']) is None:
+        daas.fail("chosen_at must be an RFC 3339 time such as 2026-12-01T20:00:00Z, got '%s'" % params['chosen_at'])
+    lock = RunLock(daas.client, params['fence_tag'], params['lock_timeout'], lease=params['lock_lease'])
     pipeline = RollingReboot(daas.client, params['machines'], params['fence_tag'] if params['drain_fence'] else None,
-                             params['max_unavailable'], params['wait_timeout'], daas.check_mode)
+                             params['max_unavailable'], params['wait_timeout'], daas.check_mode, lock=lock,
+                             chosen_at=params['chosen_at'])
     results = pipeline.run()
-    output = dict(changed=any(r['fenced'] or r['job_id'] for r in results), results=results,
-                  summary=count_by_status(results, STATUSES))
+    output = dict(changed=any(r['fenced'] or r['job_id'] or r['lifted'] for r in results), results=results,
+                  summary=count_by_status(results, STATUSES),
+                  stopped_by=str(pipeline.stopped_by) if pipeline.stopped_by is not None else None)
     if daas.module._diff:
         output['diff'] = diff(results)
     if pipeline.stopped_by is not None:
@@ -206,6 +248,9 @@ def main():
             drain_fence=dict(type='bool', default=True),
             fence_tag=dict(type='str', default='citrix_cloud.daas-reboot-fence'),
             wait_timeout=dict(type='int', default=1200),
+            lock_timeout=dict(type='int', default=0),
+            lock_lease=dict(type='int', default=900),
+            chosen_at=dict(type='str'),
         ),
         supports_check_mode=True,
     ).run(execute)

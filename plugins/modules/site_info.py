@@ -120,12 +120,12 @@ def execute(daas):
     customers = me.get('Customers') or []
     wanted = daas.params['site_id']
     if wanted:
-        customer_id = daas.params['customer_id'].lower()
+        customer_id = client.customer_id.lower()
         sites = [site for customer in customers if (customer.get('Id') or '').lower() == customer_id
                  for site in customer.get('Sites') or []]
         if not any((site.get('Id') or '').lower() == wanted.lower() for site in sites):
             daas.fail("site '%s' is not a site of customer '%s'; its sites: %s"
-                      % (wanted, daas.params['customer_id'], describe_sites(sites)))
+                      % (wanted, client.customer_id, describe_sites(sites)))
     return dict(
         changed=False,
         customers=customers,

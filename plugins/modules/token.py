@@ -2,22 +2,24 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, citrix_cloud.daas contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Sign in to Citrix Cloud with an API client and return the bearer token."""
+"""Sign in to Citrix Cloud with an API client, or to a Delivery Controller with a domain user, and return the token."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 DOCUMENTATION = r'''
 module: token
-short_description: Sign in to Citrix Cloud with an API client and return a bearer token
+short_description: Sign in to Citrix Cloud or a Delivery Controller and return a bearer token
 version_added: 0.1.0
 description:
   - Signs in to Citrix Cloud with the client credentials of an API client (OAuth 2.0 client credentials grant)
     and returns the bearer token, its type and its lifetime.
+  - For an on-premises site (O(deployment=on_premises)) it signs in to the Delivery Controller with O(username)
+    (C(DOMAIN\user)) and O(password) instead, and the lifetime is the one the controller gives (C(ExpiresAt)).
   - Pass the token to the later tasks of a play through the O(token) option, best with C(module_defaults),
     so that the whole play signs in once instead of once per task.
-  - A token cannot be refreshed. It lasts one hour; a task that also has O(client_id) and O(client_secret)
-    signs in again by itself when the token it was given has expired or is rejected.
+  - A token lasts about one hour; a task that also has O(client_id) and O(client_secret) (or O(username) and
+    O(password)) signs in again by itself when the token it was given has expired or is rejected.
   - Register the result with C(no_log) set on the task, so that the token is not shown.
 author:
   - citrix_cloud.daas contributors (@citrix-cloud-daas)
@@ -33,8 +35,8 @@ options:
     type: bool
     default: false
 notes:
-  - This module requires O(client_id) and O(client_secret); O(token) is not used, nor O(site_id) without
-    O(discover_site).
+  - This module requires O(client_id) and O(client_secret), or on-premises O(username) and O(password); O(token) is
+    not used, nor O(site_id) without O(discover_site).
   - The result is the same in check mode, because signing in changes nothing.
 seealso:
   - module: citrix_cloud.daas.site_info
@@ -117,9 +119,10 @@ from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import Daa
 
 def execute(daas):
     """Sign in and return the token fields."""
-    if not daas.params['client_id']:
-        daas.fail('the token module signs in with client_id and client_secret: set both options, '
-                  'or the CITRIX_CLIENT_ID and CITRIX_CLIENT_SECRET environment variables')
+    if not daas.client.can_sign_in:
+        daas.fail('the token module signs in: set client_id and client_secret (or CITRIX_CLIENT_ID and '
+                  'CITRIX_CLIENT_SECRET), or for an on-premises site username and password (or CITRIX_USERNAME and '
+                  'CITRIX_PASSWORD)')
     token = daas.client.sign_in()
     result = dict(
         changed=False,

@@ -37,16 +37,16 @@ def _of_status(results, status):
     return [result for result in results or [] if result.get('status') == status]
 
 
-def build_summary(selection, stale_lift=None, reboots=None, errors=None, catalogs=None, machine_count=0,
+def build_summary(selection, reboots=None, errors=None, stopped_by=None, catalogs=None, machine_count=0,
                   check_mode=False, started_at=None, finished_at=None, fence_tag=None):
-    """The summary of a run of the role, from the candidates' selection and the per-machine results of its steps.
+    """The summary of a run of the role, from the candidates' selection and the per-machine results of the reboot.
 
-    A candidate that no step accounts for was not reached (the run stopped early): it counts as failed.
+    Each machine counts once, whether a result names it by Id or by name (a machine never read keeps the name it was
+    given). A candidate that no result accounts for was not reached (the run stopped early): it counts as failed.
     """
-    errors = list(errors or [])
+    errors = list(errors or []) + ([stopped_by] if stopped_by else [])
     reboots = list(reboots or [])
-    failed = [dict(name=r['name'], id=r['id'], error='the drain fence of an earlier run could not be lifted: %s' % r['reason'])
-              for r in _of_status(stale_lift, 'failed')]
+    failed = []
     skipped = list(selection.get('skipped') or [])
     rebooted = []
     for result in reboots:
@@ -57,11 +57,14 @@ def build_summary(selection, stale_lift=None, reboots=None, errors=None, catalog
             skipped.append(dict(name=result['name'], id=result['id'], reason=result['reason']))
         else:
             failed.append(dict(name=result['name'], id=result['id'], error=result.get('reason')))
-    accounted = set(entry['id'] for entry in rebooted + skipped + failed)
+    accounted = set(str(key).lower() for entry in rebooted + skipped + failed for key in (entry['id'], entry['name'])
+                    if key)
     stopped = 'not rebooted: the run stopped early (%s)' % (errors[-1] if errors else 'unknown error')
     failed += [dict(name=m.get('Name'), id=m.get('Id'), error=stopped)
-               for m in selection.get('candidates') or [] if m.get('Id') not in accounted]
-    lifted = [r['name'] for r in _of_status(stale_lift, 'changed')]
+               for m in selection.get('candidates') or []
+               if not accounted.intersection(str(key).lower() for key in (m.get('Id'), m.get('Name')) if key)]
+    fence_ids = set(fence.get('id') for fence in selection.get('fences') or [])
+    lifted = [r['name'] for r in reboots if r['id'] in fence_ids and r.get('lifted')]
     return {
         # A check-mode prediction tells also when only the task's check_mode was set.
         'check_mode': bool(check_mode) or any(r.get('predicted') for r in reboots),

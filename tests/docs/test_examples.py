@@ -6,7 +6,9 @@ A fenced ``yaml`` block is a playbook when it is a list of plays (mappings with 
 ``citrix_customer_id``, ``citrix_client_id`` and ``citrix_client_secret`` runs a second time with the credentials in
 those variables only: it must work with either. The pages generated from the plugins' own examples (``docs/modules/``)
 show each form in a play of its own, so their playbooks run once with the credentials in both places. A block right
-after a ``<!-- parse-only: reason -->`` line is only parsed.
+after a ``<!-- parse-only: reason -->`` line is only parsed. Every playbook of README.md and docs/ that uses no Citrix
+Cloud service nor a Cloud option (notifications, ``region``) also runs against an on-premises simulator (a Delivery
+Controller), with that kind's ``CITRIX_*`` variables only: the same playbook works on either kind of site.
 
 Run from the repository root: ``python -m pytest tests/docs`` (``make docs-examples``).
 """
@@ -30,6 +32,11 @@ FENCE = re.compile(r"^(?P<indent> *)```(?P<info>\S*)\s*$")
 PARSE_ONLY = re.compile(r"^\s*<!-- parse-only: .+ -->\s*$")
 GENERATED = "docs/modules/"
 CREDENTIAL_VARIABLES = ("citrix_customer_id", "citrix_client_id", "citrix_client_secret")
+# What only a Citrix Cloud site has: an example that names one runs against Citrix Cloud only.
+CLOUD_ONLY = re.compile(r"\bregion:|citrix_cloud\.daas\.notification|_notify\b")
+# The domain user of the shipped scenarios on an on-premises simulator (tests/simulator/README.md).
+ON_PREMISES = {"CITRIX_DEPLOYMENT": "on_premises", "CITRIX_USERNAME": "DEMOLAB\\ctxadmin",
+               "CITRIX_PASSWORD": "sim-domain-password-5e2b"}
 # The API client of the shipped scenarios (tests/simulator/README.md).
 CREDENTIALS = {"customer_id": "democustomer", "client_id": "0b5f8a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b",
                "client_secret": "sim-client-secret-3f9a7c"}
@@ -80,7 +87,8 @@ def is_playbook(data):
 
 
 def runs():
-    """``(where, mode)`` of each playbook run; the modes are ``environment``, ``variables`` and ``both``."""
+    """``(where, mode)`` of each playbook run; the modes are ``environment``, ``variables``, ``both`` and
+    ``on_premises``."""
     cases = []
     for where, text, parse_only in BLOCKS:
         try:
@@ -94,6 +102,8 @@ def runs():
             cases.append((where, "environment"))
             if all(name in text for name in CREDENTIAL_VARIABLES):
                 cases.append((where, "variables"))
+            if not CLOUD_ONLY.search(text):
+                cases.append((where, "on_premises"))
     return cases
 
 
@@ -134,21 +144,26 @@ def test_inline_credential_type_matches_its_files():
 
 
 @pytest.fixture(scope="module")
-def simulator_url():
-    """A simulator with the estate the examples name."""
-    with running(scenario="docs", time_scale=60) as simulator:
-        yield simulator.url
+def simulator_urls():
+    """Simulators with the estate the examples name: {kind of site: URL}, Citrix Cloud and on-premises."""
+    with running(scenario="docs", time_scale=60) as cloud, \
+            running(scenario="docs", time_scale=60, deployment="on_premises") as on_premises:
+        yield {"cloud": cloud.url, "on_premises": on_premises.url}
 
 
 @pytest.mark.parametrize("where,mode", runs(), ids=lambda value: value)
-def test_playbook_runs(where, mode, simulator_url, tmp_path):  # pylint: disable=redefined-outer-name
+def test_playbook_runs(where, mode, simulator_urls, tmp_path):  # pylint: disable=redefined-outer-name
     text = next(text for block_where, text, _parse_only in BLOCKS if block_where == where)
+    simulator_url = simulator_urls["on_premises" if mode == "on_premises" else "cloud"]
     requests.post(simulator_url + "/_sim/reset", json={"scenario": "docs"}, timeout=30).raise_for_status()
     playbook = tmp_path / "example.yml"
     playbook.write_text(text, encoding="utf-8")
     env = {name: value for name, value in os.environ.items() if not name.startswith("CITRIX_")}
-    env.update(CITRIX_API_URL=simulator_url, CITRIX_AUTH_URL=simulator_url, ANSIBLE_LOCALHOST_WARNING="false",
-               ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_NOCOLOR="1")
+    env.update(ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_NOCOLOR="1")
+    if mode == "on_premises":
+        env.update(ON_PREMISES, CITRIX_CONTROLLERS=simulator_url)
+    else:
+        env.update(CITRIX_API_URL=simulator_url, CITRIX_AUTH_URL=simulator_url)
     command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), str(playbook)]
     if mode in ("environment", "both"):
         env.update({"CITRIX_" + name.upper(): value for name, value in CREDENTIALS.items()})
@@ -159,7 +174,18 @@ def test_playbook_runs(where, mode, simulator_url, tmp_path):  # pylint: disable
     result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False)
     output = result.stdout + result.stderr
     assert result.returncode == 0, "%s (%s) failed:\n%s" % (where, mode, output[-4000:])
-    assert CREDENTIALS["client_secret"] not in output
+    assert CREDENTIALS["client_secret"] not in output and ON_PREMISES["CITRIX_PASSWORD"] not in output
     log = requests.get(simulator_url + "/_sim/requests", timeout=30).json()["requests"]
     assert any(entry["path"].startswith("/cvad/manage/") and entry["status"] == 200 for entry in log), \
         "%s (%s) never read the API" % (where, mode)
+
+
+def test_credential_types_inject_only_variables_the_connection_reads():
+    """Each AWX credential type (Citrix Cloud, on-premises) injects CITRIX_* variables that the options read."""
+    with open(os.path.join(REPO_ROOT, "plugins/doc_fragments/daas.py"), encoding="utf-8") as handle:
+        inventory_variant = re.search(r"INVENTORY = r'''(.*?)'''", handle.read(), re.S).group(1)
+    read = {entry["name"] for option in yaml.safe_load(inventory_variant)["options"].values() for entry in option["env"]}
+    for kind in ("", "_on_premises"):
+        with open(os.path.join(REPO_ROOT, "docs/awx/credential_type%s_injectors.yml" % kind), encoding="utf-8") as handle:
+            injected = set(yaml.safe_load(handle)["env"])
+        assert injected <= read, "%s injects %s, which no option reads" % (kind or "cloud", injected - read)

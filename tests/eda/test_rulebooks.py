@@ -4,7 +4,9 @@
 """The example rulebooks, run by the real ansible-rulebook against the simulator (tests/eda/run.sh sets this up).
 
 Each test starts a simulator and ansible-rulebook, waits on the simulator's request log for the source's baseline
-poll, changes a machine through the simulator's control endpoints, and waits (bounded) for the rule's effect.
+poll, changes a machine through the simulator's control endpoints, and waits (bounded) for the rule's effect. Each
+runs against both kinds of site: a Citrix Cloud simulator and an on-premises one (a Delivery Controller), the
+connection in the CITRIX_* environment only.
 """
 
 import json
@@ -18,11 +20,12 @@ from urllib.request import Request, urlopen
 import pytest
 import yaml
 
-from tests.simulator.fixtures import simulator_fixture
+from tests.simulator.launcher import running
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCENARIO = os.path.join(REPO, "tests", "eda", "scenario.yml")
 SECRET = "sim-client-secret-3f9a7c"
+PASSWORD = "sim-domain-password-5e2b"
 RULEBOOK_BIN = os.environ.get("EDA_BIN", "")
 DEADLINE = int(os.environ.get("EDA_TEST_DEADLINE", "120"))  # seconds for one expected effect; a healthy run takes a few
 
@@ -44,7 +47,7 @@ def wait_for(what, check, output):
             return found
         time.sleep(0.2)
     raise AssertionError("not within %d s: %s; ansible-rulebook's last output:\n%s"
-                         % (DEADLINE, what, output.text()[-4000:].replace(SECRET, "<secret>")))
+                         % (DEADLINE, what, output.text()[-4000:].replace(SECRET, "<secret>").replace(PASSWORD, "<secret>")))
 
 
 class Output:
@@ -65,7 +68,20 @@ class Output:
         return "".join(self.lines)
 
 
-simulator = simulator_fixture(scope="function", scenario=SCENARIO, time_scale=30)
+# The CITRIX_* connection of each kind of site, to a simulator at {url}.
+CONNECTIONS = {
+    "cloud": dict(CITRIX_CUSTOMER_ID="democustomer", CITRIX_CLIENT_ID="0b5f8a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b",
+                  CITRIX_CLIENT_SECRET=SECRET, CITRIX_API_URL="{url}", CITRIX_AUTH_URL="{url}"),
+    "on_premises": dict(CITRIX_DEPLOYMENT="on_premises", CITRIX_CONTROLLERS="{url}", CITRIX_USERNAME="DEMOLAB\\ctxadmin",
+                        CITRIX_PASSWORD=PASSWORD),
+}
+
+
+@pytest.fixture(params=sorted(CONNECTIONS))
+def simulator(request):
+    """(URL, CITRIX_* environment) of a simulator of each kind of site."""
+    with running(scenario=SCENARIO, time_scale=30, deployment=request.param) as sim:
+        yield sim.url, dict((name, value.format(url=sim.url)) for name, value in CONNECTIONS[request.param].items())
 
 
 @pytest.fixture
@@ -74,13 +90,13 @@ def rulebook(simulator, tmp_path):
     if not RULEBOOK_BIN:
         pytest.fail("EDA_BIN is not set: run this test through tests/eda/run.sh (make eda-integration)")
     processes = []
+    simulator, connection = simulator
 
     def start(name, variables):
         vars_file = tmp_path / "vars.yml"
         vars_file.write_text(yaml.safe_dump(variables))
-        env = dict(os.environ, CITRIX_CUSTOMER_ID="democustomer", CITRIX_CLIENT_ID="0b5f8a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b",
-                   CITRIX_CLIENT_SECRET=SECRET, CITRIX_API_URL=simulator.url, CITRIX_AUTH_URL=simulator.url,
-                   PATH=os.path.join(RULEBOOK_BIN) + os.pathsep + os.environ["PATH"],
+        env = dict(((key, value) for key, value in os.environ.items() if not key.startswith("CITRIX_")), **connection)
+        env.update(PATH=os.path.join(RULEBOOK_BIN) + os.pathsep + os.environ["PATH"],
                    ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"), HOME=str(tmp_path))
         process = subprocess.Popen([os.path.join(RULEBOOK_BIN, "ansible-rulebook"), "-r", "citrix_cloud.daas." + name,
                                     "--vars", str(vars_file), "-i", os.path.join(REPO, "tests", "eda", "inventory.yml"),
@@ -91,7 +107,7 @@ def rulebook(simulator, tmp_path):
         return process, Output(process.stdout)
 
     try:
-        yield simulator.url, start
+        yield simulator, start
     finally:
         for process in processes:
             process.terminate()
@@ -123,7 +139,7 @@ def scenario_with(changes):
 
 
 def assert_clean(output):
-    assert SECRET not in output, "the client secret appears in ansible-rulebook's output"
+    assert SECRET not in output and PASSWORD not in output, "a secret appears in ansible-rulebook's output"
     assert "Traceback" not in output, output[-3000:]
 
 

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Runs the integration targets with ansible-test, spread over JOBS workers that run at the same time.
-# Usage: VENV=... COLLECTION=... [SITE_KIND=cloud] [JOBS=2] [VERBOSITY=-vvv] tests/integration/run.sh [target ...]
+# Usage: VENV=... COLLECTION=... [SITE_KIND=cloud|on_premises] [JOBS=2] [VERBOSITY=-vvv] tests/integration/run.sh [target ...]
 #
 # Without arguments every folder of tests/integration/targets runs. Each worker has a copy of the collection of its own
 # (ansible-test writes tests/output and reads tests/integration/integration_config.yml there) and two simulators of its
 # own (plain HTTP and TLS), started by the launcher; it takes the next target nobody has taken yet, heaviest first.
-# SITE_KIND is the kind of site the simulators serve; integration_config.yml gives it to the targets as `site_kind`,
-# with that site's variables. The copies and their logs stay in WORKERS_DIR until the next run, for reading after a
+# SITE_KIND is the kind of site the simulators serve (Citrix Cloud, or an on-premises Delivery Controller);
+# integration_config.yml gives it to the targets as `site_kind`, with that site's variables. The copies and their logs stay in WORKERS_DIR until the next run, for reading after a
 # failure. The secret check reads the output at VERBOSITY: -vvv by default, where the most is printed.
 set -euo pipefail
 
@@ -18,18 +18,42 @@ JOBS=${JOBS:-2}
 WORKERS_DIR=${WORKERS_DIR:-${COLLECTION%/ansible_collections/*}-integration-$SITE_KIND}
 verbosity=${VERBOSITY--vvv}
 
-# The simulators' scenario and the variables of the site the targets sign in to, for each kind of site.
-case "$SITE_KIND" in
-    cloud)
-        scenario=tests/simulator/scenarios/integration.yml
-        secrets=(sim-client-secret-3f9a7c pce-secret-8d7c6b)  # the API client secret, the PCE API key secret
-        site_variables="daas_customer_id: democustomer
-daas_client_id: 0b5f8a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b
+# The simulators' scenario and options, the secrets of the output check and the variables of the site the targets
+# sign in to (the connection through module_defaults, the TLS endpoint, the CITRIX_* environment), for each kind of
+# site. {sim_url} and {sim_tls_url} are the worker's simulators.
+scenario=tests/simulator/scenarios/integration.yml
+# The API client secret, a domain user's password and the PCE API key secret of every shipped scenario.
+secrets=(sim-client-secret-3f9a7c sim-domain-password-5e2b pce-secret-8d7c6b)
+common_variables="daas_client_id: 0b5f8a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b
 daas_client_secret: ${secrets[0]}
 pce_api_key: api_1a2b3c4d5e
-pce_api_secret: ${secrets[1]}" ;;
+pce_api_secret: ${secrets[2]}"
+case "$SITE_KIND" in
+    cloud)
+        tls_options=(--tls)
+        site_variables="$common_variables
+daas_customer_id: democustomer
+daas_connection: {api_url: '{sim_url}', auth_url: '{sim_url}', customer_id: democustomer,
+                  client_id: 0b5f8a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b, client_secret: ${secrets[0]}}
+daas_tls_endpoint: {api_url: '{sim_tls_url}', auth_url: '{sim_tls_url}'}
+daas_environment: {CITRIX_CUSTOMER_ID: democustomer, CITRIX_CLIENT_ID: 0b5f8a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b,
+                   CITRIX_CLIENT_SECRET: ${secrets[0]}, CITRIX_API_URL: '{sim_url}', CITRIX_AUTH_URL: '{sim_url}'}
+daas_secret_variable: CITRIX_CLIENT_SECRET
+daas_sign_in_path: /cctrustoauth2/democustomer/tokens/clients" ;;
+    on_premises)
+        # A Delivery Controller's certificate signs itself, as Web Studio's installer makes it.
+        tls_options=(--tls --self-signed)
+        site_variables="$common_variables
+daas_customer_id: CitrixOnPremises
+daas_connection: {deployment: on_premises, controllers: ['{sim_url}'], username: 'DEMOLAB\\ctxadmin',
+                  password: ${secrets[1]}}
+daas_tls_endpoint: {controllers: ['{sim_tls_url}']}
+daas_environment: {CITRIX_DEPLOYMENT: on_premises, CITRIX_CONTROLLERS: '{sim_url}', CITRIX_USERNAME: 'DEMOLAB\\ctxadmin',
+                   CITRIX_PASSWORD: ${secrets[1]}}
+daas_secret_variable: CITRIX_PASSWORD
+daas_sign_in_path: /cvad/manage/Tokens" ;;
     *)
-        echo "integration: SITE_KIND must be one of: cloud (got '$SITE_KIND')" >&2
+        echo "integration: SITE_KIND must be one of: cloud, on_premises (got '$SITE_KIND')" >&2
         exit 2 ;;
 esac
 
@@ -75,14 +99,17 @@ worker() {
     copy="$root/ansible_collections/citrix_cloud/daas"
     mkdir -p "$copy"
     tar -C "$COLLECTION" --exclude=./tests/output -cf - . | tar -C "$copy" -xf -
-    sim_url=$(simulator start --state-dir "$root/simulator-plain" -- --scenario "$scenario" --time-scale 30)
-    sim_tls_url=$(simulator start --state-dir "$root/simulator-tls" -- --scenario "$scenario" --time-scale 30 --tls)
+    sim_url=$(simulator start --state-dir "$root/simulator-plain" -- --scenario "$scenario" --time-scale 30 \
+        --deployment "$SITE_KIND")
+    sim_tls_url=$(simulator start --state-dir "$root/simulator-tls" -- --scenario "$scenario" --time-scale 30 \
+        --deployment "$SITE_KIND" "${tls_options[@]}")
+    variables=${site_variables//\{sim_url\}/$sim_url}
     cat >"$copy/tests/integration/integration_config.yml" <<CONFIG
 site_kind: $SITE_KIND
 sim_url: $sim_url
 sim_tls_url: $sim_tls_url
 sim_ca_file: $root/simulator-tls/ca.pem
-$site_variables
+${variables//\{sim_tls_url\}/$sim_tls_url}
 CONFIG
     for target in "${targets[@]}"; do
         mkdir "$WORKERS_DIR/claimed/$target" 2>/dev/null || continue

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from . import cloud, control, daas, pce
+from . import cloud, control, daas, onprem, pce
 from .faults import SLOW, Faults
 from .responses import ApiError, json_response
 from .scenario import load_scenario
@@ -26,11 +26,18 @@ LOG_LIMIT = 200000
 DEFAULT_OPTIONS = {"batch_status": None, "repeat_filtered_token": False}
 
 
+def not_found():
+    """The gateway's 404 for a path no service serves."""
+    return ApiError(404, {"type": "https://errors-api.cloud.com/common/notFound", "detail": "Not found", "parameters": []})
+
+
 class Simulator:
     """The whole simulated service: estate, tokens, request log, faults, triggers and the PCE."""
 
-    def __init__(self, scenario, time_scale=1.0, latency_ms=0):
+    def __init__(self, scenario, time_scale=1.0, latency_ms=0, deployment=None):
         self.clock = SimClock(time_scale)
+        # cloud or on_premises for every scenario loaded, else each scenario's own `deployment` (default cloud).
+        self.deployment = deployment
         self.base_latency_ms = latency_ms
         self.faults = Faults()
         self.requests = []
@@ -48,7 +55,7 @@ class Simulator:
     def reset(self, scenario):
         """Load ``scenario`` (name, path or mapping); clear log, faults, triggers, tokens and options."""
         data = load_scenario(scenario)
-        self.estate = Estate(data, self.clock)
+        self.estate = Estate(data, self.clock, self.deployment)
         self.pce = pce.PceService(data.get("pce") or {}, self.clock)
         self.requests = []
         self.faults = Faults()
@@ -79,17 +86,25 @@ class Simulator:
 
     # ----- request log ------------------------------------------------------------------------
 
-    def log_request(self, request, status):
+    def log_request(self, request, status, sign_in=False):
         """Append one HTTP request to the request log (secrets in the query masked)."""
         self.log_entry(request.method, request.rel_url.path, request.rel_url.query, status,
-                       request.headers.get("Citrix-TransactionId"))
+                       request.headers.get("Citrix-TransactionId"), sign_in=sign_in)
 
-    def log_entry(self, method, path, query, status, transaction_id, batch_reference=None):
-        """Append one entry; ``batch_reference`` marks an item of a ``$batch`` request (not an HTTP request)."""
+    def is_sign_in(self, lowered):
+        """True for the path of this site's token endpoint (Citrix Cloud's, or a controller's)."""
+        if self.estate.on_premises:
+            return tuple(lowered) in onprem.TOKEN_PATHS
+        return lowered[:1] == ["cctrustoauth2"] and len(lowered) == 4 and lowered[2:] == ["tokens", "clients"]
+
+    def log_entry(self, method, path, query, status, transaction_id, batch_reference=None, sign_in=False):
+        """Append one entry; ``batch_reference`` marks an item of a ``$batch`` request (not an HTTP request), and
+        ``sign_in`` a request to the token endpoint, whichever kind of site this is."""
         self.sequence += 1
         masked = {key: "***" if SECRET_QUERY_KEYS.search(key) else value for key, value in query.items()}
         entry = {"seq": self.sequence, "method": method, "path": path, "query": masked, "status": status,
-                 "time": time.time(), "transaction_id": transaction_id, "batch_item": batch_reference is not None}
+                 "time": time.time(), "transaction_id": transaction_id, "batch_item": batch_reference is not None,
+                 "sign_in": sign_in}
         if batch_reference is not None:
             entry["batch_reference"] = batch_reference
         self.requests.append(entry)
@@ -135,15 +150,18 @@ class Simulator:
                 response = json_response(error.status, error.body, error.headers)
         if fault == SLOW:
             await self.faults.delay_answer()
-        if request.method in MUTATING_METHODS and lowered[:1] != ["cctrustoauth2"]:
+        sign_in = self.is_sign_in(lowered)
+        if request.method in MUTATING_METHODS and not sign_in:
             self.mutating_requests += 1
-        self.log_request(request, response.status)
+        self.log_request(request, response.status, sign_in)
         if self.triggers:
             self.fire_triggers(request.method, request.rel_url.path)
         return response
 
     async def route(self, request, segments, lowered):
         """Send the request to the service that owns its path."""
+        if self.estate.on_premises:
+            return await self.route_on_premises(request, segments, lowered)
         if lowered[:1] == ["cctrustoauth2"] and len(lowered) == 4 and lowered[2:] == ["tokens", "clients"]:
             return await cloud.token(self, request, segments[1])
         if lowered[:2] == ["cvad", "manage"]:
@@ -158,8 +176,21 @@ class Simulator:
             return await cloud.resource_locations(self, request, None)
         if len(lowered) == 2 and lowered[1] == "resourcelocations":
             return await cloud.resource_locations(self, request, segments[0])
-        raise ApiError(404, {"type": "https://errors-api.cloud.com/common/notFound", "detail": "Not found",
-                             "parameters": []})
+        raise not_found()
+
+    async def route_on_premises(self, request, segments, lowered):
+        """A Delivery Controller's paths: its token endpoints, both API base paths and the PCE (no Citrix Cloud)."""
+        if self.is_sign_in(lowered):
+            return await onprem.token(self, request)
+        start = onprem.orchestration_target(lowered)
+        if start is not None:
+            return await daas.handle(self, onprem.as_manage_request(request, segments), segments[start:],
+                                     lowered[start:])
+        if lowered[:2] == ["cvad", "manage"]:
+            return await daas.handle(self, request, segments[2:], lowered[2:])
+        if lowered[:2] == ["api", "v2"]:
+            return await pce.handle(self, request, segments[2:], lowered[2:])
+        raise not_found()
 
 
 def make_app(simulator):

@@ -14,7 +14,7 @@ from urllib.parse import unquote
 from multidict import CIMultiDict
 from yarl import URL
 
-from . import models
+from . import models, onprem
 from .cloud import authenticate, check_customer
 from .responses import ApiError, json_response
 
@@ -151,6 +151,8 @@ class Batch:
         try:
             if lowered == ["$batch"]:
                 raise bad_request("A batch item cannot be a batch request.")
+            if self.sim.estate.on_premises:
+                onprem.require_site_prefix(prefix, item["Reference"])
             site = self._site(prefix)
             client = self._client(headers)
             request = ItemRequest(self.ctx.request, method, url, headers, item.get("Body"))

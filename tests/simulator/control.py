@@ -63,7 +63,8 @@ async def state(sim, _request):
             machines.append(body)
     totals = {"sessions_lost": sim.estate.sessions_lost, "power_actions": sim.estate.power_actions,
               "token_requests": sim.token_requests, "mutating_requests": sim.mutating_requests,
-              "batch_items": sim.batch_items}
+              "batch_items": sim.batch_items, "most_in_maintenance": sim.estate.most_in_maintenance,
+              "lifted_with_action_pending": sim.estate.lifted_with_action_pending}
     return json_response(200, {"machines": machines, "totals": totals, "notifications": sim.estate.notifications,
                                "now": rfc3339(now)})
 

@@ -255,7 +255,10 @@ async def patch_machine(ctx):
     if enabled is not None and not isinstance(enabled, bool):
         raise bad_request("InMaintenanceMode must be true, false or null.")
     if enabled is not None:
+        if not enabled and machine.in_maintenance and machine.current(ctx.now)[2]:
+            ctx.sim.estate.lifted_with_action_pending += 1
         machine.set_maintenance(enabled)
+        ctx.sim.estate.note_maintenance(ctx.site)
     if ctx.flag("async"):
         job = ctx.site.new_job(ctx.client["client_id"], "UpdateMachineCatalogMachine", ctx.now,
                                [{"Name": "Id", "Value": machine.id}, {"Name": "Name", "Value": machine.name}],
@@ -355,6 +358,25 @@ async def create_tag(ctx):
         return ctx.accepted(ctx.site.new_job(ctx.client["client_id"], "CreateTag", ctx.now, [{"Name": "Name", "Value": name}],
                                              duration=float(ctx.sim.estate.timings["job"]), result_location="/Tags/%s" % tag.id))
     return json_response(200, models.tag_model(tag, 0))
+
+
+async def edit_tag(ctx):
+    """PATCH /Tags/{nameOrId} (TagRequestModel): 204; the Name and the Description given replace the tag's."""
+    tag = _tag(ctx, ctx.args[0])
+    body = await _json_object(ctx)
+    name, description = body.get("Name"), body.get("Description")
+    if name is not None and (not isinstance(name, str) or not name.strip()):
+        raise bad_request("The tag Name must not be empty.")
+    if description is not None and not isinstance(description, str):
+        raise bad_request("The tag Description must be a string.")
+    if name is not None:
+        other = ctx.site.find_tag(name.strip())
+        if other is not None and other is not tag:
+            raise ApiError(409, models.error_data("A tag named '%s' already exists." % name.strip(), "TagAlreadyExists"))
+        tag.name = name.strip()
+    if description is not None:
+        tag.description = description
+    return json_response(204)
 
 
 async def delete_tag(ctx):
@@ -546,6 +568,7 @@ ROUTES = CUSTOMER_ROUTES + [
     ("GET", ("tags",), list_tags),
     ("POST", ("tags",), create_tag),
     ("GET", ("tags", None), get_tag),
+    ("PATCH", ("tags", None), edit_tag),
     ("DELETE", ("tags", None), delete_tag),
     ("GET", ("sessions",), list_sessions),
     ("GET", ("sessions", None), get_session),

@@ -51,7 +51,7 @@ class RunningSimulator:
             shutil.rmtree(self.state_dir, ignore_errors=True)
 
 
-def simulator_args(scenario=None, time_scale=None, latency_ms=None, tls=False, extra_args=()):
+def simulator_args(scenario=None, time_scale=None, latency_ms=None, tls=False, deployment=None, extra_args=()):
     """The command line options of ``python3 -m tests.simulator`` for these settings."""
     args = ["--port", "0"]
     if scenario is not None:
@@ -62,6 +62,8 @@ def simulator_args(scenario=None, time_scale=None, latency_ms=None, tls=False, e
         args += ["--latency-ms", str(latency_ms)]
     if tls:
         args.append("--tls")
+    if deployment is not None:
+        args += ["--deployment", deployment]
     return args + list(extra_args)
 
 

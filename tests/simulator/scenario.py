@@ -22,6 +22,9 @@ SCENARIO_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scenari
 CUSTOMER_ID = "democustomer"
 CLIENT_ID = "0b5f8a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b"
 CLIENT_SECRET = "sim-client-secret-3f9a7c"
+# The domain user of an on-premises site whose scenario names none (deployment: on_premises).
+DOMAIN_USER = "DEMOLAB\\ctxadmin"
+DOMAIN_PASSWORD = "sim-domain-password-5e2b"
 PCE_API_KEY = "api_1a2b3c4d5e"
 PCE_API_SECRET = "pce-secret-8d7c6b"
 

@@ -36,6 +36,8 @@ import time
 import uuid
 from datetime import datetime, timezone
 
+from .scenario import DOMAIN_PASSWORD, DOMAIN_USER
+
 ID_NAMESPACE = uuid.UUID("6f1c2e0a-5b7d-4c1e-9a3f-2d4b6c8e0f11")
 
 ACTION_JOB_TYPES = {
@@ -638,6 +640,19 @@ class JobBehaviour:
         return None
 
 
+DEPLOYMENTS = ("cloud", "on_premises")
+# The customer of an on-premises site (API.md 13.3).
+ON_PREMISES_CUSTOMER = "CitrixOnPremises"
+
+
+def domain_users(users):
+    """The API clients of an on-premises site: its domain users (``DOMAIN\\user``), keyed by their lower-case name."""
+    return dict((user["username"].lower(), {"client_id": user["username"].lower(), "client_secret": user["password"],
+                                            "display_name": user.get("display_name", user["username"]),
+                                            "sid": user.get("sid")})
+                for user in users)
+
+
 class PowerActionBusy(Exception):
     """A machine already has a power action pending."""
 
@@ -645,15 +660,23 @@ class PowerActionBusy(Exception):
 class Estate:
     """Everything a scenario describes: customer, API clients, sites, resource locations."""
 
-    def __init__(self, scenario, clock):
+    def __init__(self, scenario, clock, deployment=None):
         self.clock = clock
         self.scenario = scenario
         customer = scenario.get("customer") or {}
-        self.customer_id = customer.get("id", "democustomer")
+        self.deployment = deployment or scenario.get("deployment") or "cloud"
+        if self.deployment not in DEPLOYMENTS:
+            raise ValueError("deployment must be one of %s, got %r" % (", ".join(DEPLOYMENTS), self.deployment))
+        self.on_premises = self.deployment == "on_premises"
+        self.customer_id = ON_PREMISES_CUSTOMER if self.on_premises else customer.get("id", "democustomer")
         self.customer_name = customer.get("name")
         self.display_name = customer.get("display_name", "DaaS automation")
         self.is_csp = bool(customer.get("csp", False))
-        self.clients = {entry["client_id"]: entry for entry in scenario.get("api_clients") or []}
+        if self.on_premises:
+            self.clients = domain_users(scenario.get("domain_users") or [
+                {"username": DOMAIN_USER, "password": DOMAIN_PASSWORD, "display_name": self.display_name}])
+        else:
+            self.clients = {entry["client_id"]: entry for entry in scenario.get("api_clients") or []}
         self.token_lifetime = int(scenario.get("token_lifetime_seconds", 3600))
         self.timings = dict(DEFAULT_TIMINGS, **(scenario.get("power_timings") or {}))
         self.resource_locations = [
@@ -663,10 +686,18 @@ class Estate:
             for entry in scenario.get("resource_locations") or []]
         self.sessions_lost = 0
         self.power_actions = 0
+        # The most machines of one site in maintenance mode at the same time (a cap across runs shows here).
+        self.most_in_maintenance = 0
+        # Maintenance mode switched off through the API on a machine with a power action pending.
+        self.lifted_with_action_pending = 0
         self.notifications = []
         self.job_behaviour = JobBehaviour()
         now = clock.now()
         self.sites = [Site(self, spec, index, now) for index, spec in enumerate(scenario.get("sites") or [])]
+
+    def note_maintenance(self, site):
+        """Count the site's machines in maintenance mode after a change of maintenance mode."""
+        self.most_in_maintenance = max(self.most_in_maintenance, sum(1 for m in site.machines if m.in_maintenance))
 
     def find_site(self, site_id):
         """Site by id (case-insensitive) or None."""

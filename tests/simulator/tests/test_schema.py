@@ -72,7 +72,7 @@ class Spec:
 
     def response_schema(self, method, template, status):
         """The raw OpenAPI schema of one operation's response."""
-        if template.startswith("/me"):
+        if template.startswith(("/me", "/tokens")):
             path = "/techpreview" + template
         elif template.startswith("/Sites"):
             path = CUSTOMER_PREFIX + template

@@ -23,11 +23,26 @@ description:
     (no session, On, registered) for longer than O(idle_minutes), once per such period.
   - Signs in once and again when the token expires, waits as the API asks after a 429, logs and backs off after a
     transient error, and never logs a secret.
+  - Connects to a Citrix Cloud site or, with O(deployment=on_premises), to an on-premises site's Delivery
+    Controllers, with the options and environment variables of the modules (doc fragment citrix_cloud.daas.daas).
 options:
-  customer_id:
-    description: Citrix Cloud customer ID. Default the E(CITRIX_CUSTOMER_ID) environment variable.
+  deployment:
+    description: V(cloud) or V(on_premises). Default E(CITRIX_DEPLOYMENT), else V(cloud).
     type: str
-    required: true
+    choices: [cloud, on_premises]
+  customer_id:
+    description: Citrix Cloud customer ID (Citrix Cloud only). Default the E(CITRIX_CUSTOMER_ID) environment variable.
+    type: str
+  controllers:
+    description: Delivery Controllers of an on-premises site, tried in order. Default E(CITRIX_CONTROLLERS).
+    type: list
+    elements: str
+  username:
+    description: Domain user (C(DOMAIN\user)) of an on-premises site. Default E(CITRIX_USERNAME).
+    type: str
+  password:
+    description: Password of O(username), never logged. Default E(CITRIX_PASSWORD).
+    type: str
   client_id:
     description: API client ID. Default E(CITRIX_CLIENT_ID).
     type: str
@@ -51,7 +66,7 @@ options:
     description: Sign-in host override. Default E(CITRIX_AUTH_URL).
     type: str
   validate_certs:
-    description: Verify TLS certificates.
+    description: Verify TLS certificates (V(false) only on-premises, with a warning).
     type: bool
     default: true
   ca_path:
@@ -137,21 +152,20 @@ def _collection_module(name):
 
 
 def _import_client():
-    """The collection's DaaSClient and DaaSError."""
-    return _collection_module("_client").DaaSClient, _collection_module("_http").DaaSError
+    """The collection's new_client (checked connection settings -> a ready DaaSClient) and DaaSError."""
+    return _collection_module("_connection").new_client, _collection_module("_http").DaaSError
 
 
 LOG = logging.getLogger("citrix_cloud.daas.machine_events")
 
 CHANGES = ("power_state", "registration_state", "maintenance_mode", "session_count", "tags", "presence")
-REGIONS = ("us", "eu", "ap-s", "jp")
 FIELDS = ("Id", "Name", "MachineCatalog", "DeliveryGroup", "PowerState", "RegistrationState", "InMaintenanceMode",
           "SessionCount", "Tags", "FormattedLastDeregistrationTime")
 PAGE_SIZE = 1000
 BACKOFF_CAP = 300.0
-ENVIRONMENT = dict(customer_id="CITRIX_CUSTOMER_ID", client_id="CITRIX_CLIENT_ID",
-                   client_secret="CITRIX_CLIENT_SECRET", token="CITRIX_ACCESS_TOKEN", site_id="CITRIX_SITE_ID",
-                   region="CITRIX_REGION", api_url="CITRIX_API_URL", auth_url="CITRIX_AUTH_URL")
+# The source's own arguments; the connection's are those of module_utils/_connection.py.
+SOURCE_ARGUMENTS = frozenset(("interval", "catalogs", "delivery_groups", "changes", "unregistered_minutes",
+                              "idle_minutes"))
 
 # What one poll keeps of a machine: the compared values and what an event names it by.
 Machine = namedtuple("Machine", ["id", "name", "catalog", "delivery_group", "power_state", "registration_state",
@@ -170,17 +184,6 @@ class FirstPollError(RuntimeError):
 
 
 # ---- arguments ---------------------------------------------------------------------------------
-
-def _text(args, name, environ):
-    value = args.get(name)
-    if value is None and name in ENVIRONMENT:
-        value = environ.get(ENVIRONMENT[name])
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise SettingsError("%s must be a string, got %s" % (name, type(value).__name__))
-    return value
-
 
 def _number(args, name, default, minimum):
     value = args.get(name, default)
@@ -208,43 +211,21 @@ def _names(args, name):
     return [item for item in dict.fromkeys(value) if item]
 
 
-def _flag(args, name, default):
-    value = args.get(name, default)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "yes", "on", "1", "false", "no", "off", "0"):
-        return value.lower() in ("true", "yes", "on", "1")
-    raise SettingsError("%s must be true or false, got %r" % (name, value))
-
-
 def parse_args(args, environ):
     """The source's settings from its rulebook arguments and the CITRIX_* environment; SettingsError when unusable."""
     if not isinstance(args, dict):
         raise SettingsError("the source's arguments must be a mapping")
-    known = {"validate_certs", "ca_path", "timeout", "retries", "interval", "catalogs", "delivery_groups",
-             "changes", "unregistered_minutes", "idle_minutes"} | set(ENVIRONMENT)
+    connection = _collection_module("_connection")
+    known = SOURCE_ARGUMENTS | set(connection.OPTIONS)
     unknown = sorted(set(args) - known - {"eda_feedback_queue"})
     if unknown:
         raise SettingsError("unknown argument%s %s; known: %s" % (
             "s" if len(unknown) > 1 else "", ", ".join(unknown), ", ".join(sorted(known))))
-    settings = dict((name, _text(args, name, environ)) for name in ENVIRONMENT)
-    settings["ca_path"] = _text(args, "ca_path", environ)
-    if not settings["customer_id"]:
-        raise SettingsError("customer_id is required: set the argument or the CITRIX_CUSTOMER_ID environment variable")
-    if not settings["token"] and not (settings["client_id"] and settings["client_secret"]):
-        raise SettingsError("either token or client_id and client_secret are required to sign in (arguments, or "
-                            "CITRIX_ACCESS_TOKEN / CITRIX_CLIENT_ID and CITRIX_CLIENT_SECRET)")
-    if bool(settings["client_id"]) != bool(settings["client_secret"]):
-        raise SettingsError("client_id and client_secret go together: one of them is missing")
-    settings["region"] = (settings["region"] or "us").lower()
-    if settings["region"] not in REGIONS:
-        raise SettingsError("region must be one of %s, got %r" % (", ".join(REGIONS), settings["region"]))
-    settings["validate_certs"] = _flag(args, "validate_certs", True)
-    settings["timeout"] = _number(args, "timeout", 30, 0.001)
-    retries = _number(args, "retries", 5, 0)
-    if retries != int(retries):
-        raise SettingsError("retries must be a whole number, got %g" % retries)
-    settings["retries"] = int(retries)
+    try:
+        settings = connection.connection_settings(connection.environment_values(
+            dict((name, args.get(name)) for name in connection.OPTIONS), environ))
+    except connection.ConnectionSettingsError as err:
+        raise SettingsError(str(err)) from None
     settings["interval"] = _number(args, "interval", 60, 0.1)
     settings["catalogs"] = _names(args, "catalogs")
     settings["delivery_groups"] = _names(args, "delivery_groups")
@@ -258,11 +239,16 @@ def parse_args(args, environ):
     return settings
 
 
+def connection_of(settings):
+    """The connection part of the settings, for new_client."""
+    return dict((name, settings[name]) for name in _collection_module("_connection").OPTIONS)
+
+
 def scopes(settings):
-    """(kind, name, collection path) of every scope to read; the whole site when none is named."""
-    found = [("catalog", name, "/MachineCatalogs/%s/Machines") for name in settings["catalogs"]]
-    found += [("delivery group", name, "/DeliveryGroups/%s/Machines") for name in settings["delivery_groups"]]
-    return found or [("site", None, "/Machines")]
+    """(kind, name) of every scope to read; (None, None), the whole site, when none is named."""
+    found = [("catalog", name) for name in settings["catalogs"]]
+    found += [("delivery group", name) for name in settings["delivery_groups"]]
+    return found or [(None, None)]
 
 
 # ---- change detection (pure) -------------------------------------------------------------------
@@ -273,15 +259,8 @@ def _name_of(reference):
 
 def _epoch(text):
     """Epoch seconds from an RFC 3339 timestamp, or None."""
-    if not isinstance(text, str) or not text.strip():
-        return None
-    try:
-        moment = datetime.datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
-    return moment.timestamp()
+    moment = _collection_module("_texts").parse_rfc3339(text)
+    return None if moment is None else moment.timestamp()
 
 
 def machine_from_item(item):
@@ -445,40 +424,32 @@ class Watcher:
 
 
 def read_machines(client, settings):
-    """Every machine of the scopes, one trimmed page per 1,000 machines (blocking)."""
-    params = {"fields": ",".join(FIELDS)}
-    items = []
-    for _kind, name, path in scopes(settings):
-        items.extend(client.iter_items(path % client.quote_name(name) if name else path, params, page_size=PAGE_SIZE))
-    return snapshot(items)
-
-
-def new_client(settings, client_class):
-    """A DaaSClient from the settings."""
-    return client_class(customer_id=settings["customer_id"], client_id=settings["client_id"],
-                        client_secret=settings["client_secret"], token=settings["token"], site_id=settings["site_id"],
-                        region=settings["region"], api_url=settings["api_url"], auth_url=settings["auth_url"],
-                        validate_certs=settings["validate_certs"], ca_path=settings["ca_path"],
-                        timeout=settings["timeout"], retries=settings["retries"])
+    """Every machine of the scopes, one trimmed page per 1,000 machines, kept as the pages arrive (blocking)."""
+    machines = {}
+    for kind, name in scopes(settings):
+        machines.update(snapshot(client.scope_machines(kind, name, FIELDS, page_size=PAGE_SIZE)))
+    return machines
 
 
 def _one_line(text):
-    return " ".join(str(text).split())
+    return _collection_module("_texts").one_line(text, None)
 
 
 async def main(queue, args):
     """Poll until cancelled, putting one event per change on the queue."""
-    client_class, error_class = _import_client()
+    new_client, error_class = _import_client()
     try:
         settings = parse_args(args, os.environ)
     except SettingsError as err:
         raise SettingsError("citrix_cloud.daas.machine_events: %s" % err) from None
-    client = new_client(settings, client_class)
+    client = new_client(connection_of(settings))
+    for warning in client.warnings:
+        LOG.warning("citrix_cloud.daas.machine_events: %s", warning)
     watcher = Watcher(settings)
     loop = asyncio.get_running_loop()
     failures = 0
     try:
-        if settings["client_id"]:
+        if client.can_sign_in:
             await asyncio.to_thread(client.sign_in)
         while True:
             started = loop.time()

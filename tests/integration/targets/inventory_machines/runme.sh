@@ -21,7 +21,7 @@ PY
 
 ansible-playbook -i "$INVENTORY_PATH" setup.yml "${config[@]}" "$@"
 # shellcheck disable=SC1091
-source "$out/citrix.env"   # CITRIX_CUSTOMER_ID, CITRIX_CLIENT_ID, CITRIX_CLIENT_SECRET, SIM_URL (as AWX injects them)
+source "$out/citrix.env"   # the CITRIX_* connection as AWX injects it, SECRET_VARIABLE (its secret's name), SIM_URL
 
 ansible-inventory -i "$out/plain.citrix.yml" --list >"$out/list.json"
 requests list
@@ -33,9 +33,9 @@ ansible-inventory -i "$out/cached.citrix.yml" --list >"$out/cached_first.json"
 requests cached_first
 ansible-inventory -i "$out/cached.citrix.yml" --list >"$out/cached_second.json"
 requests cached_second
-if ANSIBLE_INVENTORY_UNPARSED_FAILED=true CITRIX_CLIENT_SECRET=wrong-secret-0d9e \
+if env ANSIBLE_INVENTORY_UNPARSED_FAILED=true "$SECRET_VARIABLE=wrong-secret-0d9e" \
         ansible-inventory -i "$out/plain.citrix.yml" --list >"$out/failed.json" 2>"$out/failed.err"; then
-    echo "ansible-inventory succeeded with a wrong client secret" >&2
+    echo "ansible-inventory succeeded with a wrong $SECRET_VARIABLE" >&2
     exit 1
 fi
 requests failed
@@ -63,7 +63,7 @@ ansible-playbook -i "$INVENTORY_PATH" check.yml "${config[@]}" "$@"
 ansible-playbook -i "$out/plain.citrix.yml" target_group.yml "$@" | tee "$out/target_group.out"
 grep -q 'DEMOLAB\\\\KESTREL' "$out/target_group.out"
 
-if grep -rlF -e "$CITRIX_CLIENT_SECRET" -e wrong-secret-0d9e "$out"/*.json "$out"/*.txt "$out"/*.err "$out"/*.out; then
-    echo "a client secret appears in the inventory output above" >&2
+if grep -rlF -e "${!SECRET_VARIABLE}" -e wrong-secret-0d9e "$out"/*.json "$out"/*.txt "$out"/*.err "$out"/*.out; then
+    echo "a secret appears in the inventory output above" >&2
     exit 1
 fi

@@ -13,6 +13,7 @@ import sys
 import textwrap
 
 import pytest
+import yaml
 
 from ansible.errors import AnsibleFilterError
 
@@ -22,6 +23,7 @@ from ansible_collections.citrix_cloud.daas.plugins.filter.reboot_candidates impo
     parse_rfc3339,
     reboot_candidates,
 )
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import DECISION_FIELDS
 
 NOW = '2026-11-23T12:00:00Z'
 
@@ -430,3 +432,11 @@ def test_the_machines_carrying_the_fence_tag_are_listed_as_fences():
     result = reboot_candidates(machines, now=NOW, fence_tag='REBOOT-FENCE')
     assert [m['name'] for m in result['fences']] == ['D\\M1', 'D\\M2']
     assert [m['Name'] for m in result['candidates']] == ['D\\M1']
+
+
+def test_the_role_reads_exactly_the_properties_the_rules_read():
+    role_vars = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'roles', 'reboot_idle_machines', 'vars',
+                             'main.yml')
+    with open(role_vars) as handle:
+        fields = yaml.safe_load(handle)['reboot_idle_machines__fields']
+    assert tuple(fields) == DECISION_FIELDS

@@ -45,25 +45,30 @@ SELECTION = {
 
 
 def test_every_machine_is_accounted_for_once():
+    selection = dict(SELECTION, fences=[{'name': 'D\\OLD', 'id': 'id-OLD'}, {'name': 'D\\OLD2', 'id': 'id-OLD2'}])
     summary = reboot_summary(
-        SELECTION,
-        stale_lift=[result('OLD', 'changed'), result('OLD2', 'failed', reason='HTTP 503')],
-        reboots=[result('A', 'done', job_id='j1', power_state_after='On'),
+        selection,
+        reboots=[result('OLD', 'skipped', reason='changed after it was chosen: has 1 session(s)', lifted=True),
+                 result('OLD2', 'failed', reason='the drain fence could not be lifted: HTTP 503', lifted=False),
+                 result('A', 'done', job_id='j1', power_state_after='On'),
                  result('B', 'skipped', reason='changed after it was chosen: has 1 session(s)'),
                  result('C', 'failed', reason='the reboot job j3 ended with status Failed'),
-                 result('D', 'failed', reason='not rebooted: the drain fence could not be set: HTTP 500')],
-        errors=['Reboot: the API cannot be reached'], catalogs=['Pool'], machine_count=9)
+                 # Never read: the result names it as it was given, by Id.
+                 {'name': 'id-D', 'id': None, 'status': 'failed', 'reason': 'not rebooted: the run stopped early (X)'}],
+        errors=['Read: one catalog failed'], stopped_by='the API cannot be reached', catalogs=['Pool'], machine_count=9)
     assert [m['name'] for m in summary['rebooted']] == ['D\\A']
     assert summary['rebooted'][0]['job_id'] == 'j1'
     assert [(m['name'], m['reason']) for m in summary['skipped']] == [
-        ('D\\BUSY', 'has 1 session(s)'), ('D\\B', 'changed after it was chosen: has 1 session(s)')]
+        ('D\\BUSY', 'has 1 session(s)'), ('D\\OLD', 'changed after it was chosen: has 1 session(s)'),
+        ('D\\B', 'changed after it was chosen: has 1 session(s)')]
     assert [(m['name'], m['error']) for m in summary['failed']] == [
-        ('D\\OLD2', 'the drain fence of an earlier run could not be lifted: HTTP 503'),
+        ('D\\OLD2', 'the drain fence could not be lifted: HTTP 503'),
         ('D\\C', 'the reboot job j3 ended with status Failed'),
-        ('D\\D', 'not rebooted: the drain fence could not be set: HTTP 500'),
-        ('D\\E', 'not rebooted: the run stopped early (Reboot: the API cannot be reached)')]
+        ('id-D', 'not rebooted: the run stopped early (X)'),
+        ('D\\E', 'not rebooted: the run stopped early (the API cannot be reached)')]
+    assert summary['errors'] == ['Read: one catalog failed', 'the API cannot be reached']
     assert summary['stale_fences_lifted'] == ['D\\OLD']
-    assert summary['counts'] == dict(machines=9, candidates=5, rebooted=1, skipped=2, failed=4, stale_fences_lifted=1)
+    assert summary['counts'] == dict(machines=9, candidates=5, rebooted=1, skipped=3, failed=4, stale_fences_lifted=1)
     assert summary['check_mode'] is False
 
 

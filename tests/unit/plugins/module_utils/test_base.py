@@ -51,8 +51,8 @@ def test_a_missing_ca_path_is_one_line_without_a_traceback():
 
 
 def test_negative_retries_are_refused():
-    result = run_module(lambda: DaaSModule().run(lambda daas: {}), dict(ARGS, retries=-1))
-    assert result == {"failed": True, "msg": "retries must be 0 or more, got -1"}
+    result = run_module(lambda: DaaSModule().run(lambda daas: daas.client.get("/me")), dict(ARGS, retries=-1))
+    assert result["failed"] is True and result["msg"] == "retries must be 0 or more, got -1"
 
 
 def test_a_failure_line_names_the_first_machines_and_counts_the_rest():

@@ -465,8 +465,9 @@ def test_tls_failure_message(requests_mock, make_client, signed_in):
     route = requests_mock.get(MANAGE + "/Machines", exc=failure)
     with pytest.raises(DaaSError) as caught:
         make_client().get("/Machines")
-    assert str(caught.value).startswith("TLS certificate verification failed for http://sim.test: set ca_path")
-    assert "validate_certs" in str(caught.value)
+    assert str(caught.value).startswith("TLS certificate verification failed for http://sim.test (self-signed "
+                                        "certificate): set ca_path to the CA certificate")
+    assert "validate_certs" not in str(caught.value)
     assert route.call_count == 1
 
 
@@ -1019,6 +1020,24 @@ def test_a_batch_of_safe_calls_is_sent_again_after_a_502_but_one_with_a_power_ac
     assert route.call_count == 2 and outcomes[0].status == 200
     route = requests_mock.post(MANAGE + "/$batch", [{"status_code": 502, "json": {"detail": "Bad gateway"}},
                                                     {"json": batch_answer([202])}])
-    with pytest.raises(DaaSError, match="HTTP 502"):
-        make_client().batch([BatchRequest("POST", "/Machines/m1/$reboot?async=true", None)])
+    outcomes = make_client().batch([BatchRequest("POST", "/Machines/m1/$reboot?async=true", None),
+                                    BatchRequest("GET", "/Machines/m2", None)])
     assert route.call_count == 1
+    # The batch failed as a whole: each call fails with its fault, status unknown, for the caller to decide.
+    assert [(o.status, o.error.status, o.error.transient) for o in outcomes] == [(None, 502, True), (None, 502, True)]
+
+
+def test_a_batch_refused_as_a_whole_for_a_reason_that_is_no_fault_raises(requests_mock, make_client, signed_in):
+    requests_mock.post(MANAGE + "/$batch", status_code=403, json={"ErrorMessage": "Access denied"})
+    with pytest.raises(DaaSError, match="HTTP 403"):
+        make_client().batch([BatchRequest("GET", "/Machines/m1", None)])
+
+
+def test_request_builders_spell_the_paths_and_bodies(make_client):
+    client = make_client()
+    assert client.machine_read_request("D\\M1", ["Id", "Tags"]) == BatchRequest("GET", "/Machines/D%7CM1?fields=Id,Tags", None)
+    assert client.maintenance_request("m1", True) == BatchRequest("PATCH", "/Machines/m1", {"InMaintenanceMode": True})
+    assert client.machine_tag_request("m1", "a fence", False) == BatchRequest("DELETE", "/Machines/m1/Tags/a%20fence", None)
+    assert client.power_request("m1", "reboot") == BatchRequest("POST", "/Machines/m1/$reboot?async=true", None)
+    with pytest.raises(DaaSError, match="Unknown power action 'boot'"):
+        client.power_request("m1", "boot")

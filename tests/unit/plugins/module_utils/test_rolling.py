@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import BatchOutcome
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import BatchOutcome, DaaSClient
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import DaaSError
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._rolling import RollingReboot
 
@@ -39,6 +39,8 @@ class Site(object):
         self.most_out_of_service = 0
         self.on_fence = None
         self.failing_writes = {}
+        self.lost_answers = {}
+        self.lost_calls_happen = True
 
     # The clock
 
@@ -58,11 +60,19 @@ class Site(object):
             elif self.now - started >= 1:
                 machine.update(PowerState='Off', RegistrationState='Unregistered')
 
-    # The client's surface
+    # The client's surface: its request builders, and the calls the pipeline makes
+
+    machine_read_request = DaaSClient.machine_read_request
+    maintenance_request = DaaSClient.maintenance_request
+    machine_tag_request = DaaSClient.machine_tag_request
+    power_request = DaaSClient.power_request
 
     @staticmethod
     def quote_name(name):
         return str(name).replace('\\', '|')
+
+    def cancel_job(self, job):
+        self.requests.append('cancel ' + job)
 
     def ensure_tag(self, name, description=None):
         self.requests.append('ensure_tag')
@@ -92,6 +102,13 @@ class Site(object):
         if failing:
             self.failing_writes[(machine['Id'],) + what] = failing - 1
             return BatchOutcome(503, None, None, DaaSError('Service unavailable', status=503, transient=True))
+        lost = self.lost_answers.get((machine['Id'],) + what, 0)
+        if lost:
+            # The call is carried out (or not), and its answer lost with the whole $batch.
+            self.lost_answers[(machine['Id'],) + what] = lost - 1
+            if self.lost_calls_happen:
+                self._one(request)
+            return BatchOutcome(None, None, None, DaaSError('Connection aborted', transient=True))
         if what == ('GET', ''):
             return BatchOutcome(200, dict(machine), None, None)
         if what[0] == 'POST' and what[1].startswith('/Tags/'):
@@ -112,9 +129,9 @@ class Site(object):
             return BatchOutcome(202, None, 'https://api.test/cvad/manage/Jobs/job-' + machine['Id'], None)
         raise AssertionError('unexpected request %r' % (request,))
 
-    def search_machines(self, filters, fields=None):
+    def machines_with_tag(self, tag, fields=None):
         self.requests.append('search')
-        assert filters == [{'Property': 'Tags', 'Operator': 'Contains', 'Value': FENCE}]
+        assert tag == FENCE
         return [dict(m) for m in self.machines.values() if FENCE in m['Tags']]
 
     def poll_job(self, job):
@@ -124,14 +141,14 @@ class Site(object):
             return {'Id': job, 'Status': 'Failed', 'ErrorString': 'The hypervisor did not reboot it'}, None
         return {'Id': job, 'Status': 'InProgress'}, None
 
-    def iter_items(self, path, params=None):
-        self.requests.append('GET ' + path)
+    def scope_machines(self, kind=None, name=None, fields=None):
+        self.requests.append('GET /Machines')
         return iter([dict(m) for m in self.machines.values()])
 
 
-def run(site, names=None, max_unavailable=2, check_mode=False, wait_timeout=60, fence_tag=FENCE):
+def run(site, names=None, max_unavailable=2, check_mode=False, wait_timeout=60, fence_tag=FENCE, **options):
     pipeline = RollingReboot(site, names or sorted(site.machines), fence_tag, max_unavailable, wait_timeout,
-                             check_mode, sleep=site.sleep, clock=site.clock)
+                             check_mode, sleep=site.sleep, clock=site.clock, **options)
     results = pipeline.run()
     return pipeline, dict((r['id'] or r['name'], r) for r in results)
 
@@ -144,13 +161,14 @@ def test_every_idle_machine_is_rebooted_and_released_a_few_at_a_time():
     assert all(r['fenced'] and r['lifted'] and r['job_id'] == 'job-' + r['id'] for r in results.values())
     assert site.most_out_of_service == 2
     assert not any(m['InMaintenanceMode'] or m['Tags'] for m in site.machines.values())
-    # Requests grow with the waves (3 of 2 machines), not with the machines.
-    assert site.requests.count('batch') == 3 * 4
+    # Requests grow with the waves (3 of 2 machines), not with the machines: read, maintenance on, tag on, reboot,
+    # tag off, maintenance off.
+    assert site.requests.count('batch') == 3 * 6
     assert site.requests.count('ensure_tag') == 1
     # Once the first wave told how long a reboot takes, a later wave is read about when it is due back:
     # the re-check behind the fence, one read right after the reboots, one when they are due.
     assert site.requests.count('search') < 3 * 6
-    assert site.requests[-3:] == ['batch', 'search', 'batch']
+    assert site.requests[-3:] == ['search', 'batch', 'batch']
 
 
 def test_requests_do_not_grow_with_the_number_of_machines():
@@ -202,14 +220,67 @@ def test_a_failed_reboot_job_fails_the_machine_and_lifts_its_fence():
     assert results['id-0']['status'] == 'done'
 
 
-def test_a_machine_that_does_not_come_back_times_out_and_is_lifted():
+def test_a_reboot_that_never_starts_is_reported_as_such_and_lifted_once_nothing_is_pending():
     site = Site(1)
     site.failing_jobs.add('id-0')
     site.poll_job = lambda job: ({'Id': job, 'Status': 'InProgress'}, None)
     _pipeline, results = run(site, wait_timeout=30)
     assert results['id-0']['status'] == 'failed'
-    assert results['id-0']['reason'].startswith('did not come back On and Registered within 30 s of its reboot')
+    assert results['id-0']['reason'] == 'did not go down within 30 s of its reboot'
+    assert site.machines['id-0']['InMaintenanceMode'] is False and results['id-0']['lifted'] is True
+
+
+def test_a_reboot_still_pending_at_the_deadline_is_cancelled_then_lifted_once_its_action_is_gone():
+    site = Site(1)
+    site.poll_job = lambda job: ({'Id': job, 'Status': 'InProgress'}, None)
+    site.sleep = lambda seconds: setattr(site, 'now', site.now + seconds)  # the reboot hangs: pending, never down
+
+    def cancel(job):
+        site.requests.append('cancel ' + job)
+        site.machines['id-0']['PowerActionPending'] = False
+    site.cancel_job = cancel
+    _pipeline, results = run(site, wait_timeout=30)
+    assert results['id-0']['status'] == 'failed' and results['id-0']['lifted'] is True
+    assert results['id-0']['reason'] == 'did not go down within 30 s of its reboot; its reboot job job-id-0 was cancelled'
     assert site.machines['id-0']['InMaintenanceMode'] is False
+
+
+def test_a_reboot_still_pending_after_its_cancel_keeps_its_fence():
+    site = Site(1)
+    site.poll_job = lambda job: ({'Id': job, 'Status': 'InProgress'}, None)
+    site.sleep = lambda seconds: setattr(site, 'now', site.now + seconds)
+    _pipeline, results = run(site, wait_timeout=30)
+    assert results['id-0']['status'] == 'failed' and results['id-0']['lifted'] is False
+    assert results['id-0']['reason'] == (
+        'did not go down within 30 s of its reboot; its reboot job job-id-0 was cancelled; left fenced: a power action '
+        'is still pending on it (lift it once it has ended: the next run does)')
+    assert 'cancel job-id-0' in site.requests
+    assert site.machines['id-0']['InMaintenanceMode'] is True and site.machines['id-0']['Tags'] == [FENCE]
+
+
+def test_a_reboot_whose_answer_was_lost_is_read_back_not_sent_twice():
+    site = Site(2)
+    site.lost_answers[('id-0', 'POST', '/$reboot')] = 1
+    _pipeline, results = run(site)
+    assert [results['id-0']['status'], results['id-1']['status']] == ['done', 'done']
+    assert results['id-0']['job_id'] is None and results['id-0']['lifted'] is True
+
+
+def test_a_reboot_lost_before_it_was_carried_out_is_checked_again_and_sent_again():
+    site = Site(1)
+    site.lost_answers[('id-0', 'POST', '/$reboot')] = 1
+    site.lost_calls_happen = False
+    _pipeline, results = run(site)
+    assert results['id-0']['status'] == 'done' and results['id-0']['job_id'] == 'job-id-0'
+
+
+def test_faults_on_every_kind_of_call_fail_no_machine():
+    site = Site(3)
+    for what in (('GET', ''), ('PATCH', ''), ('POST', '/Tags/reboot-fence'), ('DELETE', '/Tags/reboot-fence')):
+        site.failing_writes[('id-1',) + what] = 2
+    _pipeline, results = run(site, max_unavailable=3)
+    assert set(r['status'] for r in results.values()) == {'done'}
+    assert not any(m['InMaintenanceMode'] or m['Tags'] for m in site.machines.values())
 
 
 def test_a_failed_tag_removal_is_tried_again_in_the_same_run():
@@ -225,17 +296,81 @@ def test_a_fence_that_cannot_be_lifted_is_reported_for_the_next_run():
     site.failing_writes[('id-0', 'DELETE', '/Tags/reboot-fence')] = 10
     _pipeline, results = run(site)
     assert results['id-0']['status'] == 'failed' and results['id-0']['lifted'] is False
-    assert 'the drain fence could not be lifted (the next run lifts it)' in results['id-0']['reason']
-    assert site.machines['id-0']['Tags'] == [FENCE] and site.machines['id-0']['InMaintenanceMode'] is False
+    assert 'the drain fence could not be lifted (it stays fenced, maintenance mode and tag: the next run lifts it)' \
+        in results['id-0']['reason']
+    # The tag is removed first: a fence that cannot be lifted stays whole, never a tag without maintenance mode.
+    assert site.machines['id-0']['Tags'] == [FENCE] and site.machines['id-0']['InMaintenanceMode'] is True
 
 
-def test_a_half_set_fence_is_lifted_and_the_machine_not_rebooted():
+def test_maintenance_mode_left_on_after_the_tag_was_removed_is_reported_with_what_to_do():
     site = Site(1)
-    site.failing_writes[('id-0', 'PATCH', '')] = 1
+    site.failing_writes[('id-0', 'PATCH', '')] = 0
+    original = site._one
+
+    def refuse_maintenance_off(request):
+        if request.method == 'PATCH' and request.body == {'InMaintenanceMode': False}:
+            return BatchOutcome(403, None, None, DaaSError('Access denied', status=403))
+        return original(request)
+    site._one = refuse_maintenance_off
+    _pipeline, results = run(site)
+    assert results['id-0']['status'] == 'failed' and results['id-0']['lifted'] is False
+    assert 'it is left in maintenance mode without the fence tag, which no run touches: switch maintenance mode off ' \
+        'by hand' in results['id-0']['reason']
+
+
+def test_maintenance_mode_that_cannot_be_switched_on_fails_the_machine_without_a_tag():
+    site = Site(1)
+    site.failing_writes[('id-0', 'PATCH', '')] = 10
     _pipeline, results = run(site)
     assert results['id-0']['status'] == 'failed'
-    assert results['id-0']['reason'].startswith('not rebooted: the drain fence (fence tag, maintenance mode) could not be set')
+    assert results['id-0']['reason'].startswith('not rebooted: maintenance mode could not be switched on')
     assert site.machines['id-0']['Tags'] == [] and not site.reboots
+
+
+def test_a_fence_whose_tag_cannot_be_added_is_lifted_again():
+    site = Site(1)
+    site.failing_writes[('id-0', 'POST', '/Tags/reboot-fence')] = 10
+    _pipeline, results = run(site)
+    assert results['id-0']['status'] == 'failed' and results['id-0']['lifted'] is True
+    assert results['id-0']['reason'].startswith('not rebooted: the fence could not be completed (tag on failed)')
+    assert site.machines['id-0']['InMaintenanceMode'] is False and site.machines['id-0']['Tags'] == []
+    assert not site.reboots
+
+
+def test_fences_that_cannot_be_lifted_keep_their_places_under_the_cap():
+    site = Site(3)
+    site.failing_writes[('id-0', 'DELETE', '/Tags/reboot-fence')] = 10
+    _pipeline, results = run(site, names=['id-0', 'id-1', 'id-2'], max_unavailable=1)
+    assert results['id-0']['lifted'] is False and site.most_out_of_service == 1
+    assert [results['id-1']['status'], results['id-2']['status']] == ['failed', 'failed']
+    assert results['id-1']['reason'] == ('not rebooted: 1 machine(s) of this run stay fenced (their lift failed, see '
+                                         'them), which fills max_unavailable')
+
+
+def test_a_tag_without_maintenance_mode_is_removed_and_maintenance_mode_never_touched():
+    site = Site(1, **{'id-0': {'Tags': [FENCE]}})
+    _pipeline, results = run(site)
+    assert results['id-0']['status'] == 'skipped' and results['id-0']['lifted'] is True
+    assert site.machines['id-0']['Tags'] == [] and site.machines['id-0']['InMaintenanceMode'] is False
+    assert not site.reboots and 'PATCH' not in str(site.requests)
+
+
+def test_fences_found_in_the_scope_count_against_the_cap():
+    fenced = {'InMaintenanceMode': True, 'Tags': [FENCE]}
+    site = Site(6, **{'id-4': fenced, 'id-5': dict(fenced)})
+    _pipeline, results = run(site, max_unavailable=2)
+    assert set(r['status'] for r in results.values()) == {'done'}
+    assert site.most_out_of_service == 2
+    assert not any(m['InMaintenanceMode'] or m['Tags'] for m in site.machines.values())
+
+
+def test_a_machine_rebooted_after_it_was_chosen_is_skipped():
+    site = Site(2, **{'id-1': {'FormattedLastDeregistrationTime': '2026-12-01T20:00:05Z'}})
+    _pipeline, results = run(site, chosen_at='2026-12-01T20:00:00Z')
+    assert results['id-1']['status'] == 'skipped'
+    assert results['id-1']['reason'] == ('changed after it was chosen: rebooted at 2026-12-01T20:00:05Z, after it was '
+                                         'chosen (by another run)')
+    assert results['id-0']['status'] == 'done'
 
 
 def test_an_unknown_machine_fails_and_a_machine_named_twice_is_handled_once():
@@ -245,16 +380,21 @@ def test_an_unknown_machine_fails_and_a_machine_named_twice_is_handled_once():
     assert [r['status'] for r in results] == ['done', 'skipped', 'failed']
     assert results[1]['reason'] == 'the same machine as D\\M0, handled once'
     assert results[2]['reason'].startswith("machine 'D\\NOPE' was not found: HTTP 404")
-    # Two reads (the third entry waits for a free place), one fence, one reboot, one lift.
-    assert site.requests.count('batch') == 5
+    # Two reads (the third entry waits for a free place), a fence and a lift of two steps each, one reboot.
+    assert site.requests.count('batch') == 7
 
 
 def test_an_error_that_stops_the_run_still_lifts_the_fences():
     site = Site(4)
 
-    def broken(filters, fields=None):
-        raise DaaSError('Access denied', status=403)
-    site.search_machines = broken
+    searches = []
+
+    def broken_after_the_first(tag, fields=None):
+        searches.append(fields)
+        if len(searches) > 1:
+            raise DaaSError('Access denied', status=403)
+        return []
+    site.machines_with_tag = broken_after_the_first
     pipeline, results = run(site, max_unavailable=2)
     assert pipeline.stopped_by.status == 403
     assert [r['status'] for r in results.values()] == ['failed'] * 4

@@ -32,7 +32,7 @@ def not_found(name):
 
 @pytest.fixture(name='client')
 def fixture_client():
-    with mock.patch('ansible_collections.citrix_cloud.daas.plugins.module_utils._base.DaaSClient') as client_class:
+    with mock.patch('ansible_collections.citrix_cloud.daas.plugins.module_utils._connection.DaaSClient') as client_class:
         client = client_class.return_value
         client.list_catalogs.side_effect = lambda: [dict(catalog) for catalog in CATALOGS]
         client.catalog_machines.side_effect = lambda catalog_id: list(MACHINES[catalog_id])

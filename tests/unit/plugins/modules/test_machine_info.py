@@ -45,7 +45,7 @@ def get_machine(name_or_id):
 
 @pytest.fixture(name='client')
 def fixture_client():
-    with mock.patch('ansible_collections.citrix_cloud.daas.plugins.module_utils._base.DaaSClient') as client_class:
+    with mock.patch('ansible_collections.citrix_cloud.daas.plugins.module_utils._connection.DaaSClient') as client_class:
         client = client_class.return_value
         client.get_machine.side_effect = get_machine
         client.list_machines.side_effect = lambda fields=None: [dict(entry) for entry in MACHINES]

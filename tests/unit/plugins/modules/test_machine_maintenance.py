@@ -24,7 +24,7 @@ def machine(name, in_maintenance=False, tags=()):
 
 @pytest.fixture(name='client')
 def fixture_client():
-    with mock.patch('ansible_collections.citrix_cloud.daas.plugins.module_utils._base.DaaSClient') as client_class:
+    with mock.patch('ansible_collections.citrix_cloud.daas.plugins.module_utils._connection.DaaSClient') as client_class:
         yield client_class.return_value
 
 
@@ -42,16 +42,16 @@ def run(client, estate, check_mode=False, **args):
     return run_module(machine_maintenance.main, dict(ARGS, **args), check_mode=check_mode)
 
 
-def test_fences_with_the_tag_first_and_leaves_an_admins_maintenance_alone(client):
+def test_fences_with_maintenance_mode_first_and_leaves_an_admins_maintenance_alone(client):
     calls = mock.Mock()
     client.ensure_tag.side_effect = lambda *a, **k: calls.ensure_tag(*a)
     client.add_machine_tag.side_effect = calls.add_machine_tag
     client.set_maintenance.side_effect = calls.set_maintenance
     result = run(client, [machine('D\\A'), machine('D\\B', True)], enabled=True, tag='fence', _ansible_diff=True)
     assert result['changed'] is True
-    # The tag is created once and put on the machine before maintenance mode, so an interruption leaves no untagged fence.
-    assert calls.mock_calls == [mock.call.ensure_tag('fence'), mock.call.add_machine_tag('id-A', 'fence'),
-                                mock.call.set_maintenance('id-A', True)]
+    # Maintenance mode before the tag (created once), so the tag only ever marks a maintenance mode the module set.
+    assert calls.mock_calls == [mock.call.set_maintenance('id-A', True), mock.call.ensure_tag('fence'),
+                                mock.call.add_machine_tag('id-A', 'fence')]
     assert result['results'][0] == dict(name='D\\A', id='id-A', status='changed', in_maintenance_mode_before=False,
                                         in_maintenance_mode_after=True, tagged_before=False, reason=None)
     assert result['results'][1]['status'] == 'unchanged'
@@ -83,12 +83,12 @@ def test_takes_machines_out_without_a_tag(client):
     assert result['results'][1]['reason'] == 'not in maintenance mode'
 
 
-def test_the_fence_lifts_only_tagged_machines_then_removes_the_tag(client):
+def test_the_fence_lifts_only_tagged_machines_removing_the_tag_first(client):
     calls = mock.Mock()
     client.set_maintenance.side_effect = calls.set_maintenance
     client.remove_machine_tag.side_effect = calls.remove_machine_tag
     result = run(client, [machine('D\\A', True, ['reboot-ok', 'FENCE']), machine('D\\B', True)], enabled=False, tag='fence')
-    assert calls.mock_calls == [mock.call.set_maintenance('id-A', False), mock.call.remove_machine_tag('id-A', 'fence')]
+    assert calls.mock_calls == [mock.call.remove_machine_tag('id-A', 'fence'), mock.call.set_maintenance('id-A', False)]
     fenced, admin = result['results']
     assert fenced['status'] == 'changed' and fenced['in_maintenance_mode_after'] is False and fenced['tagged_before'] is True
     assert admin['status'] == 'unchanged' and admin['in_maintenance_mode_after'] is True
@@ -152,14 +152,15 @@ def test_the_fence_tag_is_recognised_in_any_case(client):
     assert result['results'][0]['tagged_before'] is True
 
 
-def test_a_tag_added_before_a_failed_patch_is_a_change(client):
-    client.set_maintenance.side_effect = DaaSError('Bad gateway', status=502, method='PATCH', url='u')
+def test_maintenance_mode_set_before_a_failed_tag_is_a_change_that_says_what_to_do(client):
+    client.add_machine_tag.side_effect = DaaSError('Bad gateway', status=502, method='POST', url='u')
     result = run(client, [machine('D\\A')], enabled=True, tag='fence')
     assert result['failed'] is True and result['changed'] is True
-    client.add_machine_tag.assert_called_once_with('id-A', 'fence')
+    client.set_maintenance.assert_called_once_with('id-A', True)
     assert result['results'][0]['status'] == 'failed'
-    assert result['results'][0]['reason'].startswith('the tag fence was added, then maintenance mode could not be set: '
-                                                     'Bad gateway: HTTP 502 on PATCH u')
+    assert result['results'][0]['reason'] == (
+        'maintenance on done, then tag on failed (the machine is in maintenance mode without the tag fence: switch '
+        'maintenance mode off by hand if it should be): Bad gateway: HTTP 502 on POST u')
 
 
 def test_a_failure_before_any_write_is_no_change(client):

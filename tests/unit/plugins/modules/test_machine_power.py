@@ -50,7 +50,7 @@ class Estate(object):
 
 @pytest.fixture(name='client')
 def fixture_client():
-    with mock.patch('ansible_collections.citrix_cloud.daas.plugins.module_utils._base.DaaSClient') as client_class:
+    with mock.patch('ansible_collections.citrix_cloud.daas.plugins.module_utils._connection.DaaSClient') as client_class:
         client = client_class.return_value
         client.power_action.side_effect = lambda machine_id, action, force=None: AsyncJob('job-' + machine_id, 'url')
         yield client

@@ -22,7 +22,7 @@ ARGS = dict(customer_id='democustomer', client_id='0b5f8a1c', client_secret='uni
 
 @pytest.fixture(name='client')
 def fixture_client():
-    with mock.patch('ansible_collections.citrix_cloud.daas.plugins.module_utils._base.DaaSClient') as client_class:
+    with mock.patch('ansible_collections.citrix_cloud.daas.plugins.module_utils._connection.DaaSClient') as client_class:
         client = client_class.return_value
         client.send_notification.side_effect = lambda body: dict(body, categories=None, data=None, externalId=None,
                                                                  suppressEmail=False)

@@ -20,7 +20,7 @@ SESSIONS = [{'Id': 'c12a6ce8', 'State': 'Active', 'SessionType': 'Desktop', 'App
 
 @pytest.fixture(name='client')
 def fixture_client():
-    with mock.patch('ansible_collections.citrix_cloud.daas.plugins.module_utils._base.DaaSClient') as client_class:
+    with mock.patch('ansible_collections.citrix_cloud.daas.plugins.module_utils._connection.DaaSClient') as client_class:
         yield client_class.return_value
 
 

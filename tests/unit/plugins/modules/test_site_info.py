@@ -24,9 +24,10 @@ ME = {
 
 @pytest.fixture(name='client')
 def fixture_client():
-    with mock.patch('ansible_collections.citrix_cloud.daas.plugins.module_utils._base.DaaSClient') as client_class:
+    with mock.patch('ansible_collections.citrix_cloud.daas.plugins.module_utils._connection.DaaSClient') as client_class:
         client = client_class.return_value
         client.me.return_value = ME
+        client.customer_id = 'democustomer'
         type(client).site_id = mock.PropertyMock(return_value=SITE['Id'])
         yield client
 

@@ -20,7 +20,7 @@ TOKEN = dict(access_token='abc.def.ghi', token_type='bearer', expires_in=3600, e
 
 @pytest.fixture(name='client_class')
 def fixture_client_class():
-    with mock.patch('ansible_collections.citrix_cloud.daas.plugins.module_utils._base.DaaSClient') as client_class:
+    with mock.patch('ansible_collections.citrix_cloud.daas.plugins.module_utils._connection.DaaSClient') as client_class:
         client_class.return_value.sign_in.return_value = dict(TOKEN)
         yield client_class
 
@@ -35,15 +35,24 @@ def test_returns_the_token_fields(client_class):
 
 
 def test_passes_the_connection_options_to_the_client(client_class):
-    run_module(token.main, dict(ARGS, region='eu', api_url='http://127.0.0.1:8080', validate_certs=False, retries=0))
+    run_module(token.main, dict(ARGS, region='eu', api_url='http://127.0.0.1:8080', ca_path='/ca.pem', retries=0))
     kwargs = client_class.call_args.kwargs
     assert kwargs['customer_id'] == 'democustomer'
     assert kwargs['client_id'] == '0b5f8a1c'
     assert kwargs['client_secret'] == 'unit-secret'
     assert kwargs['region'] == 'eu'
     assert kwargs['api_url'] == 'http://127.0.0.1:8080'
-    assert kwargs['validate_certs'] is False
-    assert kwargs['retries'] == 0
+    assert kwargs['ca_path'] == '/ca.pem' and kwargs['validate_certs'] is True
+    assert kwargs['retries'] == 0 and kwargs['deployment'] == 'cloud'
+
+
+def test_signs_in_to_a_controller_with_a_domain_user(client_class):
+    run_module(token.main, dict(deployment='on_premises', controllers=['ddc1.example.com', 'ddc2.example.com'],
+                                username='DEMOLAB\\ctxadmin', password='p4ss'))
+    kwargs = client_class.call_args.kwargs
+    assert kwargs['deployment'] == 'on_premises' and kwargs['controllers'] == ['ddc1.example.com', 'ddc2.example.com']
+    assert kwargs['username'] == 'DEMOLAB\\ctxadmin' and kwargs['password'] == 'p4ss'
+    assert kwargs['customer_id'] is None and kwargs['region'] is None
 
 
 def test_check_mode_signs_in_too(client_class):
@@ -53,6 +62,7 @@ def test_check_mode_signs_in_too(client_class):
 
 
 def test_needs_client_credentials(client_class):
+    client_class.return_value.can_sign_in = False
     result = run_module(token.main, dict(customer_id='democustomer', token='existing-token'))
     assert result['failed'] is True
     assert 'client_id and client_secret' in result['msg']

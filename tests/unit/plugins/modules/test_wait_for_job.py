@@ -29,7 +29,7 @@ def citrix_job(status, progress=100, **fields):
 
 @pytest.fixture(name='client_class')
 def fixture_client_class():
-    with mock.patch('ansible_collections.citrix_cloud.daas.plugins.module_utils._base.DaaSClient') as client_class:
+    with mock.patch('ansible_collections.citrix_cloud.daas.plugins.module_utils._connection.DaaSClient') as client_class:
         yield client_class
 
 

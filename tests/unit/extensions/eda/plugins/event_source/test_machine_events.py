@@ -71,9 +71,8 @@ def test_bad_arguments_name_the_option(args, env, message):
 
 def test_scopes_are_the_named_collections_else_the_site():
     settings = source.parse_args({"catalogs": ["Pool"], "delivery_groups": ["Desktops"]}, ENV)
-    assert [path % name for _kind, name, path in source.scopes(settings)] == [
-        "/MachineCatalogs/Pool/Machines", "/DeliveryGroups/Desktops/Machines"]
-    assert source.scopes(source.parse_args({}, ENV)) == [("site", None, "/Machines")]
+    assert source.scopes(settings) == [("catalog", "Pool"), ("delivery group", "Desktops")]
+    assert source.scopes(source.parse_args({}, ENV)) == [(None, None)]
 
 
 # ---- change detection --------------------------------------------------------------------------
@@ -204,20 +203,18 @@ class FakeClient:
     def __init__(self, **kwargs):
         self.kwargs = kwargs
         self.answers = []
-        self.paths = []
+        self.scopes = []
         self.signed_in = 0
         self.closed = False
+        self.warnings = []
+        self.can_sign_in = bool(kwargs.get("client_id"))
         FakeClient.instances.append(self)
 
     def sign_in(self):
         self.signed_in += 1
 
-    @staticmethod
-    def quote_name(name):
-        return name
-
-    def iter_items(self, path, params=None, page_size=None):
-        self.paths.append((path, params, page_size))
+    def scope_machines(self, kind, name, fields, page_size=None):
+        self.scopes.append((kind, name, fields, page_size))
         answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
         if isinstance(answer, Exception):
             raise answer
@@ -230,7 +227,7 @@ class FakeClient:
 def run_source(monkeypatch, answers, args, wanted):
     """Run main() until `wanted` events are queued, then cancel it; returns (events, client)."""
     FakeClient.instances = []
-    monkeypatch.setattr(source, "_import_client", lambda: (FakeClient, FakeError))
+    monkeypatch.setattr(source, "_import_client", lambda: (lambda settings: FakeClient(**settings), FakeError))
     monkeypatch.setattr(source, "backoff_delay", lambda failures, interval: 0.01)
     original_init = FakeClient.__init__
 
@@ -258,9 +255,7 @@ def test_main_signs_in_once_reads_trimmed_pages_and_reports_a_change(monkeypatch
     events, client = run_source(monkeypatch, answers, {"catalogs": ["Pool"], "interval": 0.1}, 1)
     assert kinds(events) == [("registration_state", "m1", "Registered", "Unregistered")]
     assert client.signed_in == 1 and client.closed
-    path, params, page_size = client.paths[0]
-    assert path == "/MachineCatalogs/Pool/Machines" and page_size == 1000
-    assert params["fields"].split(",") == list(source.FIELDS)
+    assert client.scopes[0] == ("catalog", "Pool", source.FIELDS, 1000)
 
 
 def test_main_survives_transient_errors_and_logs_them_without_secrets(monkeypatch, caplog):
@@ -282,11 +277,11 @@ def test_a_failure_after_the_baseline_keeps_the_state_so_no_machine_seems_gone(m
 
 def test_main_stops_with_a_one_line_error_when_the_first_poll_cannot_work(monkeypatch):
     FakeClient.instances = []
-    monkeypatch.setattr(source, "_import_client", lambda: (FakeClient, FakeError))
+    monkeypatch.setattr(source, "_import_client", lambda: (lambda settings: FakeClient(**settings), FakeError))
 
     def not_found(*_args, **_kwargs):
         raise FakeError("catalog 'Nope' was not found: HTTP 404", False)
-    monkeypatch.setattr(FakeClient, "iter_items", not_found)
+    monkeypatch.setattr(FakeClient, "scope_machines", not_found)
     with pytest.raises(source.FirstPollError, match="^citrix_cloud.daas.machine_events: catalog 'Nope' was not found"):
         asyncio.run(source.main(asyncio.Queue(), dict(catalogs=["Nope"], **{"customer_id": "c", "token": "t"})))
     assert FakeClient.instances[0].signed_in == 0 and FakeClient.instances[0].closed
@@ -294,14 +289,15 @@ def test_main_stops_with_a_one_line_error_when_the_first_poll_cannot_work(monkey
 
 def test_main_refuses_bad_arguments_before_any_request(monkeypatch):
     FakeClient.instances = []
-    monkeypatch.setattr(source, "_import_client", lambda: (FakeClient, FakeError))
+    monkeypatch.setattr(source, "_import_client", lambda: (lambda settings: FakeClient(**settings), FakeError))
     with pytest.raises(source.SettingsError, match="^citrix_cloud.daas.machine_events: interval must be"):
         asyncio.run(source.main(asyncio.Queue(), {"customer_id": "c", "token": "t", "interval": -1}))
     assert FakeClient.instances == []
 
 
 def test_the_source_uses_the_collections_client():
-    client_class, error_class = source._import_client()
-    assert client_class.__name__ == "DaaSClient" and issubclass(error_class, Exception)
-    client = source.new_client(source.parse_args({"api_url": "http://127.0.0.1:9", "site_id": "s"}, ENV), client_class)
+    new_client, error_class = source._import_client()
+    settings = source.parse_args({"api_url": "http://127.0.0.1:9", "site_id": "s"}, ENV)
+    client = new_client(source.connection_of(settings))
+    assert type(client).__name__ == "DaaSClient" and issubclass(error_class, Exception)
     assert "s3cret-value" not in repr(client)

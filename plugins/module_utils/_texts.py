@@ -1,0 +1,47 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, citrix_cloud.daas contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Texts of the API and of the messages to the user: RFC 3339 timestamps, one-line messages. No HTTP, no machines."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import datetime
+import re
+
+UTC = datetime.timezone.utc
+ONE_LINE_LIMIT = 300
+_RFC3339 = re.compile(
+    r'^\s*(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?'
+    r'\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?\s*$'
+)
+
+
+def parse_rfc3339(value):
+    """An aware datetime for an RFC 3339 text (no zone means UTC), or None when it is empty or not one."""
+    if isinstance(value, datetime.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    match = _RFC3339.match(value)
+    if not match:
+        return None
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    micro = int((fraction or '0')[:6].ljust(6, '0'))
+    tzinfo = UTC
+    if zone and zone not in ('Z', 'z'):
+        sign = -1 if zone[0] == '-' else 1
+        digits = zone[1:].replace(':', '')
+        tzinfo = datetime.timezone(sign * datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0)))
+    try:
+        return datetime.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro,
+                                 tzinfo=tzinfo)
+    except ValueError:
+        return None
+
+
+def one_line(text, limit=ONE_LINE_LIMIT):
+    """The text on one line (white space folded), cut at `limit` characters (None: never cut)."""
+    text = ' '.join(str(text).split())
+    return text if limit is None or len(text) <= limit else text[:limit] + '...'
