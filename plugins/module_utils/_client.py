@@ -49,6 +49,9 @@ FALLBACK_CONCURRENCY = 10
 BATCH_UNAVAILABLE = (404, 405, 501)
 # The listing of each scope's machines, by the scope's kind (with no kind: the whole site's /Machines).
 SCOPE_PATHS = {"catalog": "/MachineCatalogs/%s/Machines", "delivery group": "/DeliveryGroups/%s/Machines"}
+# The collections of a delivery group's day-2 objects, and the members of a tag, as the API spells them.
+DELIVERY_GROUP_PARTS = ("RebootSchedules", "PowerTimeSchemes", "Tags", "Machines")
+TAG_MEMBERS = ("DeliveryGroups", "Machines")
 
 # One call of a $batch: method, path under /cvad/manage (with its query), JSON-able body or None.
 BatchRequest = namedtuple("BatchRequest", ["method", "path", "body"])
@@ -754,3 +757,99 @@ class DaaSClient(HTTPClient):
         """POST a Citrix Cloud administrator notification (a Citrix Cloud site only)."""
         self.require_cloud("Notifications")
         return self.post("/notifications/", json=body, site_scoped=False, api="cloud")
+
+    # Delivery groups: their reboot schedules, power time schemes, tags and machines (config as code)
+
+    def list_delivery_groups(self, fields=None):
+        """Every delivery group of the site (only the properties in ``fields``, when given)."""
+        return list(self.iter_items("/DeliveryGroups", params=fields_query(fields)))
+
+    def read_many(self, paths):
+        """GET many collections (paths of delivery_group_path, tag_path) in $batch requests.
+
+        Returns {path: [items] or DaaSError}; a collection longer than one answer is read on, page by page.
+        """
+        read = {}
+        # A page as long as a listing's; a delivery group's Tags take no paging parameters (the spec's only is fields).
+        reads = [BatchRequest("GET", path if path.lower().endswith("/tags") else "%s?limit=%d" % (path, DEFAULT_PAGE_SIZE),
+                              None) for path in paths]
+        for path, outcome in zip(paths, self.batch(reads)):
+            if outcome.error is not None:
+                read[path] = outcome.error
+            elif not isinstance(outcome.body, dict) or not isinstance(outcome.body.get("Items") or [], list):
+                read[path] = self._error("The answer has no 'Items' list", method="GET", url=self._endpoint(path, "manage"))
+            elif outcome.body.get("ContinuationToken"):
+                read[path] = list(self.iter_items(path))
+            else:
+                read[path] = outcome.body.get("Items") or []
+        return read
+
+    def delivery_group_path(self, group, part=None, item=None):
+        """The path of a delivery group, of one of its collections (DELIVERY_GROUP_PARTS) or of an item of it."""
+        if part is not None and part not in DELIVERY_GROUP_PARTS:
+            raise DaaSError("Unknown part of a delivery group '%s': use one of %s" % (part, ", ".join(DELIVERY_GROUP_PARTS)))
+        path = "/DeliveryGroups/" + self.quote_name(group)
+        if part is not None:
+            path += "/" + part
+        if item is not None:
+            path += "/" + self.quote_name(item)
+        return path
+
+    def group_item_create(self, group, part, body):
+        """The BatchRequest that creates an object of a delivery group's collection (POST)."""
+        return BatchRequest("POST", self.delivery_group_path(group, part), body)
+
+    def group_item_update(self, group, part, item, body):
+        """The BatchRequest that changes some properties of an object of a delivery group (PATCH)."""
+        return BatchRequest("PATCH", self.delivery_group_path(group, part, item), body)
+
+    def group_item_delete(self, group, part, item):
+        """The BatchRequest that deletes an object of a delivery group, or takes a tag or machine off it (DELETE)."""
+        return BatchRequest("DELETE", self.delivery_group_path(group, part, item), None)
+
+    def tag_path(self, tag, members=None):
+        """The path of a tag, or of the delivery groups or machines that carry it (members: TAG_MEMBERS)."""
+        if members is not None and members not in TAG_MEMBERS:
+            raise DaaSError("Unknown members of a tag '%s': use one of %s" % (members, ", ".join(TAG_MEMBERS)))
+        return "/Tags/" + self.quote_name(tag) + ("/" + members if members else "")
+
+    def list_tags(self):
+        """Every tag of the site."""
+        return list(self.iter_items("/Tags"))
+
+    def tag_create(self, body):
+        """The BatchRequest that creates a tag (POST /Tags, TagRequestModel)."""
+        return BatchRequest("POST", "/Tags", body)
+
+    def tag_update(self, tag, body):
+        """The BatchRequest that changes a tag's properties (PATCH)."""
+        return BatchRequest("PATCH", self.tag_path(tag), body)
+
+    def tag_delete(self, tag):
+        """The BatchRequest that deletes a tag from the site and from every object that carries it."""
+        return BatchRequest("DELETE", self.tag_path(tag), None)
+
+    def tag_delivery_groups_write(self, tag, groups):
+        """The BatchRequest after which exactly ``groups`` carry the tag (PUT /Tags/{tag}/DeliveryGroups)."""
+        return BatchRequest("PUT", self.tag_path(tag, "DeliveryGroups"), {"Items": list(groups)})
+
+    def machine_tag_write(self, machine, tag, present):
+        """The BatchRequest that puts a tag on a machine (``present``) or takes it off."""
+        path = "/Machines/%s/Tags/%s" % (self.quote_name(machine), self.quote_name(tag))
+        return BatchRequest("POST" if present else "DELETE", path, None)
+
+    def group_tag_add(self, group, tag):
+        """The BatchRequest that puts a tag on a delivery group."""
+        return BatchRequest("POST", self.delivery_group_path(group, "Tags", tag), None)
+
+    def add_delivery_group_machines(self, group, catalog, count=None, assignments=None):
+        """Start adding machines of a catalog to a delivery group (a Count of free ones, or named ones with their
+        users: ``assignments`` [{Machine, Users}]); returns the AsyncJob."""
+        body = {"MachineCatalog": catalog}
+        if count:
+            body["Count"] = int(count)
+        if assignments:
+            body["AssignMachinesToUsers"] = list(assignments)
+        path = self.delivery_group_path(group, "Machines")
+        return self._named("delivery group or catalog", "%s, %s" % (group, catalog),
+                           lambda: self.start_async("POST", path, json=body))

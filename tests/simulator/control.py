@@ -2,7 +2,7 @@
 
 import math
 
-from . import models
+from . import delivery_groups, models
 from .faults import Faults
 from .responses import ApiError, json_response, read_json
 from .scenario import ScenarioError
@@ -65,8 +65,9 @@ async def state(sim, _request):
               "token_requests": sim.token_requests, "mutating_requests": sim.mutating_requests,
               "batch_items": sim.batch_items, "most_in_maintenance": sim.estate.most_in_maintenance,
               "lifted_with_action_pending": sim.estate.lifted_with_action_pending}
+    groups = [delivery_groups.group_state(site, group) for site in sim.estate.sites for group in site.delivery_groups]
     return json_response(200, {"machines": machines, "totals": totals, "notifications": sim.estate.notifications,
-                               "now": rfc3339(now)})
+                               "delivery_groups": groups, "now": rfc3339(now)})
 
 
 async def machine_sessions(sim, request, name_or_id):

@@ -584,6 +584,10 @@ ROUTES = CUSTOMER_ROUTES + [
 ]
 
 
+# A delivery group's day-2 objects live in their own module, which reads this one's helpers.
+from . import delivery_groups  # noqa: E402  pylint: disable=wrong-import-position
+
+
 def find_route(method, segments, lowered):
     """Return ``(handler, args)``; raises 404/405 ApiError."""
     if len(lowered) == 3 and lowered[0] == "machines" and lowered[2] in POWER_ACTIONS:
@@ -591,7 +595,7 @@ def find_route(method, segments, lowered):
             raise ApiError(405, models.error_data("Method not allowed.", "MethodNotAllowed"))
         return power_action, [segments[1], segments[2]]
     path_matched = False
-    for route_method, pattern, handler in ROUTES:
+    for route_method, pattern, handler in ROUTES + delivery_groups.ROUTES:
         if len(pattern) != len(lowered):
             continue
         if all(part is None or part == actual for part, actual in zip(pattern, lowered)):

@@ -37,7 +37,9 @@ def machine_model(machine, now, detail=True):
         "Zone": machine.site.zone,
         "AgentVersion": machine.agent_version,
         "AllocationType": catalog.allocation_type,
-        "ApplicationsInUse": [], "AssignedUsers": [], "AssociatedUsers": [],
+        "ApplicationsInUse": [], "AssociatedUsers": [],
+        "AssignedUsers": [{"Name": user, "SamName": user, "DisplayName": user, "PropertiesFetched": 0}
+                          for user in machine.assigned_users],
         "ControllerDnsName": "ddc-%s.cloud.example" % machine.site.name.lower() if registration == "Registered" else None,
         "DeliveryType": "DesktopsOnly" if catalog.session_support == "SingleSession" else "DesktopsAndApps",
         "Description": None,

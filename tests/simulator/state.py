@@ -165,6 +165,10 @@ class DeliveryGroup:
         self.delivery_type = spec.get("delivery_type", "DesktopsOnly")
         self.session_support = spec.get("session_support", "SingleSession")
         self.machines = []
+        # Its day-2 objects (tests/simulator/delivery_groups.py): request-model dicts, and Tag objects of the site.
+        self.reboot_schedules = []
+        self.power_time_schemes = []
+        self.tags = []
 
 
 class Tag:
@@ -228,6 +232,8 @@ class Machine:
         self.maintenance_reason = reason if reason in MAINTENANCE_REASONS and reason != "None" else "Administrator"
         # Tag objects of the site, in the order they were added (the Site fills this in from the scenario's names).
         self.tags = []
+        # The users a static desktop is assigned to (DeliveryGroupAddMachinesRequestModel's AssignMachinesToUsers).
+        self.assigned_users = list(spec.get("assigned_users") or [])
         # A machine of a catalog that is not power-managed supports no power action unless the scenario says so.
         default_actions = DEFAULT_SUPPORTED_ACTIONS if catalog.is_power_managed else []
         self.supported_power_actions = list(spec.get("supported_power_actions", default_actions))
@@ -542,8 +548,11 @@ class Site:
         return tag
 
     def delete_tag(self, tag):
-        """Delete a tag and take it off every machine."""
+        """Delete a tag and take it off every machine and delivery group."""
         self.tags.remove(tag)
+        for group in self.delivery_groups:
+            if tag in group.tags:
+                group.tags.remove(tag)
         for machine in self.machines:
             if machine.tags and machine.has_tag(tag):
                 machine.tags = [own for own in machine.tags if own is not tag]
