@@ -200,8 +200,8 @@ class DaaSClient(HTTPClient):
     def sign_in(self):
         """Sign in with the client credentials (once; renewed near expiry) and describe the token."""
         if not self._can_sign_in:
-            raise DaaSError("Signing in needs %s" % ("username and password" if self.on_premises
-                                                    else "client_id and client_secret"))
+            needed = "username and password" if self.on_premises else "client_id and client_secret"
+            raise DaaSError("Signing in needs %s" % needed)
         with self._auth_lock:
             if self._token_info is None or self._token_needs_renewal():
                 self._sign_in_locked()

@@ -102,8 +102,8 @@ def test_on_premises_settings_take_controllers_from_a_comma_separated_text():
 
 
 @pytest.mark.parametrize('values, message', [
-    (dict(deployment='on_premises', username='DEMOLAB\\u', password='p'), 'controllers is required for an '
-                                                                           'on-premises site'),
+    (dict(deployment='on_premises', username='DEMOLAB\\u', password='p'),
+     'controllers is required for an on-premises site'),
     (dict(ON_PREMISES, username=None, password=None), 'either token or username and password are required'),
     (dict(ON_PREMISES, password=None, token='t'), 'username and password go together: password is missing'),
     (dict(ON_PREMISES, username='ctxadmin'), "username must be DOMAIN\\user (the user's Active Directory domain, a "
