@@ -12,7 +12,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 # One suite alone: make SUITE; PYTEST_ARGS (pytest suites), SANITY_ARGS, TARGET (integration) and FAULTS_ARGS narrow
 # it to one test (tests/README.md). The suites of `make test`, the longest first; TEST_JOBS of them run at a time (tests/run_suites.sh), each in folders
 # of its own, so that no two write to the same place.
-SUITES := matrix integration integration-on-premises sanity faults docs-examples eda-integration release-check simulator-tests units lint model
+SUITES := matrix integration integration-on-premises sanity faults faults-on-premises docs-examples eda-integration release-check simulator-tests units lint model
 TEST_JOBS ?= 3
 
 .PHONY: demo test venv collection install docs clean $(SUITES)
@@ -77,8 +77,12 @@ integration-on-premises: collection
 	VENV=$(VENV) COLLECTION=$(COLLECTION) JOBS=$(INTEGRATION_JOBS) SITE_KIND=on_premises bash tests/integration/run.sh $(TARGET)
 
 # The fault suite: the role and the bulk modules under faults, races and interruptions; prints the figures table.
+# faults-on-premises: the same cases against an on-premises site (the PCE case aside, which the Cloud run has).
 faults: collection
 	python tests/faults/run.py $(FAULTS_ARGS)
+
+faults-on-premises: collection
+	python tests/faults/run.py --site-kind on_premises $(FAULTS_ARGS)
 
 # The drain fence's model, explored over every interleaving (docs/reboot-workflow.md); prints states and violations.
 model: venv
