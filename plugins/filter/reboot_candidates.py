@@ -87,6 +87,13 @@ options:
     type: list
     elements: str
     default: []
+  drain:
+    description:
+      - Machines with sessions are candidates too (to be drained by M(citrix_cloud.daas.rolling_reboot) with
+        O(citrix_cloud.daas.rolling_reboot#module:drain_sessions=true)); a machine whose session count is unknown
+        is still skipped.
+    type: bool
+    default: false
   reason_prefix:
     description: 'Text put in front of every skip reason, for example V(changed after it was chosen: ).'
     type: str
@@ -203,7 +210,7 @@ def _entry(machine, reason=None):
 
 
 def reboot_candidates(machines, now=None, min_hours_since_reboot=0, exclude=None, required_tags=None,
-                      max_machines=0, fence_tag=None, reason_prefix='', fenced=None):
+                      max_machines=0, fence_tag=None, reason_prefix='', fenced=None, drain=False):
     """Split machines into reboot candidates and skipped machines (see DOCUMENTATION)."""
     if machines is None:
         machines = []
@@ -243,7 +250,7 @@ def reboot_candidates(machines, now=None, min_hours_since_reboot=0, exclude=None
             seen.add(key)
         if fence and has_tag(machine, fence):
             fences.append(_entry(machine))
-        reason = reboot_skip_reason(machine, now_dt, min_hours, patterns, tags, fence, fenced_ids)
+        reason = reboot_skip_reason(machine, now_dt, min_hours, patterns, tags, fence, fenced_ids, drain=bool(drain))
         if reason is None:
             candidates.append(machine)
         else:

@@ -440,3 +440,10 @@ def test_the_role_reads_exactly_the_properties_the_rules_read():
     with open(role_vars) as handle:
         fields = yaml.safe_load(handle)['reboot_idle_machines__fields']
     assert tuple(fields) == DECISION_FIELDS
+
+
+def test_in_drain_mode_machines_with_sessions_are_candidates_but_an_unknown_count_is_not():
+    busy, unknown = machine('D\\BUSY', SessionCount=2), machine('D\\UNKNOWN', SessionCount=None)
+    assert reasons(reboot_candidates([busy], now=NOW)) == {'D\\BUSY': 'has 2 session(s)'}
+    result = reboot_candidates([busy, unknown], now=NOW, drain=True)
+    assert names(result['candidates']) == ['D\\BUSY'] and reasons(result) == {'D\\UNKNOWN': 'session count unknown'}
