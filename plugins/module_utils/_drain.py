@@ -161,6 +161,8 @@ class DrainPolicy(object):
             return [session for session in sessions if self.stale(session, now)]
         return []
 
-    def to_warn(self, sessions):
-        """The sessions a warning goes to: every session not already logging off."""
-        return [session for session in sessions if not session.get('LogoffInProgress')]
+    @staticmethod
+    def to_warn(sessions):
+        """The sessions a warning goes to: those with a user to read it (not disconnected) not logging off already."""
+        return [session for session in sessions
+                if session.get('State') != 'Disconnected' and not session.get('LogoffInProgress')]
