@@ -36,6 +36,7 @@ from ansible_collections.citrix_cloud.daas.plugins.module_utils._drain import (
 )
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import DaaSError
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._jobs import CITRIX_JOB_STATES, citrix_job_details, job_id_of
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._sessions import selector_filters
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import (
     BROKEN,
     DECISION_FIELDS,
@@ -365,11 +366,13 @@ class RollingReboot(object):
             if step in (WARN, DEADLINE):
                 due[entry] = step
 
-    def _drain_actions(self, due, now):
-        """The warnings and logoffs due this round: one search of the sessions behind the fence, then one $batch."""
+    def _drain_actions(self, due):
+        """The warnings and logoffs due this round: one search of the sessions of those machines, then one $batch.
+        Session ages are measured against the API's own clock."""
         try:
-            sessions = self.client.search_sessions([{'Property': 'Tags', 'Operator': 'Contains',
-                                                     'Value': self.fence_tag}], SESSION_FIELDS)
+            sessions = self.client.search_sessions(selector_filters(machines=[e.result['name'] for e in due]),
+                                                   SESSION_FIELDS)
+            now = self.client.server_time() if DEADLINE in due.values() else None
         except DaaSError as err:
             if not err.transient:
                 raise
@@ -401,7 +404,7 @@ class RollingReboot(object):
                              % (staying, self.drain.logoff))
             elif logoff:
                 entry.logoff_sent_at = clock
-        for (entry, field, session), outcome in zip(sent, self.client.batch(requests) if requests else []):
+        for (entry, field, session), outcome in zip(sent, self.client.session_actions(requests) if requests else []):
             # A session already gone counts as logged off; a warning that did not reach its user is not counted.
             if outcome.error is None or (field == 'logged_off' and outcome.status == 404):
                 user = session_user(session)
@@ -583,7 +586,7 @@ class RollingReboot(object):
             else:
                 self._follow(entry, machine)
         if due:
-            self._drain_actions(due, now)
+            self._drain_actions(due)
         if to_reboot:
             self._reboot(to_reboot)
 
@@ -693,7 +696,7 @@ class RollingReboot(object):
             keys = [str(key).lower() for key in (machine.get('Id'), machine.get('Name'))]
             for key in wanted.intersection(keys):
                 by_key[key] = machine
-        sessions = self._predicted_sessions(by_key.values())
+        sessions, api_now = self._predicted_sessions(list(by_key.values()))
         for entry in self.entries:
             machine = by_key.get(entry.given.lower())
             if machine is None:
@@ -709,19 +712,20 @@ class RollingReboot(object):
                 elif outside is not None:
                     entry.finish('skipped', outside)
                 elif session_count(machine):
-                    self._predict_drain(entry, machine, sessions.get(machine.get('Id'), []), now)
+                    self._predict_drain(entry, machine, sessions.get(machine.get('Id'), []), api_now)
                 else:
                     entry.finish('done', power_state_after='On', fenced=bool(self.fence_tag))
 
     def _predicted_sessions(self, machines):
-        """Check mode, drain mode: machine Id -> its sessions, for the machines that have some (one search)."""
-        if self.drain is None or not any(session_count(machine) for machine in machines):
-            return {}
+        """Check mode, drain mode: machine Id -> its sessions, for the machines that have some (one search, which
+        changes nothing), and the API's time their ages are measured by."""
+        busy = [machine.get('Name') for machine in machines if session_count(machine)]
+        if self.drain is None or not busy:
+            return {}, None
         by_machine = {}
-        for session in self.client.search_sessions([{'Property': 'SessionCount', 'Operator': 'GreaterThan',
-                                                     'Value': '0'}], SESSION_FIELDS):
+        for session in self.client.search_sessions(selector_filters(machines=busy), SESSION_FIELDS):
             by_machine.setdefault(session_machine_id(session), []).append(session)
-        return by_machine
+        return by_machine, self.client.server_time()
 
     def _predict_drain(self, entry, machine, sessions, now):
         """Check mode: who would be warned, what the policy would log off at the deadline (the sessions' ages

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import BatchOutcome, BatchRequest
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import BatchOutcome, DaaSClient
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._drain import DEADLINE, WAIT, WARN, DrainPolicy
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import DaaSError
 from ansible_collections.citrix_cloud.daas.tests.unit.plugins.module_utils.test_rolling import FENCE, Site, run
@@ -59,20 +59,22 @@ class DrainSite(Site):
     def now_of_day(self):
         return NOW + datetime.timedelta(seconds=self.now)
 
-    @staticmethod
-    def message_body(title, text, style):
-        return {'Title': title, 'Text': text, 'Style': style}
+    message_body = DaaSClient.message_body
+    session_action_request = DaaSClient.session_action_request
 
-    @staticmethod
-    def session_action_request(session_id, action, body=None):
-        return BatchRequest('POST', '/Sessions/%s/$%s?async=true' % (session_id, action), body)
+    def server_time(self):
+        self.requests.append('server time')
+        return self.now_of_day()
+
+    def session_actions(self, requests):
+        return self.batch(requests)
 
     def search_sessions(self, filters, fields=None):
         self.requests.append('session search')
         (wanted,) = filters
-        if wanted['Property'] == 'Tags':
-            return [dict(s) for s in self.sessions.values() if FENCE in self.machines[s['Machine']['Id']]['Tags']]
-        return [dict(s) for s in self.sessions.values()]
+        names = set(spec['Value'] for spec in (wanted if isinstance(wanted, list) else [wanted]))
+        assert set(spec['Property'] for spec in (wanted if isinstance(wanted, list) else [wanted])) == {'MachineName'}
+        return [dict(s) for s in self.sessions.values() if self.machines[s['Machine']['Id']]['Name'] in names]
 
     def _one(self, request):
         match = re.match(r'^/Sessions/([^/]+)/\$(\w+)', request.path)
@@ -202,6 +204,7 @@ def test_warnings_to_many_machines_travel_in_one_batch_per_round():
     assert all(r['status'] == 'skipped' and r['warnings'] == 3 for r in results.values())
     # Read, maintenance on, tag on; three warnings; tag off, maintenance off: as many batches for 6 machines as for 1.
     assert site.requests.count('batch') == 8 and site.requests.count('session search') == 4
+    assert site.requests.count('server time') == 1
 
 
 def test_busy_machines_count_against_max_unavailable():
@@ -249,7 +252,7 @@ def test_a_run_stopped_while_draining_lifts_the_fence():
 def test_check_mode_predicts_who_is_warned_and_logged_off_and_sends_nothing():
     site = DrainSite(3, sessions={'id-1': [('Disconnected', 600)], 'id-2': [('Active', 5), ('Disconnected', 55)]})
     _pipeline, results = drain_run(site, policy(logoff='disconnected'), check_mode=True)
-    assert site.requests == ['GET /Machines', 'session search'] and site.messages == {}
+    assert site.requests == ['GET /Machines', 'session search', 'server time'] and site.messages == {}
     assert results['id-1']['status'] == 'done' and results['id-1']['logged_off'] == ['D\\user-id-1-0']
     # At the deadline, 10 minutes on, the session disconnected 55 minutes ago is 65 minutes old: logged off.
     assert results['id-2']['logged_off'] == ['D\\user-id-2-1'] and results['id-2']['warned'] == ['D\\user-id-2-0']
