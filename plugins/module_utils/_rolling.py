@@ -585,10 +585,11 @@ class RollingReboot(object):
                 self._drain_step(entry, machine, now, to_reboot, due)
             else:
                 self._follow(entry, machine)
-        if due:
-            self._drain_actions(due)
+        # The reboots first: a machine whose users have all left is rebooted before more warnings go out.
         if to_reboot:
             self._reboot(to_reboot)
+        if due:
+            self._drain_actions(due)
 
     def _timed_out(self, entry, err):
         """A rebooting machine whose wait ended while it could not be read stays fenced and is reported."""
