@@ -61,7 +61,7 @@ def scenario(machines, idle, stale, active):
             entries.append({'name': name})
         elif number < idle + stale:
             entries.append({'name': name, 'sessions': [{'user': 'DEMOLAB\\gone%04d' % number, 'state': 'Disconnected',
-                                                        'state_minutes': 480}]})
+                                                        'minutes_in_state': 480}]})
         elif number < idle + stale + active:
             entries.append({'name': name, 'sessions': [{'user': 'DEMOLAB\\user%04d' % number, 'state': 'Active'}]})
         else:
