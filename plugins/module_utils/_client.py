@@ -51,6 +51,12 @@ FALLBACK_CONCURRENCY = 10
 BATCH_UNAVAILABLE = (404, 405, 501)
 # How a site that does not serve Sessions/$search answers it.
 SEARCH_UNAVAILABLE = (400, 404, 405, 501)
+# What a session action's decisions and results read of a session.
+SESSION_FIELDS = ("Id", "State", "StateChangeTime", "FormattedStateChangeTime", "StartTime", "FormattedStartTime", "User",
+                  "Machine", "IsHidden", "SessionType", "LogoffInProgress")
+# The read of a scope a session selector names: its kind's path and the fields that name it.
+SESSION_SCOPES = (("machine", "/Machines/%s"), ("catalog", "/MachineCatalogs/%s"),
+                  ("delivery group", "/DeliveryGroups/%s"))
 # The listing of each scope's machines, by the scope's kind (with no kind: the whole site's /Machines).
 SCOPE_PATHS = {"catalog": "/MachineCatalogs/%s/Machines", "delivery group": "/DeliveryGroups/%s/Machines"}
 # The collections of a delivery group's day-2 objects, and the members of a tag, as the API spells them.
@@ -935,4 +941,38 @@ class DaaSClient(HTTPClient):
         except (TypeError, ValueError, IndexError):
             return datetime.datetime.now(_sessions.UTC)
         return moment.replace(tzinfo=moment.tzinfo or _sessions.UTC).astimezone(_sessions.UTC)
+
+    def session_scope_names(self, machines=(), catalogs=(), delivery_groups=()):
+        """The API's names of the machines, catalogs and delivery groups a session selector gives (by name or id),
+        read in $batch: ``(machines, catalogs, delivery groups)``; an unknown one is "<kind> '<name>' was not found"."""
+        wanted = [(kind, name, BatchRequest("GET", path % self.quote_name(name) + "?fields=Id,Name", None))
+                  for (kind, path), names in zip(SESSION_SCOPES, (machines, catalogs, delivery_groups)) for name in names]
+        named = dict((kind, []) for kind, _path in SESSION_SCOPES)
+        for (kind, name, _request), outcome in zip(wanted, self.batch([entry[2] for entry in wanted])):
+            if outcome.error is not None:
+                raise self._not_found(outcome.error, kind, name)
+            named[kind].append((outcome.body or {}).get("Name") or name)
+        return tuple(named[kind] for kind, _path in SESSION_SCOPES)
+
+    def select_sessions(self, session_ids=(), filters=(), fields=SESSION_FIELDS):
+        """The sessions a selector picks: ``(sessions, ids of sessions that have ended, sessions not picked)``.
+
+        Without ``session_ids``: search_sessions(filters). With them: those sessions, read in $batch (404: ended),
+        that the filters (_sessions.selector_filters) also pick; ``fields`` must then hold what the filters read.
+        """
+        filters = list(filters)
+        if not session_ids:
+            return self.search_sessions(filters, fields), [], []
+        found, ended, not_picked = [], [], []
+        ids = list(dict.fromkeys(session_ids))
+        for session_id, outcome in zip(ids, self.batch([self.session_read_request(sid, fields) for sid in ids])):
+            if outcome.status == 404:
+                ended.append(session_id)
+            elif outcome.error is not None:
+                raise outcome.error
+            elif _sessions.matches(outcome.body or {}, filters):
+                found.append(outcome.body)
+            else:
+                not_picked.append(outcome.body)
+        return found, ended, not_picked
 

@@ -131,6 +131,7 @@ class Filter:
         value = spec.get("Value")
         if value is not None and not isinstance(value, str):
             raise bad_request("The search Value must be a string.")
+        self.operator, self.value = operator, value
         self.negate = operator in ("NotEquals", "NotContains", "NotIn", "NotStartsWith")
         self.test = self._compile(operator, value if value is not None else "")
 
@@ -323,10 +324,29 @@ class SessionSearch(Search):
     def check_names(names):
         """Any property will do."""
 
+    def _scope(self, site):
+        """The only machines whose sessions can match (in the site's order), when And-ed filters or Or-groups name
+        catalogs, delivery groups or machines with Equals; None: every machine of the site."""
+        # Each filter that every match must pass alone, and each Or-group of which a match must pass one filter.
+        needed = [[item] for item in self.root.filters]
+        if self.root.groups_type == "And":
+            for group in self.root.groups:
+                if group.filters_type == "Or":
+                    needed += [group.filters] if group.filters else []
+                else:
+                    needed += [[item] for item in group.filters]
+        allowed = None
+        for filters in needed:
+            named = _machines_named(site, filters)
+            if named is not None:
+                allowed = named if allowed is None else allowed & named
+        return None if allowed is None else sorted(allowed, key=lambda machine: machine.uid)
+
     def run(self, site, now):  # pylint: disable=arguments-renamed
         """``(machine, session)`` of the matching sessions, in the requested order (else machine by machine)."""
         found = []
-        for machine in site.machines:
+        scope = self._scope(site)
+        for machine in site.machines if scope is None else scope:
             if not machine.sessions:
                 continue
             machine.refresh(now)
@@ -342,6 +362,24 @@ class SessionSearch(Search):
 
     def _basic_session_match(self, pair, body):
         return self.basic in pair[1].user.lower() or self._basic_match(pair[0], body)
+
+
+def _machines_named(site, filters):
+    """The set of machines that one of ``filters`` names (each an Equals on a catalog, delivery group or machine
+    name), or None when one of them is anything else."""
+    machines = set()
+    for item in filters:
+        if item.operator != "Equals" or item.name not in ("MachineCatalog", "DeliveryGroup", "MachineName"):
+            return None
+        value = (item.value or "").lower()
+        if item.name == "MachineName":
+            machine = site.find_machine(value)
+            machines.update([machine] if machine is not None and machine.name.lower() == value else [])
+            continue
+        for owner in site.catalogs if item.name == "MachineCatalog" else site.delivery_groups:
+            if value in (name.lower() for name in _names(owner)):
+                machines.update(owner.machines)
+    return machines
 
 
 def _sort_key(value, kind):

@@ -279,3 +279,19 @@ def test_generated_estate_with_stale_disconnected_sessions(api):
     old = {"Property": "SessionStateChangeTime", "Operator": "LessThan", "Value": moment(now, 480)}
     assert len(search(api, [{"Property": "SessionState", "Operator": "Equals", "Value": "Disconnected"}, old])[0]) == \
         len(stale)
+
+
+def test_narrowing_to_named_scopes_finds_what_the_full_evaluation_finds(api):
+    # Equals on catalogs, groups and machines narrows the machines looked at; StartsWith/EndsWith do not.
+    for prop, value in (("MachineCatalog", "Finance-Pooled"), ("DeliveryGroup", "Shared-Apps"),
+                        ("MachineName", "DEMOLAB\\OSPREY"), ("MachineCatalog", "Apps\\Apps-Shared")):
+        narrowed = search(api, [{"Property": prop, "Operator": "Equals", "Value": value}])[0]
+        full = search(api, [{"Property": prop, "Operator": "StartsWith", "Value": value},
+                            {"Property": prop, "Operator": "EndsWith", "Value": value}])[0]
+        assert narrowed == full and narrowed, (prop, value)
+    machine_id = api.get("/Machines/DEMOLAB%7COSPREY")["Id"]
+    assert search(api, [{"Property": "MachineName", "Operator": "Equals", "Value": machine_id}])[0] == []
+    grouped = search(api, [], SearchFilterGroups=[{"SearchFilterGroupType": "Or", "SearchFilters": [
+        {"Property": "MachineName", "Operator": "Equals", "Value": "DEMOLAB\\OSPREY"},
+        {"Property": "UserName", "Operator": "Equals", "Value": "DEMOLAB\\alice"}]}])[0]
+    assert sorted(grouped) == ["DEMOLAB\\alice", "DEMOLAB\\carol", "DEMOLAB\\dave"]
