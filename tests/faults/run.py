@@ -497,8 +497,18 @@ def schedules(count, seed):
             # A kill between the two writes of a fence leaves maintenance mode without the tag (documented): aim
             # the kill at the tag's write instead.
             kill = kill_points[2]
-        result.append(Case("schedule-%d-%d" % (seed, number), "random schedule", faults=faults, triggers=triggers,
-                           kill_after=kill))
+        # Half the schedules drain (drawn apart, so the draws above stay those of earlier versions): FLT-BUSY's user
+        # stays or logs off at a random warning, and the kill may come at a warning.
+        drain = random.Random(seed * 7919 + number)
+        extra = None
+        if drain.random() < 0.5:
+            extra = DRAIN
+            triggers.append({"machine": "DEMOLAB\\FLT-BUSY", "path_regex": "^/cvad/manage/", "count": drain.randrange(1, 30),
+                             "action": "logoff_after_messages", "logoff_after_messages": drain.choice([1, 2, None])})
+            if kill is not None and drain.random() < 0.5:
+                kill = is_request("POST", r"/\$sendMessage$")
+        result.append(Case("schedule-%d-%d" % (seed, number), "random schedule%s" % (", drain" if extra else ""),
+                           faults=faults, triggers=triggers, kill_after=kill, extra=extra))
     return result
 
 
