@@ -142,7 +142,7 @@ class RollingReboot(object):
     `lock` is the RunLock held while working (None: no lock); `chosen_at` (RFC 3339) is when the machines were
     chosen: one that rebooted since (another run rebooted it) is skipped. `drain` (a DrainPolicy) drains machines
     that have sessions; `finish_by` (an aware datetime) is when no more machines are fenced; `now` gives the time of
-    day (aware) that session ages are measured by.
+    day (aware) that finish_by is compared with (session ages are measured against the API's clock).
     """
 
     def __init__(self, client, names, fence_tag, max_unavailable, wait_timeout, check_mode, lock=None, chosen_at=None,
@@ -395,7 +395,8 @@ class RollingReboot(object):
                     sent.append((entry, 'warned', session))
                 continue
             logoff = self.drain.to_log_off(on_machine, now)
-            staying = len(on_machine) - len(logoff)
+            # Sessions that the machine's read counts but the search did not show stay, too.
+            staying = max(len(on_machine), session_count(entry.last_seen) or 0) - len(logoff)
             for session in logoff:
                 requests.append(self.client.session_action_request(session['Id'], 'logoff'))
                 sent.append((entry, 'logged_off', session))

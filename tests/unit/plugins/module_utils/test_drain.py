@@ -257,3 +257,11 @@ def test_check_mode_predicts_who_is_warned_and_logged_off_and_sends_nothing():
     # At the deadline, 10 minutes on, the session disconnected 55 minutes ago is 65 minutes old: logged off.
     assert results['id-2']['logged_off'] == ['D\\user-id-2-1'] and results['id-2']['warned'] == ['D\\user-id-2-0']
     assert results['id-2']['status'] == 'skipped' and 'would still be busy' in results['id-2']['reason']
+
+
+def test_sessions_the_search_does_not_show_keep_the_machine_busy_at_the_deadline():
+    site = DrainSite(1, sessions={'id-0': [('Disconnected', 600)]})
+    site.search_sessions = lambda filters, fields=None: []
+    _pipeline, results = drain_run(site, policy(logoff='all'))
+    assert results['id-0']['status'] == 'skipped' and results['id-0']['reason'].startswith('still busy at the deadline')
+    assert site.logged_off == [] and results['id-0']['lifted'] is True
