@@ -45,9 +45,10 @@ description:
     O(max_unavailable) like any other), and its users are warned with a message (O(warning_title), O(warning_text)):
     at once, then every O(warning_interval_minutes), at most O(warning_count) times, in one C($batch) of
     C($sendMessage) for every session due a warning in a round (a disconnected session, with nobody to read it, is
-    sent none). The machine is rebooted as soon as its last session ends (seen by the same search per round). O(warning_minutes) after the first warning, O(logoff) decides: log off
-    nothing, only the sessions disconnected for more than O(logoff_disconnected_minutes), or every session; a machine
-    that still has a session then is lifted and reported still busy, never rebooted with a user on it."
+    sent none). The machine is rebooted as soon as its last session ends (seen by the same search per round).
+    O(warning_minutes) after the first warning, O(logoff) decides: log off nothing, only the sessions disconnected
+    for more than O(logoff_disconnected_minutes), or every session; a machine that still has a session then is
+    lifted and reported still busy, never rebooted with a user on it."
   - No machine is fenced after O(finish_by), and in drain mode a machine with sessions only when its drain ends
     before it, so the work ends inside a maintenance window; the machines not reached are skipped with the reason.
   - The task fails when any machine failed, after every other machine has been handled; the failure still returns
