@@ -168,6 +168,8 @@ class RollingReboot(object):
         self._tag_ready = False
         # How long the reboots that are done took, to read again when the next ones are due.
         self._reboot_seconds = []
+        # Logoffs were sent: the machines are read again soon (the growing pause starts over).
+        self._logoffs_sent = False
         self.stopped_by = None
 
     # Reads
@@ -405,6 +407,7 @@ class RollingReboot(object):
                              % (staying, self.drain.logoff))
             elif logoff:
                 entry.logoff_sent_at = clock
+                self._logoffs_sent = True
         for (entry, field, session), outcome in zip(sent, self.client.session_actions(requests) if requests else []):
             # A session already gone counts as logged off; a warning that did not reach its user is not counted.
             if outcome.error is None or (field == 'logged_off' and outcome.status == 404):
@@ -620,6 +623,8 @@ class RollingReboot(object):
                 if self._tick():
                     interval = POLL_INTERVAL
                 else:
+                    if self._logoffs_sent:
+                        interval, self._logoffs_sent = POLL_INTERVAL, False
                     self._sleep(self._pause(interval))
                     interval = min(interval * 1.5, MAX_POLL_INTERVAL)
         except DaaSError as err:
