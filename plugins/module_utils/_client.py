@@ -975,4 +975,3 @@ class DaaSClient(HTTPClient):
             else:
                 not_picked.append(outcome.body)
         return found, ended, not_picked
-
