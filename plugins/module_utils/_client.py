@@ -54,7 +54,7 @@ SEARCH_UNAVAILABLE = (400, 404, 405, 501)
 # What a session action's decisions and results read of a session.
 SESSION_FIELDS = ("Id", "State", "StateChangeTime", "FormattedStateChangeTime", "StartTime", "FormattedStartTime", "User",
                   "Machine", "IsHidden", "SessionType", "LogoffInProgress")
-# The read of a scope a session selector names: its kind's path and the fields that name it.
+# The scopes a session selector names, by kind, and the path that reads one (by name or id).
 SESSION_SCOPES = (("machine", "/Machines/%s"), ("catalog", "/MachineCatalogs/%s"),
                   ("delivery group", "/DeliveryGroups/%s"))
 # The listing of each scope's machines, by the scope's kind (with no kind: the whole site's /Machines).
