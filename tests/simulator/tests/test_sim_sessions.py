@@ -269,7 +269,8 @@ def test_generated_estate_with_stale_disconnected_sessions(api):
         {"client_id": api.client_id, "client_secret": api.client_secret}], "sites": [{
             "name": "cloudxdsite", "id": api.site_id, "generate": [{
                 "catalog": "Pool", "machines": 200, "idle_share": 0.5, "disconnected_share": 0.5,
-                "disconnected_minutes": 600, "delivery_group": "Pool-Desktops", "seed": 7}]}]}
+                "disconnected_minutes": 600, "leaving_share": 0.5, "leave_after_messages": 2,
+                "delivery_group": "Pool-Desktops", "seed": 7}]}]}
     api.control("POST", "reset", json={"scenario": scenario})
     api.token = None
     now = api.control("GET", "state")["now"]
@@ -279,6 +280,9 @@ def test_generated_estate_with_stale_disconnected_sessions(api):
     old = {"Property": "SessionStateChangeTime", "Operator": "LessThan", "Value": moment(now, 480)}
     assert len(search(api, [{"Property": "SessionState", "Operator": "Equals", "Value": "Disconnected"}, old])[0]) == \
         len(stale)
+    leaving = [entry for entry in sessions if entry["LogoffAfterMessages"] == 2]
+    assert leaving and all(entry["State"] == "Active" for entry in leaving)
+    assert len(leaving) + len(stale) < len(sessions)
 
 
 def test_narrowing_to_named_scopes_finds_what_the_full_evaluation_finds(api):
