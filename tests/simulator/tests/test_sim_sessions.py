@@ -299,3 +299,14 @@ def test_narrowing_to_named_scopes_finds_what_the_full_evaluation_finds(api):
         {"Property": "MachineName", "Operator": "Equals", "Value": "DEMOLAB\\OSPREY"},
         {"Property": "UserName", "Operator": "Equals", "Value": "DEMOLAB\\alice"}]}])[0]
     assert sorted(grouped) == ["DEMOLAB\\alice", "DEMOLAB\\carol", "DEMOLAB\\dave"]
+
+
+def test_basic_search_start_time_and_app_state(api):
+    now = api.control("GET", "state")["now"]
+    add_session(api, "DEMOLAB\\SPARE-01", user="DEMOLAB\\early", minutes_in_state=300)
+    assert search(api, BasicSearchString="EARLY")[0] == ["DEMOLAB\\early"]
+    assert sorted(search(api, BasicSearchString="osprey")[0]) == ["DEMOLAB\\carol", "DEMOLAB\\dave"]
+    started = {"Property": "StartTime", "Operator": "LessThan", "Value": moment(now, 120)}
+    assert search(api, [started])[0] == ["DEMOLAB\\early"]
+    apps = {"Property": "AppState", "Operator": "Equals", "Value": "Active"}
+    assert sorted(search(api, [apps])[0]) == ["DEMOLAB\\erin", "DEMOLAB\\frank", "DEMOLAB\\grace", "DEMOLAB\\heidi"]
