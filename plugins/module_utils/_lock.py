@@ -137,7 +137,7 @@ class RunLock(object):
         try:
             marked = self.client.machines_with_tag(tag, ('Id', 'Name', 'InMaintenanceMode', 'Tags'))
         except DaaSError as err:
-            self.client.warnings.append('the machines marked by the stopped run %s could not be read (%s): its lock tag '
+            self.client.warnings.append('the machines marked by the stopped %s could not be read (%s): its lock tag '
                                         '%s is kept, and a later run looks again' % (holder, err, tag))
             return False
         left = [dict(id=machine.get('Id'), name=machine.get('Name'), run=holder) for machine in marked
@@ -145,7 +145,7 @@ class RunLock(object):
         if left:
             names = [machine['name'] or machine['id'] for machine in left]
             self.client.warnings.append(
-                '%d machine(s) are in maintenance mode without the fence tag, marked by the stopped run %s, which may '
+                '%d machine(s) are in maintenance mode without the fence tag, marked by the stopped %s, which may '
                 'have switched it on or failed to switch it off before it was stopped: %s%s. Switch maintenance mode '
                 'off on each one no administrator put in maintenance mode; no run touches them'
                 % (len(left), holder, ', '.join(names[:10]), ' and %d more' % (len(names) - 10) if len(names) > 10 else ''))

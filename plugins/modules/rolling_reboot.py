@@ -185,7 +185,7 @@ left_in_maintenance:
     - Machines in maintenance mode without the fence tag that carry the mark of a run that was stopped (killed)
       while it worked, found when this run took over that run's lock. The stopped run may have switched maintenance
       mode on (or failed to switch it off) between two of its writes, which no read can tell from an
-      administrator's maintenance mode: no run touches them. Switch maintenance mode off on each one that no
+      administrator's maintenance mode, so no run touches them. Switch maintenance mode off on each one that no
       administrator put in maintenance mode. A warning names them too.
     - Reported once, by the run that takes over the stopped run's lock.
   returned: always

@@ -1,8 +1,9 @@
 """An explicit-state model of the drain fence and the run lock, explored over every interleaving.
 
 The model drives the pipeline's own rules from plugins/module_utils/_machine.py: the step order (MARKED_FENCE_STEPS,
-MARKED_LIFT_STEPS under the run lock, FENCE_STEPS and LIFT_STEPS without it), what a step writes (STEP_EFFECTS), what a read means (fence_state), which steps a machine still needs
-(fence_steps_to_send) and whether it may be rebooted (reboot_skip_reason). Changing one of them changes what is
+MARKED_LIFT_STEPS under the run lock, FENCE_STEPS and LIFT_STEPS without it), what a step writes (STEP_EFFECTS),
+what a read means (fence_state), which steps a machine still needs (fence_steps_to_send) and whether it may be
+rebooted (reboot_skip_reason). Changing one of them changes what is
 checked, so the proof is about the code's protocol, not a copy of it.
 
 What it explores, from every state: a run's next step; that step failing for good, with or without its effect

@@ -148,7 +148,7 @@ def test_maintenance_mode_a_stopped_run_may_have_left_is_reported_once_and_never
     second.acquire()
     assert second.left_in_maintenance == [dict(id='d\\half', name='D\\HALF', run=killed.holder)]
     assert site.warnings[-1] == (
-        '1 machine(s) are in maintenance mode without the fence tag, marked by the stopped run %s, which may have '
+        '1 machine(s) are in maintenance mode without the fence tag, marked by the stopped %s, which may have '
         'switched it on or failed to switch it off before it was stopped: D\\HALF. Switch maintenance mode off on each '
         'one no administrator put in maintenance mode; no run touches them' % killed.holder)
     # The stopped run's tag is gone, and its marks with it: the next takeover reports nothing again.
