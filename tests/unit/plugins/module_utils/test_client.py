@@ -641,7 +641,8 @@ def test_missing_machine_says_so(requests_mock, make_client, signed_in):
 
 def test_missing_catalog_says_so(requests_mock, make_client, signed_in):
     requests_mock.get(MANAGE + "/MachineCatalogs/Nope/Machines", status_code=404, json={"ErrorMessage": "Object not found"})
-    with pytest.raises(DaaSError, match="catalog 'Nope' was not found"):
+    requests_mock.get(MANAGE + "/MachineCatalogs", json={"Items": [{"Id": "c-1", "Name": "Pooled", "FullName": "Pooled"}]})
+    with pytest.raises(DaaSError, match="catalog 'Nope' was not found; the catalogs are: Pooled: HTTP 404"):
         make_client().catalog_machines("Nope")
 
 
@@ -663,7 +664,7 @@ def test_an_unknown_scope_says_which_exist(requests_mock, make_client, signed_in
         list(make_client().scope_machines(kind, "Nope", ["Id"]))
     assert caught.value.message == "%s 'Nope' was not found%s" % (kind, ending)
     assert caught.value.status == 404
-    assert query_of(names.last_request)["fields"] == ["Id,Name,FullName"]
+    assert query_of(names.last_request)["fields"] == ["id,name,fullname"]
 
 
 def test_an_unknown_scope_whose_neighbours_cannot_be_read_still_says_not_found(requests_mock, make_client, signed_in):
