@@ -108,7 +108,8 @@ options:
   host_vars:
     description:
       - The host variables to set, named without O(vars_prefix). Each is a property of the machine in snake case;
-        C(catalog), C(delivery_group) and C(zone) are the names of the machine's catalog, delivery group and zone,
+        C(catalog), C(delivery_group) and C(zone) are the names of the machine's catalog (with its admin folders, as
+        Studio shows it), delivery group and zone,
         C(catalog_id), C(delivery_group_id) and C(zone_id) their IDs.
       - The plugin reads, and the cache holds, only the properties these variables, O(hostnames),
         O(ansible_host_from), O(default_groups), O(extra_properties) and the filters need. Every variable costs memory
@@ -140,6 +141,18 @@ options:
     type: bool
     default: true
 notes:
+  - "A failed source is only a warning for ansible-core: C(ansible-inventory) and C(ansible-playbook) go on with an empty
+    inventory and exit 0. For a cron job or a script to fail, set E(ANSIBLE_INVENTORY_UNPARSED_FAILED=true) (C([inventory])
+    C(unparsed_is_failed) in C(ansible.cfg): fail when no source could be read) or
+    E(ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED=true) (C(any_unparsed_is_failed): fail when any source could not be
+    read). C(enable_plugins = citrix_cloud.daas.machines) keeps the other plugins' warnings from following this one's."
+  - >-
+    The plugin's own failure is one line that starts with C(citrix_cloud.daas.machines:). Before any request it refuses
+    an unknown option (naming the closest known one), a value that is not of its option's type (V(maybe) for a
+    boolean) and a state that is not one of the API's; YAML reads an unquoted V(On) or V(Off) as a boolean, so quote it
+    (C(power_state: ["On"])).
+  - C(citrix_catalog) and the group C(citrix_catalog_<catalog>) name the catalog with its admin folders as Studio
+    shows them (C(Finance\Finance-Shared)); for these names the plugin reads the catalogs once per run.
   - With O(cache=true), a run that finds the inventory in the cache sends no request at all; the cache holds the
     properties the plugin reads, never a credential. A run whose options need other properties than the cached ones
     reads the API again and replaces the cache.
