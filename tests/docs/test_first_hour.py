@@ -112,6 +112,6 @@ def test_the_role_refuses_a_bad_region_in_one_line_without_its_argument_spec(tmp
     code, output = run(["ansible-playbook", str(playbook)], tmp_path, simulator_url)
     assert code == 2
     assert re.search(r"^fatal: .*region must be one of: us, eu, ap-s, jp, got: mars", output, re.M), output
-    assert "argument_spec" not in output and "reboot_idle_machines_wait_timeout" not in output
+    assert "argument_spec" not in output and "validate_args_context" not in output
     log = requests.get(simulator_url + "/_sim/requests", timeout=30).json()["requests"]
     assert not [entry for entry in log if entry["path"].startswith("/cvad/manage/")]
