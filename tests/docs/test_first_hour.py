@@ -14,6 +14,7 @@ import sys
 
 import pytest
 import requests
+import yaml
 from ansible import constants as C
 
 from tests.simulator.launcher import running
@@ -115,3 +116,29 @@ def test_the_role_refuses_a_bad_region_in_one_line_without_its_argument_spec(tmp
     assert "argument_spec" not in output and "validate_args_context" not in output
     log = requests.get(simulator_url + "/_sim/requests", timeout=30).json()["requests"]
     assert not [entry for entry in log if entry["path"].startswith("/cvad/manage/")]
+
+
+def test_the_readme_renders_outside_the_repository_and_says_where_to_get_support():
+    """Automation Hub shows README.md without the repository: every link is a full URL, and it has a Support section."""
+    with open(os.path.join(REPO_ROOT, "galaxy.yml"), encoding="utf-8") as handle:
+        repository = yaml.safe_load(handle)["repository"]
+    with open(os.path.join(REPO_ROOT, "README.md"), encoding="utf-8") as handle:
+        text = handle.read()
+    targets = re.findall(r"\]\(([^)\s]+)\)", text)
+    assert targets and [target for target in targets if not target.startswith("https://")] == []
+    for target in targets:
+        if target.startswith(repository + "/"):
+            path = re.sub(r"^(blob|tree)/main/", "", target[len(repository) + 1:]).partition("#")[0]
+            assert path in ("issues",) or os.path.exists(os.path.join(REPO_ROOT, path)), target
+    assert re.search(r"^## Support$", text, re.M)
+    assert repository + "/issues" in text
+
+
+@pytest.mark.parametrize("requirements", ["requirements.txt", "meta/requirements.txt"])
+def test_the_python_requirements_are_neither_pinned_nor_capped(requirements):
+    with open(os.path.join(REPO_ROOT, requirements), encoding="utf-8") as handle:
+        entries = [line.split("#")[0].strip() for line in handle if line.split("#")[0].strip()]
+    assert entries
+    for entry in entries:
+        assert not re.search(r"==|<|~=|===", entry), "%s: %s is pinned or capped" % (requirements, entry)
+        assert not re.match(r"ansible(-core)?\b", entry), "%s lists %s" % (requirements, entry)
