@@ -142,3 +142,23 @@ def test_the_python_requirements_are_neither_pinned_nor_capped(requirements):
     for entry in entries:
         assert not re.search(r"==|<|~=|===", entry), "%s: %s is pinned or capped" % (requirements, entry)
         assert not re.match(r"ansible(-core)?\b", entry), "%s lists %s" % (requirements, entry)
+
+
+@pytest.mark.parametrize("document, needles", [
+    ("docs/guide.md", ["~/.ansible/tmp", "ANSIBLE_REMOTE_TMP", "remote_tmp", "ANSIBLE_KEEP_REMOTE_FILES",
+                       "ansible-rulebook -vvv"]),
+    ("docs/event-driven.md", ["ansible-rulebook -vvv", "CITRIX_*", "--vault-password-file"]),
+])
+def test_the_docs_say_where_secrets_can_still_go(document, needles):
+    with open(os.path.join(REPO_ROOT, document), encoding="utf-8") as handle:
+        text = handle.read()
+    assert [needle for needle in needles if needle not in text] == []
+
+
+def test_the_documented_remote_tmp_and_keep_remote_files_settings_are_ansible_cores():
+    from ansible.plugins.doc_fragments.shell_common import ModuleDocFragment
+    shell_options = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]
+    assert {"name": "ANSIBLE_REMOTE_TMP"} in shell_options["remote_tmp"]["env"]
+    assert {"section": "defaults", "key": "remote_tmp"} in shell_options["remote_tmp"]["ini"]
+    definitions = C.config.get_configuration_definitions()
+    assert {"name": "ANSIBLE_KEEP_REMOTE_FILES"} in definitions["DEFAULT_KEEP_REMOTE_FILES"]["env"]
