@@ -134,6 +134,8 @@ from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import Daa
 
 # Catalogs whose machines are read at the same time with include_machines.
 CONCURRENCY = 4
+
+
 def execute(daas):
     """Read the catalogs and, when asked, their machines."""
     client = daas.client

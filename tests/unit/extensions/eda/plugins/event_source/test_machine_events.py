@@ -314,8 +314,10 @@ def frames_ansible_rulebook_prints(err):
 def test_a_first_poll_or_settings_failure_shows_no_frame_dump(monkeypatch):
     FakeClient.instances = []
     monkeypatch.setattr(source, "_import_client", lambda: (lambda settings: FakeClient(**settings), FakeError))
-    monkeypatch.setattr(FakeClient, "scope_machines", lambda *_args, **_kwargs: (_ for _ in ()).throw(
-        FakeError("catalog 'Nope' was not found", False)))
+
+    def not_found(*_args, **_kwargs):
+        raise FakeError("catalog 'Nope' was not found", False)
+    monkeypatch.setattr(FakeClient, "scope_machines", not_found)
     for args, error in ((dict(catalogs=["Nope"], customer_id="c", token="t"), source.FirstPollError),
                         ({"customer_id": "c", "token": "t", "interval": -1}, source.SettingsError)):
         with pytest.raises(error) as caught:
