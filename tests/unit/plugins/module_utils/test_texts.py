@@ -83,3 +83,11 @@ def test_an_error_message_cut_at_1000_characters_shows_none_of_the_token(request
 ])
 def test_studio_name_shows_the_folder_path_with_backslashes(name, shown):
     assert studio_name(name) == shown
+
+
+def test_the_reboot_report_names_catalogs_as_studio_shows_them():
+    from ansible_collections.citrix_cloud.daas.plugins.plugin_utils._reboot import build_summary, report
+    summary = build_summary({'candidates': [], 'skipped': [], 'fences': []},
+                            catalogs=['Kiosk-Pool', 'Finance|Finance-Shared'])
+    assert summary['catalogs'] == ['Kiosk-Pool', 'Finance\\Finance-Shared']
+    assert 'Catalogs Kiosk-Pool, Finance\\Finance-Shared:' in report(summary, 25)['lines'][0]
