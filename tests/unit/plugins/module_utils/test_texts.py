@@ -91,3 +91,18 @@ def test_the_reboot_report_names_catalogs_as_studio_shows_them():
                             catalogs=['Kiosk-Pool', 'Finance|Finance-Shared'])
     assert summary['catalogs'] == ['Kiosk-Pool', 'Finance\\Finance-Shared']
     assert 'Catalogs Kiosk-Pool, Finance\\Finance-Shared:' in report(summary, 25)['lines'][0]
+
+
+@pytest.mark.parametrize("api", ["https://api.example.test", "http://api.example.test"])
+def test_a_proxy_that_does_not_answer_is_named_without_its_password(monkeypatch, api):
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.setenv(name, "http://proxyuser:proxy-pass-9d1@127.0.0.1:9")
+    with pytest.raises(DaaSError) as caught:
+        DaaSClient(customer_id="democustomer", token=TOKEN, site_id="site-1", api_url=api, auth_url=api,
+                   retries=0).get_machine("m1")
+    message = str(caught.value)
+    assert message.startswith("Cannot connect to the proxy http://127.0.0.1:9 on the way to %s: " % api)
+    assert ": check HTTPS_PROXY, HTTP_PROXY and NO_PROXY" in message
+    assert '"))' not in message and "proxy-pass-9d1" not in message and "proxyuser" not in message
