@@ -589,3 +589,17 @@ def test_pages_are_processed_as_they_arrive_and_none_is_kept(tmp_path, api, monk
     assert len(inventory.hosts) == pages * 50
     # Only the page being read is alive (its last item, at most): earlier pages are gone, whatever their number.
     assert len(alive_before_each_page) == pages and max(alive_before_each_page) <= 1
+
+
+def test_an_answer_of_an_unexpected_shape_fails_in_one_line_without_the_token(tmp_path, api, monkeypatch):
+    from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import DaaSClient
+
+    def scope_machines(self, kind=None, name=None, fields=None, page_size=1000):
+        yield dict(machine('DEMOLAB\\ODD-01'), Id=['not', 'a', 'text', TOKEN])
+
+    monkeypatch.setattr(DaaSClient, 'scope_machines', scope_machines)
+    with pytest.raises(AnsibleParserError) as failure:
+        run_inventory(tmp_path, dict(client_id=None, client_secret=None, token=TOKEN))
+    message = str(failure.value)
+    assert message.startswith("citrix_cloud.daas.machines: unexpected error: TypeError: ")
+    assert '\n' not in message and TOKEN not in message
