@@ -302,13 +302,15 @@ def _type_problem(name, value, definition):
 
 def option_problems(config, definitions):
     """What is wrong with the options as written in the inventory file: unknown names and values of the wrong type."""
+    known = dict(definitions)
+    known.update((alias, definition) for definition in definitions.values() for alias in definition.get('aliases') or [])
     problems = []
     for name in config:
-        if name not in definitions:
-            close = difflib.get_close_matches(str(name), list(definitions), 1)
+        if name not in known:
+            close = difflib.get_close_matches(str(name), list(known), 1)
             problems.append('unknown option %r%s' % (name, ' (did you mean %s?)' % close[0] if close else ''))
         else:
-            problems.append(_type_problem(name, config[name], definitions[name]))
+            problems.append(_type_problem(name, config[name], known[name]))
     return [problem for problem in problems if problem]
 
 

@@ -603,3 +603,9 @@ def test_an_answer_of_an_unexpected_shape_fails_in_one_line_without_the_token(tm
     message = str(failure.value)
     assert message.startswith("citrix_cloud.daas.machines: unexpected error: TypeError: ")
     assert '\n' not in message and TOKEN not in message
+
+
+def test_option_problems_know_aliases_and_suggest_the_closest_name():
+    definitions = {'catalogs': {'type': 'list', 'elements': 'str', 'aliases': ['catalog_names']}, 'plugin': {}}
+    assert plugin_module.option_problems({'plugin': 'x', 'catalog_names': ['A']}, definitions) == []
+    assert plugin_module.option_problems({'catalogz': ['A']}, definitions) == ["unknown option 'catalogz' (did you mean catalogs?)"]
