@@ -260,8 +260,6 @@ FILE_SUFFIXES = ('citrix.yml', 'citrix.yaml')
 RENAMED_SHOWN = 5
 # The API's states that the state filters take.
 STATE_OPTIONS = {'power_state': POWER_STATES, 'registration_state': REGISTRATION_STATES}
-TYPE_WORDS = {'bool': 'true or false', 'int': 'a whole number', 'integer': 'a whole number', 'float': 'a number',
-              'list': 'a list', 'dict': 'a mapping'}
 
 
 def _type_problem(name, value, definition):
@@ -279,14 +277,17 @@ def _type_problem(name, value, definition):
         return '%s must be a whole number, got %r' % (name, value)
     if kind == 'float':
         try:
+            if isinstance(value, bool):
+                raise ValueError
             float(value)
         except (TypeError, ValueError):
             return '%s must be a number, got %r' % (name, value)
-        return None if not isinstance(value, bool) else '%s must be a number, got %r' % (name, value)
+        return None
     if kind == 'list':
-        items = value if isinstance(value, list) else None if isinstance(value, Mapping) else [value]
-        if items is None:
+        if isinstance(value, Mapping):
             return '%s must be a list, got a mapping' % name
+        # A text is a comma-separated list, as ansible-core reads it.
+        items = value if isinstance(value, list) else [part.strip() for part in value.split(',')] if isinstance(value, str) else [value]
         for item in items:
             if name in STATE_OPTIONS:
                 problem = state_problem(name, item, STATE_OPTIONS[name])

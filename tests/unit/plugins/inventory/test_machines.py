@@ -550,6 +550,11 @@ def test_quoted_states_and_textual_booleans_are_accepted(tmp_path, api):
     assert sorted(inventory.hosts) == ['fin-001.demolab.example']
 
 
+def test_a_state_list_as_comma_separated_text_is_accepted(tmp_path, api):
+    inventory = run_inventory(tmp_path, dict(power_state='On, off', registration_state='Registered'))
+    assert sorted(inventory.hosts) == ['FIN-001', 'app-01.demolab.example', 'fin-001.demolab.example']
+
+
 def test_the_catalog_variable_and_group_keep_the_admin_folder_as_studio_shows_it(tmp_path, api):
     api.folders['Apps-Shared'] = 'Apps|Shared'
     inventory = run_inventory(tmp_path)
