@@ -578,8 +578,8 @@ class DaaSClient(HTTPClient):
         return err
 
     def _existing(self, kind):
-        """"; the catalogs are: a, b" (or how many there are) for a kind of SCOPE_PATHS; "" for another kind, or
-        when they cannot be read."""
+        """What follows "<kind> '<name>' was not found" for a kind of SCOPE_PATHS: the names of those that exist, or
+        how many there are; nothing for another kind, or when they cannot be read."""
         if kind not in SCOPE_PATHS:
             return ""
         plural = kind + "s"
