@@ -75,6 +75,25 @@ def has_any_tag(machine, tags):
 
 
 # The properties that machine_filter reads.
+# The enums of the API's machine model (PowerState, RegistrationState).
+POWER_STATES = ('Unknown', 'Unmanaged', 'Unavailable', 'Off', 'On', 'Suspended', 'TurningOn', 'TurningOff',
+                'Suspending', 'Resuming', 'NotSupported', 'VirtualMachineNotFound')
+REGISTRATION_STATES = ('Unknown', 'Unregistered', 'Initializing', 'Registered', 'AgentError')
+
+
+def state_problem(option, value, allowed):
+    """Why `value` of the option `option` is not one of the API's `allowed` states (any case), or None when it is.
+
+    A YAML boolean (an unquoted On, Off, Yes or No) is named as such, with the quoted form to write instead.
+    """
+    if isinstance(value, bool) or value in ('True', 'False'):
+        return ('%s: %s is not a state: YAML reads an unquoted On, Off, Yes or No as a boolean; quote it, '
+                'for example %s: ["On"]' % (option, value, option))
+    if not isinstance(value, str) or value.lower() not in set(state.lower() for state in allowed):
+        return '%s: %r is not a state; use one of %s' % (option, value, ', '.join(allowed))
+    return None
+
+
 FILTER_FIELDS = ('Id', 'Name', 'PowerState', 'RegistrationState', 'InMaintenanceMode', 'SessionCount', 'Tags')
 
 
