@@ -10,11 +10,11 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 ---
 module: session
-version_added: 0.2.0
+version_added: 0.1.0
 short_description: Log off, disconnect, send a message to, hide or unhide Citrix DaaS sessions
 description:
   - Brings the sessions a selector picks to a O(state) (logged off, disconnected, hidden or visible), sends them a
-    O(message), or both (the message first).
+    O(send_message), or both (the message first).
   - "Sessions are picked by ID (O(session_ids)), by machine, catalog or delivery group, or by user; each kind given
     narrows the choice, the values of one kind add up. O(states) and O(min_minutes_in_state) filter them further,
     for example the sessions disconnected for more than 8 hours."
@@ -69,10 +69,10 @@ options:
       - What the sessions become. V(logged_off) logs them off (C($logoff)), V(disconnected) disconnects them
         (C($disconnect)), V(hidden) and V(visible) hide or unhide them (C($hide), C($unhide)).
       - A session already disconnected, hidden or visible is left as it is (V(unchanged)).
-      - Without O(state), only the O(message) is sent.
+      - Without O(state), only the O(send_message) is sent.
     type: str
     choices: [logged_off, disconnected, hidden, visible]
-  message:
+  send_message:
     description:
       - A message box each session gets (C($sendMessage)), before O(state) is applied.
       - A message is always sent again when the task runs again.
@@ -139,7 +139,7 @@ EXAMPLES = r'''
           - DEMOLAB\FIN-004
           - DEMOLAB\OSPREY
         states: [Active]
-        message:
+        send_message:
           title: Maintenance tonight
           text: Please save your work and log off by 22:00.
           style: Exclamation
@@ -192,7 +192,7 @@ results:
       type: str
       sample: changed
     message:
-      description: With O(message), V(sent), V(would be sent) (check mode), or V(null) when it was not sent.
+      description: With O(send_message), V(sent), V(would be sent) (check mode), or V(null) when it was not sent.
       type: str
       sample: sent
     reason:
@@ -320,8 +320,8 @@ def execute(daas):
     picked, ended, left_out = select(daas, now)
     run = SessionRun(daas)
     pairs = [(session, new_result(session, now)) for session in picked]
-    if params['message']:
-        run.message(pairs, params['message'])
+    if params['send_message']:
+        run.message(pairs, params['send_message'])
     if params['state']:
         run.apply_state([pair for pair in pairs if pair[1]['status'] in (None, 'changed')], params['state'])
     results = [result for _session, result in pairs]
@@ -347,8 +347,8 @@ def check_params(daas):
             daas.fail('%s must not contain an empty entry' % name)
     if params['min_minutes_in_state'] is not None and params['min_minutes_in_state'] < 0:
         daas.fail('min_minutes_in_state must be 0 or more, got %d' % params['min_minutes_in_state'])
-    if params['message'] is not None and not params['message']['text'].strip():
-        daas.fail('message.text must not be empty')
+    if params['send_message'] is not None and not params['send_message']['text'].strip():
+        daas.fail('send_message.text must not be empty')
 
 
 def main():
@@ -362,13 +362,13 @@ def main():
             states=dict(type='list', elements='str', choices=list(SESSION_STATES)),
             min_minutes_in_state=dict(type='int'),
             state=dict(type='str', choices=list(STATE_ACTIONS)),
-            message=dict(type='dict', options=dict(
+            send_message=dict(type='dict', options=dict(
                 title=dict(type='str', default=''),
                 text=dict(type='str', required=True),
                 style=dict(type='str', choices=list(MESSAGE_STYLES), default='Information'),
             )),
         ),
-        required_one_of=[list(SELECTORS), ['state', 'message']],
+        required_one_of=[list(SELECTORS), ['state', 'send_message']],
         supports_check_mode=True,
     )
     check_params(daas)

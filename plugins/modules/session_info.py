@@ -42,7 +42,7 @@ options:
     elements: str
   machines:
     description:
-      - The sessions on these machines, by name (V(DOMAIN\NAME)) or ID. A plain string is one machine.
+      - The sessions on these machines, by name (V(DOMAIN\\NAME)) or ID. A plain string is one machine.
     type: list
     elements: str
   catalogs:
@@ -57,7 +57,7 @@ options:
     elements: str
   users:
     description:
-      - The sessions of these users, as V(DOMAIN\user) or V(user).
+      - The sessions of these users, as V(DOMAIN\\user) or V(user).
     type: list
     elements: str
   states:

@@ -7,7 +7,9 @@ import re
 
 from .state import Session
 
-ACTIONS = ("add_session", "end_sessions", "maintenance_on", "maintenance_off", "expire_tokens", "logoff_after_messages")
+# freeze: every later request waits, unserved, until the triggers are deleted (a kill lands between two writes).
+ACTIONS = ("add_session", "end_sessions", "maintenance_on", "maintenance_off", "expire_tokens", "freeze",
+           "logoff_after_messages")
 MACHINE_ACTIONS = ("add_session", "end_sessions", "maintenance_on", "maintenance_off", "logoff_after_messages")
 # What a new session of add_session may be given (Session.from_spec's keys).
 SESSION_KEYS = ("state", "minutes_in_state", "logoff_after_messages")
@@ -79,6 +81,8 @@ class Trigger:
         machine = self.machine
         if self.action == "expire_tokens":
             sim.expire_tokens()
+        elif self.action == "freeze":
+            sim.freeze()
         elif self.action == "add_session":
             if machine.can_accept_session(now):
                 machine.add_session(now, self.user, **self.session)

@@ -269,7 +269,8 @@ def test_generated_estate_with_stale_disconnected_sessions(api):
         {"client_id": api.client_id, "client_secret": api.client_secret}], "sites": [{
             "name": "cloudxdsite", "id": api.site_id, "generate": [{
                 "catalog": "Pool", "machines": 200, "idle_share": 0.5, "disconnected_share": 0.5,
-                "disconnected_minutes": 600, "delivery_group": "Pool-Desktops", "seed": 7}]}]}
+                "disconnected_minutes": 600, "leaving_share": 0.5, "leave_after_messages": 2,
+                "delivery_group": "Pool-Desktops", "seed": 7}]}]}
     api.control("POST", "reset", json={"scenario": scenario})
     api.token = None
     now = api.control("GET", "state")["now"]
@@ -279,6 +280,9 @@ def test_generated_estate_with_stale_disconnected_sessions(api):
     old = {"Property": "SessionStateChangeTime", "Operator": "LessThan", "Value": moment(now, 480)}
     assert len(search(api, [{"Property": "SessionState", "Operator": "Equals", "Value": "Disconnected"}, old])[0]) == \
         len(stale)
+    leaving = [entry for entry in sessions if entry["LogoffAfterMessages"] == 2]
+    assert leaving and all(entry["State"] == "Active" for entry in leaving)
+    assert len(leaving) + len(stale) < len(sessions)
 
 
 def test_narrowing_to_named_scopes_finds_what_the_full_evaluation_finds(api):
@@ -295,3 +299,14 @@ def test_narrowing_to_named_scopes_finds_what_the_full_evaluation_finds(api):
         {"Property": "MachineName", "Operator": "Equals", "Value": "DEMOLAB\\OSPREY"},
         {"Property": "UserName", "Operator": "Equals", "Value": "DEMOLAB\\alice"}]}])[0]
     assert sorted(grouped) == ["DEMOLAB\\alice", "DEMOLAB\\carol", "DEMOLAB\\dave"]
+
+
+def test_basic_search_start_time_and_app_state(api):
+    now = api.control("GET", "state")["now"]
+    add_session(api, "DEMOLAB\\SPARE-01", user="DEMOLAB\\early", minutes_in_state=300)
+    assert search(api, BasicSearchString="EARLY")[0] == ["DEMOLAB\\early"]
+    assert sorted(search(api, BasicSearchString="osprey")[0]) == ["DEMOLAB\\carol", "DEMOLAB\\dave"]
+    started = {"Property": "StartTime", "Operator": "LessThan", "Value": moment(now, 120)}
+    assert search(api, [started])[0] == ["DEMOLAB\\early"]
+    apps = {"Property": "AppState", "Operator": "Equals", "Value": "Active"}
+    assert sorted(search(api, [apps])[0]) == ["DEMOLAB\\erin", "DEMOLAB\\frank", "DEMOLAB\\grace", "DEMOLAB\\heidi"]

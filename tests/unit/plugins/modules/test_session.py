@@ -86,7 +86,7 @@ def test_logoff_by_state_and_age_and_a_session_gone_counts_as_logged_off(api):
 def test_message_first_then_the_state(api):
     found(api, session('alice'))
     result = run_module(session_module.main, dict(ARGS, users='alice', state='hidden',
-                                                  message=dict(title='Reboot', text='In 10 minutes')))
+                                                  send_message=dict(title='Reboot', text='In 10 minutes')))
     assert result['results'][0]['message'] == 'sent'
     assert result['results'][0]['reason'] == 'message sent, hidden'
     message = json.dumps({'Title': 'Reboot', 'Text': 'In 10 minutes', 'Style': 'Information'})
@@ -125,9 +125,9 @@ def test_session_ids_read_in_batch_and_filtered(api):
 
 @pytest.mark.parametrize('args, message', [
     (dict(state='logged_off'), 'one of the following is required: session_ids, machines, catalogs, delivery_groups, users'),
-    (dict(users='a'), 'one of the following is required: state, message'),
+    (dict(users='a'), 'one of the following is required: state, send_message'),
     (dict(users='a', state='logged_off', min_minutes_in_state=-1), 'min_minutes_in_state must be 0 or more, got -1'),
-    (dict(users='a', message=dict(text=' ')), 'message.text must not be empty'),
+    (dict(users='a', send_message=dict(text=' ')), 'send_message.text must not be empty'),
     (dict(users=['a', ''], state='hidden'), 'users must not contain an empty entry'),
     (dict(users='a', state='asleep'), 'value of state must be one of: logged_off, disconnected, hidden, visible, got: asleep'),
 ])
