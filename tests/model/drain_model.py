@@ -5,7 +5,8 @@ The model drives the pipeline's own rules: the fence's step order and meaning fr
 drain's from plugins/module_utils/_drain.py (DrainPolicy: when a warning or the deadline is due, what the policy logs
 off). Changing one of them changes what is checked.
 
-One run drains one machine, from every initial set of sessions (none; active; disconnected for less or more than
+One run (so without the run lock and its marks, which the fence model covers: FENCE_STEPS and LIFT_STEPS) drains
+one machine, from every initial set of sessions (none; active; disconnected for less or more than
 the policy's age; active and stale together) under each logoff policy (none, disconnected, all). Between any two
 steps of the run: a user logs on (where the machine accepts one: not in maintenance mode), a user logs off, an active
 session disconnects, a disconnected one reconnects, a disconnected session grows older than the policy's age, time
@@ -171,7 +172,7 @@ class Model(object):
             return going('reads: to fence', phase='fence',
                          steps=tuple(rules.fence_steps_to_send(view, rules.FENCE_STEPS, TAG)))
         if run.phase in ('fence', 'lift'):
-            written = apply_step(machine, run.steps[0])
+            written = apply_step(machine, run.steps[0], 0)
             if run.steps[1:]:
                 return going(run.steps[0], written, steps=run.steps[1:])
             if run.phase == 'fence':
