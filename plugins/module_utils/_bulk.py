@@ -44,7 +44,7 @@ MAINTENANCE_FIELDS = ('Id', 'Name', 'InMaintenanceMode', 'Tags')
 FAULT_TRIES = 5
 # Polls of the machines in flight: quick at first (a short action ends quickly), backing off for long ones.
 POLL_INTERVAL = 0.25
-POLL_GROWTH = 1.25
+POLL_GROWTH = 1.1
 MAX_POLL_INTERVAL = 15.0
 # How often the job of an action that shows no sign of progress is read, in seconds.
 JOB_CHECK_INTERVAL = 10.0
