@@ -30,12 +30,12 @@ description:
   - Each action is started as a job (C(async=true)); the actions travel in C($batch) requests of up to 100 machines.
     With O(wait=true) the module reads every machine in flight with one C(Machines/$search) per poll (the machines it
     does not find, and all of them on a site without that search, in C($batch) reads) until each has reached the power
-    state (and, after a restart, registered again), then reads the jobs of those machines in one C($batch): a job that
+    state (and, after a restart, registered again), then reads the jobs of those machines in one C($batch). A job that
     failed fails its machine, and a job's warning is its machine's RV(results[].reason).
   - On a site that answers C($batch) with 404, 405 or 501, every call is sent as a request of its own instead, with a
     warning.
   - A power action whose answer was lost (a dropped connection, a 5xx or 429 for its C($batch)) is not taken as sent
-    nor as failed: the machine is read again, and the action is sent again only when the machine shows no sign of it
+    nor as failed. The machine is read again, and the action is sent again only when the machine shows no sign of it
     (no C(PowerActionPending), the same power state and last reboot time).
   - When the API answers 429, every request of the task pauses as the API asks, not just the one that was refused.
   - The task fails when any machine failed, after every other machine has been handled; the failure still returns
@@ -59,7 +59,7 @@ options:
     required: true
   only_if_idle:
     description:
-      - Re-read each machine immediately before acting on it and skip it if its C(SessionCount) is above 0,
+      - Re-read the machines (in C($batch)) immediately before acting on them and skip each one whose C(SessionCount) is above 0,
         so that a user who logged on since the first read keeps the session.
     type: bool
     default: false
