@@ -460,8 +460,8 @@ class MaintenanceRun(object):
                     for item in going:
                         self._failed_step(item, step, err, again)
                     continue
-            for item, outcome in zip(going, self.client.batch([self._request(item['result']['id'], step)
-                                                                for item in going])):
+            requests = [self._request(item['result']['id'], step) for item in going]
+            for item, outcome in zip(going, self.client.batch(requests)):
                 if outcome.error is None or (step == TAG_ON and outcome.status == 409) or \
                         (step == TAG_OFF and outcome.status == 404):
                     item['steps'].pop(0)

@@ -75,8 +75,8 @@ def test_check_mode_predicts_and_sends_no_action():
     site = Site(machine('D\\A'), machine('D\\B', 'Off'))
     result = run(site, check_mode=True, machines=['D\\A', 'D\\B'], state='restarted', _ansible_diff=True)
     assert result['changed'] is True
-    assert [(r['status'], r['predicted'], r['job_id']) for r in result['results']] == [('done', True, None),
-                                                                                        ('skipped', True, None)]
+    statuses = [(r['status'], r['predicted'], r['job_id']) for r in result['results']]
+    assert statuses == [('done', True, None), ('skipped', True, None)]
     assert result['diff'] == dict(before={'D\\A': {'PowerState': 'On'}},
                                   after={'D\\A': {'PowerState': 'On', 'PowerAction': 'reboot'}})
     assert site.count('POST $') == 0
