@@ -6,7 +6,13 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._bulk import FAULT_TRIES, MaintenanceRun, PowerRun
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._bulk import (
+    FAULT_TRIES,
+    POLL_GROWTH,
+    POLL_INTERVAL,
+    MaintenanceRun,
+    PowerRun,
+)
 from ansible_collections.citrix_cloud.daas.tests.unit.plugins.module_utils.bulk_site import ACTION_SECONDS, Site, machine
 
 TAG = 'reboot-fence'
@@ -38,9 +44,9 @@ def test_a_restart_of_many_machines_takes_one_read_one_write_a_search_per_poll_a
 def test_polls_back_off_yet_see_a_short_action_soon():
     site = fleet(3)
     power(site, ['D\\M000', 'D\\M001', 'D\\M002'])
-    # The action lasts ACTION_SECONDS; the first poll that sees it done comes less than a quarter later.
-    assert ACTION_SECONDS <= site.now < ACTION_SECONDS * 1.25
-    assert site.count('search') < 12
+    # The action lasts ACTION_SECONDS; the poll that sees it done comes at most one growing interval later.
+    assert ACTION_SECONDS <= site.now < ACTION_SECONDS * POLL_GROWTH + POLL_INTERVAL
+    assert site.count('search') < 15
 
 
 def test_a_lost_answer_whose_reboot_was_carried_out_is_read_back_and_never_sent_again():
