@@ -68,6 +68,19 @@ def test_a_lost_answer_whose_action_was_not_carried_out_is_sent_again():
     assert site.count('POST /Machines/id-M000/$start') == 2
 
 
+def test_a_lost_answer_on_a_machine_that_cannot_be_read_again_fails_it_without_sending_again():
+    site = fleet(1)
+    site.search_status = 501
+    site.lost[('id-M000', 'POST', '/$reboot')] = 1
+    # Every read after the first one fails.
+    site.on_read['id-M000'] = lambda body: site.faults.update({('id-M000', 'GET', ''): 100})
+    results = power(site, ['D\\M000'])
+    assert results[0]['status'] == 'failed'
+    assert results[0]['reason'].startswith('the answer to its reboot was lost (Connection aborted) and the machine '
+                                           'could not be read again: check it before sending the action again')
+    assert site.count('POST $reboot') == 1 and site.count('GET /Machines/') == 1 + FAULT_TRIES
+
+
 def test_a_fault_on_every_try_fails_the_machine_with_the_fault():
     site = fleet(1, 'Off')
     site.faults[('id-M000', 'POST', '/$start')] = FAULT_TRIES
