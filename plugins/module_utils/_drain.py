@@ -18,6 +18,7 @@ import datetime
 import math
 import re
 
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._sessions import state_since
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._texts import parse_rfc3339
 
 LOGOFF_NONE, LOGOFF_DISCONNECTED, LOGOFF_ALL = 'none', 'disconnected', 'all'
@@ -26,8 +27,6 @@ MINUTES_LEFT = '%m%'
 MESSAGE_STYLE = 'Exclamation'
 # What a drain does next: nothing yet, warn the users, or apply the policy (the deadline has passed).
 WAIT, WARN, DEADLINE = 'wait', 'warn', 'deadline'
-# The properties of a session that the rules read.
-SESSION_FIELDS = ('Id', 'State', 'StateChangeTime', 'FormattedStateChangeTime', 'User', 'Machine', 'LogoffInProgress')
 # The module's drain options with their one default each; the role passes them on only when set.
 DEFAULTS = dict(warning_title='Restart for maintenance',
                 warning_text='This machine restarts for maintenance in %m% minutes. Save your work and log off.',
@@ -46,11 +45,6 @@ def parse_finish_by(value, now):
             moment += datetime.timedelta(days=1)
         return moment
     return parse_rfc3339(value)
-
-
-def session_state_time(session):
-    """When the session entered its state (`FormattedStateChangeTime`, else `StateChangeTime`), or None."""
-    return parse_rfc3339(session.get('FormattedStateChangeTime')) or parse_rfc3339(session.get('StateChangeTime'))
 
 
 def session_user(session):
@@ -133,23 +127,11 @@ class DrainPolicy(object):
         minutes = max(int(math.ceil((started + self.warning - now) / 60.0)), 1)
         return self.title, self.text.replace(MINUTES_LEFT, str(minutes))
 
-    def fits_window(self, now, busy):
-        """None when a machine may be fenced at `now` (an aware datetime), else why not: not after finish_by, and a
-        busy machine only when its deadline is before finish_by."""
-        if self.finish_by is None:
-            return None
-        if now >= self.finish_by:
-            return 'not fenced: finish_by %s has passed' % self.finish_by.isoformat()
-        if busy and now + datetime.timedelta(seconds=self.warning) > self.finish_by:
-            return 'not fenced: its drain (warning_minutes %g) would end after finish_by %s' % (
-                self.warning / 60.0, self.finish_by.isoformat())
-        return None
-
     # The policy at the deadline
 
     def stale(self, session, now):
         """Whether a session is disconnected for more than logoff_disconnected_minutes at `now` (an aware datetime)."""
-        since = session_state_time(session)
+        since = state_since(session)
         return session.get('State') == 'Disconnected' and since is not None and \
             (now - since).total_seconds() > self.disconnected_minutes * 60.0
 

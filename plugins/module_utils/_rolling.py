@@ -26,11 +26,10 @@ __metaclass__ = type
 import datetime
 import time
 
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import BatchOutcome
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import SESSION_FIELDS, BatchOutcome
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._drain import (
     DEADLINE,
     MESSAGE_STYLE,
-    SESSION_FIELDS,
     WARN,
     session_machine_id,
     session_user,
