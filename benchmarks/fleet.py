@@ -45,6 +45,7 @@ sys.path.insert(0, REPO)
 sys.path.insert(0, os.path.join(REPO, 'benchmarks'))
 
 from reboot_idle import Simulator, ansible_playbook, collections_path  # noqa: E402 pylint: disable=wrong-import-position
+from tests.simulator.app import LOG_LIMIT  # noqa: E402 pylint: disable=wrong-import-position
 from tests.simulator.scenario import (  # noqa: E402 pylint: disable=wrong-import-position
     CLIENT_ID,
     CLIENT_SECRET,
@@ -131,7 +132,8 @@ def profile(log, wall, simulator_cpu):
         if reboots:
             reboot_waves.append(reboots)
     searches = [r for r in outer if r['path'].endswith('/$search')]
-    dropped = ' (the log dropped its first %d entries)' % (log[0]['seq'] - 1) if log[0]['seq'] > 1 else ''
+    # The simulator keeps at most LOG_LIMIT entries: a fuller log has dropped its first ones.
+    dropped = ' (the log is full: its first entries were dropped)' if len(log) >= LOG_LIMIT * 0.9 else ''
     return ('simulator CPU %.1f s of %.1f s wall (%.0f%%); read and choice %.1f s; $batch %d (calls min/median/max %s); '
             '$batch of reboots %d (reboots %s); $search pages %d%s' % (
                 simulator_cpu, wall, 100.0 * simulator_cpu / wall if wall else 0, first_write, len(batches),

@@ -45,7 +45,7 @@ EVALUATED = {
     "Uid": ("int", lambda machine, body: body["Uid"]),
     "MachineCatalog": ("names", lambda machine, body: _names(machine.catalog)),
     "DeliveryGroup": ("names", lambda machine, body: _names(machine.delivery_group)),
-    "Tags": ("list", lambda machine, body: body["Tags"]),
+    "Tags": ("list", lambda machine, body: [tag.name for tag in machine.tags]),
     "SupportedPowerActions": ("list", lambda machine, body: body["SupportedPowerActions"]),
     "PowerState": ("text", lambda machine, body: body["PowerState"]),
     "RegistrationState": ("text", lambda machine, body: body["RegistrationState"]),
@@ -240,13 +240,33 @@ class Search:
         """The models of the matching machines, in the requested order (else the site's)."""
         found = []
         for machine in machines:
-            body = models.machine_model(machine, now, detail=False)
+            body = _Model(machine, now)
             if self.root.matches(machine, body) and (self.basic is None or self._basic_match(machine, body)):
-                found.append((machine, body))
+                found.append((machine, body.rendered()))
         for name, descending in reversed(self.sort):
             kind, getter = EVALUATED[name]
             found.sort(key=lambda pair, getter=getter, kind=kind: _sort_key(getter(*pair), kind), reverse=descending)
         return [body for _machine, body in found]
+
+
+class _Model:
+    """A machine's model, rendered on first use only: a filter on the machine's own facts (its tags, its catalog)
+    rejects most machines of a large site without rendering them."""
+
+    __slots__ = ("machine", "now", "_body")
+
+    def __init__(self, machine, now):
+        self.machine = machine
+        self.now = now
+        self._body = None
+
+    def rendered(self):
+        if self._body is None:
+            self._body = models.machine_model(self.machine, self.now, detail=False)
+        return self._body
+
+    def __getitem__(self, key):
+        return self.rendered()[key]
 
 
 def _sort_key(value, kind):
