@@ -201,7 +201,7 @@ def bench(args, machines, catalogs, playbook_bin, colls):
     work = tempfile.mkdtemp(prefix='bench-fleet-')
     scenario_path = os.path.join(work, 'fleet.yml')
     with open(scenario_path, 'w') as handle:
-        yaml.safe_dump(generated_scenario(catalogs, machines, args.idle_share, seed=args.seed), handle,
+        yaml.safe_dump(generated_scenario(catalogs, machines, args.idle_share, seed=args.seed, compact=True), handle,
                        sort_keys=False)
     sim = Simulator(scenario_path, args.latency_ms, args.time_scale, sys.executable, 'cloud')
     codes, peaks = [], {}

@@ -216,6 +216,8 @@ class Search:
                            "SearchFilterGroupsType": body.get("SearchFilterGroupsType")})
         if "SessionSupport" not in self.root.names():
             raise bad_request(SESSION_SUPPORT_MESSAGE)
+        # A Tags filter that all must pass (not negated) matches no machine without tags: those are passed over at once.
+        self.needs_tags = any(item.name == "Tags" and not item.negate for item in self.root.filters)
         basic = body.get("BasicSearchString")
         if basic is not None and not isinstance(basic, str):
             raise bad_request("BasicSearchString must be a string.")
@@ -240,6 +242,8 @@ class Search:
         """The models of the matching machines, in the requested order (else the site's)."""
         found = []
         for machine in machines:
+            if self.needs_tags and not machine.tags:
+                continue
             body = _Model(machine, now)
             if self.root.matches(machine, body) and (self.basic is None or self._basic_match(machine, body)):
                 found.append((machine, body.rendered()))
