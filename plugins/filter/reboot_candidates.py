@@ -169,7 +169,7 @@ _value:
     reasons:
       description:
         - How many machines were skipped for each reason, the reason written with its numbers as V(N) and its times
-          as V(T), for example V({"has N session(s)": 12}).
+          as V(T), for example V(has N session(s)).
       type: dict
     fences:
       description:

@@ -33,7 +33,7 @@ options:
   reboot_counts:
     description:
       - The reboot's RV(citrix_cloud.daas.rolling_reboot#module:summary), when its results are bounded
-        (O(citrix_cloud.daas.rolling_reboot#module:result_limit)): the counts come from it.
+        (O(citrix_cloud.daas.rolling_reboot#module:result_limit)); the counts come from it.
       - Without it, a candidate that no result accounts for counts as failed (the run stopped early).
     type: dict
   list_limit:

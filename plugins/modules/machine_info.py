@@ -15,7 +15,7 @@ description:
   - Returns the machines named by O(names), or those of one or more catalogs (O(catalog)) and delivery groups
     (O(delivery_group)), or every machine of the site, read in pages of 1000 and handled as each page arrives.
   - With O(select_for_reboot), returns instead the choice of reboot candidates among those machines, made while the
-    pages arrive (the rules of the filter P(citrix_cloud.daas.reboot_candidates#filter)): the machines themselves
+    pages arrive, by the rules of the filter P(citrix_cloud.daas.reboot_candidates#filter). The machines themselves
     never travel to the controller, which keeps a large site's run small.
   - The filters O(power_state), O(registration_state), O(in_maintenance_mode), O(max_session_count) and O(tags)
     narrow the result; a machine is returned when it passes every filter that is set.
@@ -40,7 +40,7 @@ options:
       - Return the machines of these machine catalogs, each given by name or ID (C(Folder|Name) or C(Folder\Name) for
         a catalog in an admin folder). One name may be given as a plain string; give a list when a name has a comma.
       - The catalogs (and delivery groups) are read concurrently, at most 4 at a time; a machine is returned once.
-      - May be given with O(delivery_group): the machines of both. Mutually exclusive with O(names).
+      - May be given with O(delivery_group), for the machines of both. Mutually exclusive with O(names).
       - An unknown catalog fails the module, naming the site's catalogs when there are 20 or fewer.
     type: list
     elements: str
@@ -49,8 +49,8 @@ options:
     description:
       - Return the machines of these delivery groups, each given by name or ID. One name may be given as a plain
         string; give a list when a name has a comma.
-      - May be given with O(catalog): the machines of both, a machine in both returned once. Mutually exclusive with
-        O(names).
+      - May be given with O(catalog), for the machines of both (a machine in both returned once). Mutually exclusive
+        with O(names).
       - An unknown delivery group fails the module, naming the site's delivery groups when there are 20 or fewer.
     type: list
     elements: str
@@ -102,9 +102,9 @@ options:
     description:
       - Choose the reboot candidates among the machines read (after the filters), in the same pass as the read, and
         return RV(selection) instead of RV(machines).
-      - The rules, each optional, are those of the filter P(citrix_cloud.daas.reboot_candidates#filter) -
+      - The rules, each optional, are those of the filter P(citrix_cloud.daas.reboot_candidates#filter),
         C(now) (RFC 3339; default the controller's clock), C(min_hours_since_reboot), C(exclude),
-        C(required_tags), C(max_machines), C(fence_tag), C(fenced) - and C(list_limit), at most this many skipped
+        C(required_tags), C(max_machines), C(fence_tag), C(fenced), and C(list_limit), at most this many skipped
         machines listed per reason (all of them when not set). An unknown rule is refused.
       - Only the properties the choice reads are read (O(fields) is not needed).
     type: dict

@@ -13,7 +13,6 @@ import sys
 import textwrap
 
 import pytest
-import yaml
 
 from ansible.errors import AnsibleFilterError
 
@@ -22,7 +21,7 @@ from ansible_collections.citrix_cloud.daas.plugins.filter.reboot_candidates impo
     FilterModule,
     reboot_candidates,
 )
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import DECISION_FIELDS, parse_rfc3339
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import parse_rfc3339
 
 NOW = '2026-11-23T12:00:00Z'
 
@@ -432,5 +431,3 @@ def test_the_machines_carrying_the_fence_tag_are_listed_as_fences():
     result = reboot_candidates(machines, now=NOW, fence_tag='REBOOT-FENCE')
     assert [m['Name'] for m in result['fences']] == ['D\\M1', 'D\\M2']
     assert [m['Name'] for m in result['candidates']] == ['D\\M1']
-
-

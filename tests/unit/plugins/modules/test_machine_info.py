@@ -60,8 +60,8 @@ def fixture_client():
         client = client_class.return_value
         client.get_machine.side_effect = get_machine
         client.scope_machines.side_effect = scope_machines
-        client.list_catalogs.return_value = [{'Id': 'c-1', 'Name': 'Pooled'}, {'Id': 'c-2', 'Name': 'Dedicated',
-                                                                              'FullName': 'Office|Dedicated'}]
+        client.list_catalogs.return_value = [{'Id': 'c-1', 'Name': 'Pooled'},
+                                             {'Id': 'c-2', 'Name': 'Dedicated', 'FullName': 'Office|Dedicated'}]
         client.list_delivery_groups.return_value = [{'Id': 'g-1', 'Name': 'Desktops'}]
         client.machine_sessions.side_effect = lambda machine_id: list(SESSIONS.get(machine_id, []))
         yield client
