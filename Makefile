@@ -8,6 +8,10 @@ COLLECTION := $(COLLECTIONS)/ansible_collections/citrix_cloud/daas
 INSTALLED := $(BUILD)/installed
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+# What the runs write stays in the build folder: ansible-core's home (its tmp and galaxy cache), and ansible-test's,
+# which keeps its virtual environments and caches under ~/.ansible/test: ansible-test runs with HOME set to this.
+export ANSIBLE_HOME := $(BUILD)/ansible-home
+export ANSIBLE_TEST_HOME := $(BUILD)/ansible-test-home
 
 # One suite alone: make SUITE; PYTEST_ARGS (pytest suites), SANITY_ARGS, TARGET (integration) and FAULTS_ARGS narrow
 # it to one test (tests/README.md). The suites of `make test`, the longest first; TEST_JOBS of them run at a time (tests/run_suites.sh), each in folders
@@ -49,9 +53,9 @@ install: collection
 # its own: ansible-test sanity checks every file of the collection, and writes tests/output there.
 SANITY_COPY := $(BUILD)/sanity/ansible_collections/citrix_cloud/daas
 sanity: collection
-	python tools/get_pip.py --install
+	HOME=$(ANSIBLE_TEST_HOME) python tools/get_pip.py --install
 	rm -rf $(SANITY_COPY) && mkdir -p $(SANITY_COPY) && tar -C $(COLLECTION) --exclude=./tests/output -cf - . | tar -C $(SANITY_COPY) -xf -
-	cd $(SANITY_COPY) && ansible-test sanity --venv --python 3.11 --color no $(SANITY_ARGS)
+	cd $(SANITY_COPY) && HOME=$(ANSIBLE_TEST_HOME) ansible-test sanity --venv --python 3.11 --color no $(SANITY_ARGS)
 
 lint: collection
 	cd $(COLLECTION) && ansible-lint --profile production --offline
@@ -79,10 +83,10 @@ integration-on-premises: collection
 # The fault suite: the role and the bulk modules under faults, races and interruptions; prints the figures table.
 # faults-on-premises: the same cases against an on-premises site (the PCE case aside, which the Cloud run has).
 faults: collection
-	python tests/faults/run.py $(FAULTS_ARGS)
+	python tests/faults/run.py --work-dir $(BUILD)/faults-cloud $(FAULTS_ARGS)
 
 faults-on-premises: collection
-	python tests/faults/run.py --site-kind on_premises $(FAULTS_ARGS)
+	python tests/faults/run.py --site-kind on_premises --work-dir $(BUILD)/faults-on-premises $(FAULTS_ARGS)
 
 # The drain fence's model, explored over every interleaving (docs/reboot-workflow.md); prints states and violations.
 model: venv

@@ -12,7 +12,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 export ANSIBLE_COLLECTIONS_PATH
 
 TIME_SCALE=${DEMO_TIME_SCALE:-20}    # simulated seconds per real second: a 40 s reboot takes 2 s
-CATALOGS=${DEMO_CATALOGS:-Kiosk-Pool,Finance|Finance-Shared}
+CATALOGS=${DEMO_CATALOGS:-'Kiosk-Pool,Finance\Finance-Shared'}    # a catalog in an admin folder as Studio shows it
 
 work=$(mktemp -d)
 sim_state="$work/simulator"    # the launcher's pid, url and stderr files

@@ -108,7 +108,8 @@ options:
   host_vars:
     description:
       - The host variables to set, named without O(vars_prefix). Each is a property of the machine in snake case;
-        C(catalog), C(delivery_group) and C(zone) are the names of the machine's catalog, delivery group and zone,
+        C(catalog), C(delivery_group) and C(zone) are the names of the machine's catalog (with its admin folders, as
+        Studio shows it), delivery group and zone,
         C(catalog_id), C(delivery_group_id) and C(zone_id) their IDs.
       - The plugin reads, and the cache holds, only the properties these variables, O(hostnames),
         O(ansible_host_from), O(default_groups), O(extra_properties) and the filters need. Every variable costs memory
@@ -140,6 +141,18 @@ options:
     type: bool
     default: true
 notes:
+  - "A failed source is only a warning for ansible-core: C(ansible-inventory) and C(ansible-playbook) go on with an empty
+    inventory and exit 0. For a cron job or a script to fail, set E(ANSIBLE_INVENTORY_UNPARSED_FAILED=true) (C([inventory])
+    C(unparsed_is_failed) in C(ansible.cfg): fail when no source could be read) or
+    E(ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED=true) (C(any_unparsed_is_failed): fail when any source could not be
+    read). C(enable_plugins = citrix_cloud.daas.machines) keeps the other plugins' warnings from following this one's."
+  - >-
+    The plugin's own failure is one line that starts with C(citrix_cloud.daas.machines:). Before any request it refuses
+    an unknown option (naming the closest known one), a value that is not of its option's type (V(maybe) for a
+    boolean) and a state that is not one of the API's; YAML reads an unquoted V(On) or V(Off) as a boolean, so quote it
+    (C(power_state: ["On"])).
+  - C(citrix_catalog) and the group C(citrix_catalog_<catalog>) name the catalog with its admin folders as Studio
+    shows them (C(Finance\Finance-Shared)); for these names the plugin reads the catalogs once per run.
   - With O(cache=true), a run that finds the inventory in the cache sends no request at all; the cache holds the
     properties the plugin reads, never a credential. A run whose options need other properties than the cached ones
     reads the API again and replaces the cache.
@@ -189,21 +202,32 @@ cache_connection: ~/.cache/citrix_inventory
 cache_timeout: 3600
 '''
 
+import difflib
 import re
+from collections.abc import Mapping
 from operator import itemgetter
 
-from ansible.errors import AnsibleParserError
+from ansible import constants as C
+from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._connection import (
+    FALSE_TEXTS,
     OPTIONS,
+    TRUE_TEXTS,
     ConnectionSettingsError,
     connection_settings,
     new_client,
 )
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import DaaSError
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import (
+    POWER_STATES,
+    REGISTRATION_STATES,
+    state_problem,
+)
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import machine_filter as rules_filter
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._texts import one_line, studio_name
 
 # A column is what the plugin keeps of a machine: an API property, or Property.Key for a key of a reference {Id, Name}.
 # Host variables (named without the prefix) -> their column.
@@ -234,6 +258,61 @@ PROPERTY_NAME = re.compile(r'[A-Za-z][A-Za-z0-9]*\Z')
 VARS_PREFIX = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)?\Z')
 FILE_SUFFIXES = ('citrix.yml', 'citrix.yaml')
 RENAMED_SHOWN = 5
+# The API's states that the state filters take.
+STATE_OPTIONS = {'power_state': POWER_STATES, 'registration_state': REGISTRATION_STATES}
+
+
+def _type_problem(name, value, definition):
+    """Why a value written in the file cannot be of its option's type (before ansible-core converts it), or None."""
+    kind = definition.get('type') or 'str'
+    if value is None:
+        return None
+    if kind in ('bool', 'boolean'):
+        if isinstance(value, bool) or str(value).strip().lower() in TRUE_TEXTS + FALSE_TEXTS:
+            return None
+        return '%s must be true or false, got %r' % (name, value)
+    if kind in ('int', 'integer'):
+        if not isinstance(value, bool) and re.match(r'\s*-?[0-9]+\s*\Z', str(value)):
+            return None
+        return '%s must be a whole number, got %r' % (name, value)
+    if kind == 'float':
+        try:
+            if isinstance(value, bool):
+                raise ValueError
+            float(value)
+        except (TypeError, ValueError):
+            return '%s must be a number, got %r' % (name, value)
+        return None
+    if kind == 'list':
+        if isinstance(value, Mapping):
+            return '%s must be a list, got a mapping' % name
+        # A text is a comma-separated list, as ansible-core reads it.
+        items = value if isinstance(value, list) else [part.strip() for part in value.split(',')] if isinstance(value, str) else [value]
+        for item in items:
+            if name in STATE_OPTIONS:
+                problem = state_problem(name, item, STATE_OPTIONS[name])
+                if problem:
+                    return problem
+            elif definition.get('elements') == 'str' and not isinstance(item, str):
+                return '%s must be a list of texts, got %r' % (name, item)
+        return None
+    if kind == 'dict' and not isinstance(value, Mapping):
+        return '%s must be a mapping, got %r' % (name, value)
+    return None
+
+
+def option_problems(config, definitions):
+    """What is wrong with the options as written in the inventory file: unknown names and values of the wrong type."""
+    known = dict(definitions)
+    known.update((alias, definition) for definition in definitions.values() for alias in definition.get('aliases') or [])
+    problems = []
+    for name in config:
+        if name not in known:
+            close = difflib.get_close_matches(str(name), list(known), 1)
+            problems.append('unknown option %r%s' % (name, ' (did you mean %s?)' % close[0] if close else ''))
+        else:
+            problems.append(_type_problem(name, config[name], known[name]))
+    return [problem for problem in problems if problem]
 
 
 def snake_case(name):
@@ -271,6 +350,15 @@ def machine_filter(power_state=(), registration_state=(), in_maintenance_mode=No
             return False
         return passes(machine)
     return matches
+
+
+def with_catalog_full_name(machine, full_names):
+    """The machine with its catalog's name replaced by the one in `full_names` (by catalog id), when there is one."""
+    catalog = machine.get('MachineCatalog')
+    if not full_names or not isinstance(catalog, dict) or catalog.get('Id') not in full_names:
+        return machine
+    machine['MachineCatalog'] = dict(catalog, Name=full_names[catalog['Id']])
+    return machine
 
 
 def column_value(machine, column):
@@ -335,7 +423,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def parse(self, inventory, loader, path, cache=True):
         super(InventoryModule, self).parse(inventory, loader, path, cache)
-        self._read_config_data(path)
+        self._check_file(path)
+        try:
+            self._read_config_data(path)
+        except AnsibleError as err:
+            raise AnsibleParserError('%s: %s' % (self.NAME, one_line(err.message))) from None
         self._check_options()
         variables = self._host_var_columns()
         columns = self._columns(variables)
@@ -346,13 +438,24 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if isinstance(cached, dict) and cached.get('columns') == columns.names:
             rows = cached['machines']
         else:
-            try:
-                rows = self._read_machines(columns)
-            except DaaSError as err:
-                raise AnsibleParserError('%s: %s' % (self.NAME, err)) from None
+            rows = self._read_machines(columns)
             if use_cache:
                 self._cache[cache_key] = {'columns': columns.names, 'machines': rows}
         self._populate(rows, columns, variables)
+
+    def _check_file(self, path):
+        """Fail in one line on an unknown option or a value of the wrong type, before ansible-core converts the values
+        (it would read validate_certs: maybe as false)."""
+        try:
+            config = self.loader.load_from_file(path, cache='none')
+        except AnsibleError:
+            return  # _read_config_data says what is wrong with the file
+        if not isinstance(config, Mapping) or config.get('plugin') not in (getattr(self, '_redirected_names', None) or [self.NAME]):
+            return
+        definitions = C.config.get_configuration_definitions(plugin_type='inventory', name=self._load_name)
+        problems = option_problems(config, definitions)
+        if problems:
+            raise AnsibleParserError('%s: %s' % (self.NAME, '; '.join(problems)))
 
     def _check_options(self):
         """Fail in one line naming the option when an option's value cannot be used."""
@@ -429,16 +532,33 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         fields = self._fields(columns)
         client = new_client(self._connection)
         try:
+            full_names = self._catalog_full_names(client, columns)
             rows = {}
+            # Each page becomes rows as it arrives: only the rows are kept, never a page nor the API's machines.
             for kind, name in self._scopes():
                 for machine in client.scope_machines(kind, name, fields):
                     if isinstance(machine, dict) and machine.get('Id') and matches(machine):
-                        rows.setdefault(machine['Id'], columns.row(machine))
+                        rows.setdefault(machine['Id'], columns.row(with_catalog_full_name(machine, full_names)))
             return list(rows.values())
+        except DaaSError as err:
+            raise AnsibleParserError('%s: %s' % (self.NAME, err)) from None
+        except (AttributeError, LookupError, TypeError, ValueError) as err:
+            # An answer of an unexpected shape: one line, never a traceback nor a secret.
+            raise AnsibleParserError(client._scrub('%s: unexpected error: %s: %s' % (
+                self.NAME, type(err).__name__, one_line(err, None)))) from None
         finally:
             for warning in client.warnings:
                 self.display.warning('%s: %s' % (self.NAME, warning))
             client.close()
+
+    @staticmethod
+    def _catalog_full_names(client, columns):
+        """{catalog id: its name with its admin folder, as Studio shows it} when a column shows catalog names (a
+        machine's reference names its catalog without the folder); else {}."""
+        if 'MachineCatalog.Name' not in columns.names:
+            return {}
+        return dict((catalog.get('Id'), studio_name(catalog.get('FullName') or catalog.get('Name')))
+                    for catalog in client.list_catalogs() if isinstance(catalog, dict))
 
     def _populate(self, rows, columns, variables):
         prefix = self.get_option('vars_prefix') or ''

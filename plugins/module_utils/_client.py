@@ -47,6 +47,8 @@ POWER_ACTIONS = ("start", "shutdown", "reboot", "suspend", "resume")
 BATCH_ITEMS = 100
 FALLBACK_CONCURRENCY = 10
 BATCH_UNAVAILABLE = (404, 405, 501)
+# Up to this many catalogs or delivery groups, a "not found" failure names them all.
+LIST_NAMES_UP_TO = 20
 # The listing of each scope's machines, by the scope's kind (with no kind: the whole site's /Machines).
 SCOPE_PATHS = {"catalog": "/MachineCatalogs/%s/Machines", "delivery group": "/DeliveryGroups/%s/Machines"}
 # The collections of a delivery group's day-2 objects, and the members of a tag, as the API spells them.
@@ -490,7 +492,7 @@ class DaaSClient(HTTPClient):
             message = message_from_body(body) if isinstance(body, dict) else None
             error = self._error(self._failure_message(status), status=status, method=request.method, url=url,
                                 transaction_id=headers.get("citrix-transactionid"),
-                                api_message=message or one_line(item.get("Body") or "") or None,
+                                api_message=message or one_line(item.get("Body") or "", mask=self._scrub) or None,
                                 transient=isinstance(status, int) and (status == 429 or status >= 500))
         return BatchOutcome(status, body, headers.get("location"), error)
 
@@ -565,14 +567,34 @@ class DaaSClient(HTTPClient):
                             % (self._site_id, self.customer_id, ", ".join(str(s.get("Id")) for s in sites)))
 
     def _not_found(self, err, kind, name):
-        """The one rule for a 404: of the object's own URL it becomes "<kind> '<name>' was not found".
+        """The one rule for a 404: of the object's own URL it becomes "<kind> '<name>' was not found", and for a
+        catalog or a delivery group it says which exist (their names when there are few, else how many).
 
         A 404 of the sign-in or of /me keeps its own message, and so does an unknown site_id.
         """
         if err.status == 404 and self._is_object_url(err.url):
             self._check_given_site()
-            return err.with_message("%s '%s' was not found" % (kind, name))
+            return err.with_message("%s '%s' was not found%s" % (kind, name, self._existing(kind)))
         return err
+
+    def _existing(self, kind):
+        """What follows "<kind> '<name>' was not found" for a kind of SCOPE_PATHS: the names of those that exist, or
+        how many there are; nothing for another kind, or when they cannot be read."""
+        if kind not in SCOPE_PATHS:
+            return ""
+        plural = kind + "s"
+        path = SCOPE_PATHS[kind].split("/%s", 1)[0]
+        try:
+            names = sorted((item.get("FullName") or item.get("Name") or item.get("Id"))
+                           for item in self.iter_items(path, params=fields_query(["Id", "Name", "FullName"]))
+                           if isinstance(item, dict))
+        except DaaSError:
+            return ""
+        if not names:
+            return ": the site has no %s" % ("machine catalogs" if kind == "catalog" else plural)
+        if len(names) <= LIST_NAMES_UP_TO:
+            return "; the %s are: %s" % (plural, ", ".join(str(name) for name in names))
+        return " among the %d %s of the site" % (len(names), plural)
 
     def _named(self, kind, name, call):
         """Run call(); a 404 of the object's own URL becomes "<kind> '<name>' was not found" (see _not_found)."""

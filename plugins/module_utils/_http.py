@@ -20,12 +20,13 @@ import re
 import threading
 import time
 import traceback
+import warnings
 from urllib.parse import quote, quote_plus, urlsplit
 
 try:
     import requests
     from requests.adapters import HTTPAdapter
-    from urllib3.exceptions import NewConnectionError
+    from urllib3.exceptions import InsecureRequestWarning, NewConnectionError
 except ImportError:
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
@@ -159,8 +160,9 @@ def json_or_none(response):
         return None
 
 
-def response_json(response):
-    """The JSON body of a response, None when empty; DaaSError when the body is not JSON."""
+def response_json(response, mask=None):
+    """The JSON body of a response, None when empty; DaaSError when the body is not JSON (its text masked by
+    ``mask`` before it is cut)."""
     if not response.content or not response.content.strip():
         return None
     try:
@@ -169,7 +171,7 @@ def response_json(response):
         raise DaaSError("The API answered with a body that is not valid JSON", status=response.status_code,
                         method=response.request.method if response.request is not None else None, url=response.url,
                         transaction_id=transaction_id_of(response),
-                        api_message=one_line(response.text)) from None
+                        api_message=one_line(response.text, mask=mask)) from None
 
 
 def _format_parameters(parameters):
@@ -200,16 +202,17 @@ def message_from_body(body):
     return None
 
 
-def extract_api_message(response):
+def extract_api_message(response, mask=None):
     """The message of an error response: ErrorMessage, detail(+parameters), Error.Message,
-    error_description, message, else the raw body truncated, else the reason phrase."""
+    error_description, message, else the raw body truncated, else the reason phrase; secrets masked by ``mask``
+    before any cut."""
     body = json_or_none(response)
     if isinstance(body, dict):
         message = message_from_body(body)
         if message:
-            return one_line(message, 1000)
+            return one_line(message, 1000, mask)
     if response.text and response.text.strip():
-        return one_line(response.text)
+        return one_line(response.text, mask=mask)
     return response.reason or None
 
 
@@ -250,10 +253,21 @@ def _origin(url):
     return "%s://%s" % (parts.scheme, parts.netloc)
 
 
+def _without_user_info(url):
+    """scheme://host[:port] of a URL, without the user and password it may carry (a proxy's)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "the proxy"
+    return "%s://%s%s" % (parts.scheme, parts.hostname or "", ":%d" % port if port else "")
+
+
 def _root_cause(exc):
     """The innermost exception that requests and urllib3 wrapped around a connection failure."""
     for _depth in range(10):
-        nested = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else getattr(exc, "reason", None)
+        nested = next((arg for arg in exc.args if isinstance(arg, BaseException)), None)
+        nested = nested or getattr(exc, "reason", None) or getattr(exc, "original_error", None)
         if not isinstance(nested, BaseException):
             break
         exc = nested
@@ -303,6 +317,9 @@ class HTTPClient:
         self.retries = int(retries)
         self.deadline = float(deadline)
         self._verify = (ca_path or True) if validate_certs else False
+        if not validate_certs:
+            # The caller warns once (the client's own warning); urllib3 would warn again on every request.
+            warnings.filterwarnings("ignore", category=InsecureRequestWarning)
         self._sleep = sleep or time.sleep
         self._clock = clock or time.monotonic
         self._pause_lock = threading.Lock()
@@ -348,7 +365,7 @@ class HTTPClient:
     def _json(self, response):
         """response_json(), with any secret that a non-JSON body echoes masked in the error."""
         try:
-            return response_json(response)
+            return response_json(response, self._scrub)
         except DaaSError as err:
             raise self._error(err.message, status=err.status, method=err.method, url=err.url,
                               transaction_id=err.transaction_id, api_message=err.api_message) from None
@@ -363,7 +380,7 @@ class HTTPClient:
         return self._error(message, status=status,
                            method=response.request.method if response.request is not None else None,
                            url=response.url, transaction_id=transaction_id_of(response),
-                           api_message=extract_api_message(response),
+                           api_message=extract_api_message(response, self._scrub),
                            transient=status == 429 or status >= 500, attempts=attempts)
 
     def _connection_error(self, method, url, exc, transaction_id, attempts=1):
@@ -377,6 +394,9 @@ class HTTPClient:
                 message = self._untrusted_certificate_message(origin, cause.rsplit("certificate verify failed: ", 1)[-1])
             else:
                 message = "TLS handshake with %s failed: %s" % (origin, cause)
+        elif isinstance(exc, errors.ProxyError):
+            message = "Cannot connect to the proxy %s on the way to %s: %s: check HTTPS_PROXY, HTTP_PROXY and NO_PROXY" % (
+                self._proxy_for(url), origin, _root_cause(exc))
         elif isinstance(exc, errors.ConnectTimeout):
             message = "Timed out connecting to %s after %g s" % (origin, self.timeout)
         elif isinstance(exc, errors.Timeout):
@@ -392,6 +412,12 @@ class HTTPClient:
             message += " (%d attempts)" % attempts
         return self._error(message, method=method, url=url, transaction_id=transaction_id, transient=transient,
                            attempts=attempts, unreachable=_connection_never_opened(exc))
+
+    def _proxy_for(self, url):
+        """The proxy that requests chose for a URL (from the environment), without its user and password."""
+        proxies = self._session.merge_environment_settings(url, {}, None, None, None).get("proxies") or {}
+        proxy = requests.utils.select_proxy(url, proxies)
+        return _without_user_info(proxy) if proxy else "of the environment"
 
     def _untrusted_certificate_message(self, origin, reason):
         """The line for a server whose TLS certificate is not trusted: what to do about it."""

@@ -9,6 +9,11 @@ its lease ends. The API creates a tag name once (a second create answers 409), w
 atomic: the holder is the run that created the highest generation. A run renews its lease while it works, stops
 working once it cannot, and deletes its tag at the end. A run that was killed holds the lock until its lease ends;
 then the next run takes the next generation (with a warning that names the stale holder) and deletes the older ones.
+
+A run marks each machine it writes to with its lock tag (the pipeline's first write), and deleting the tag takes the
+mark off every machine. Before it deletes a stopped run's tag, the run that takes over finds the machines that
+carry it in maintenance mode without the fence tag: maintenance mode the stopped run may have left between two of
+its writes, which no read can tell from an administrator's. They are reported (`left_in_maintenance`), not touched.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -22,7 +27,7 @@ import time
 import uuid
 
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import DaaSError
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import parse_rfc3339
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import has_tag, parse_rfc3339
 
 # Renew once this much of the lease has passed.
 RENEW_AFTER = 1.0 / 3
@@ -48,6 +53,7 @@ class RunLock(object):
 
     def __init__(self, client, fence_tag, wait, lease, sleep=None, now=None):
         self.client = client
+        self.fence_tag = fence_tag
         self.prefix = lock_prefix(fence_tag)
         self.wait = max(float(wait), 0.0)
         self.lease = float(lease)
@@ -56,6 +62,8 @@ class RunLock(object):
         self._now = now or _utc_now
         self.name = None
         self._expires = None
+        # {Id, Name, run}: machines in maintenance mode that a stopped run whose lock this run took over left marked.
+        self.left_in_maintenance = []
 
     def _description(self):
         self._expires = self._now() + datetime.timedelta(seconds=self.lease)
@@ -117,11 +125,32 @@ class RunLock(object):
                 continue
             if created:
                 self.name = candidate
-                for generation, (older, _holder, _ends) in found.items():
-                    if generation < top + 1:
+                for generation, (older, holder, _ends) in sorted(found.items()):
+                    if generation < top + 1 and self._report_marked(older, holder):
                         self.client.delete_tag(older)
                 return
             # Another run took that generation first: read again.
+
+    def _report_marked(self, tag, holder):
+        """Find the machines that a stopped run's lock tag marks and that are in maintenance mode without the fence
+        tag, and report them. False when they could not be read (the tag is kept for a later run to look again)."""
+        try:
+            marked = self.client.machines_with_tag(tag, ('Id', 'Name', 'InMaintenanceMode', 'Tags'))
+        except DaaSError as err:
+            self.client.warnings.append('the machines marked by the stopped %s could not be read (%s): its lock tag '
+                                        '%s is kept, and a later run looks again' % (holder, err, tag))
+            return False
+        left = [dict(id=machine.get('Id'), name=machine.get('Name'), run=holder) for machine in marked
+                if machine.get('InMaintenanceMode') and not has_tag(machine, self.fence_tag)]
+        if left:
+            names = [machine['name'] or machine['id'] for machine in left]
+            self.client.warnings.append(
+                '%d machine(s) are in maintenance mode without the fence tag, marked by the stopped %s, which may '
+                'have switched it on or failed to switch it off before it was stopped: %s%s. Switch maintenance mode '
+                'off on each one no administrator put in maintenance mode; no run touches them'
+                % (len(left), holder, ', '.join(names[:10]), ' and %d more' % (len(names) - 10) if len(names) > 10 else ''))
+            self.left_in_maintenance += left
+        return True
 
     def renew(self):
         """Extend the lease once a third of it has passed; DaaSError when another run took the lock meanwhile."""

@@ -75,6 +75,25 @@ def has_any_tag(machine, tags):
 
 
 # The properties that machine_filter reads.
+# The enums of the API's machine model (PowerState, RegistrationState).
+POWER_STATES = ('Unknown', 'Unmanaged', 'Unavailable', 'Off', 'On', 'Suspended', 'TurningOn', 'TurningOff',
+                'Suspending', 'Resuming', 'NotSupported', 'VirtualMachineNotFound')
+REGISTRATION_STATES = ('Unknown', 'Unregistered', 'Initializing', 'Registered', 'AgentError')
+
+
+def state_problem(option, value, allowed):
+    """Why `value` of the option `option` is not one of the API's `allowed` states (any case), or None when it is.
+
+    A YAML boolean (an unquoted On, Off, Yes or No) is named as such, with the quoted form to write instead.
+    """
+    if isinstance(value, bool) or value in ('True', 'False'):
+        return ('%s: %s is not a state: YAML reads an unquoted On, Off, Yes or No as a boolean; quote it, '
+                'for example %s: ["On"]' % (option, value, option))
+    if not isinstance(value, str) or value.lower() not in set(state.lower() for state in allowed):
+        return '%s: %r is not a state; use one of %s' % (option, value, ', '.join(allowed))
+    return None
+
+
 FILTER_FIELDS = ('Id', 'Name', 'PowerState', 'RegistrationState', 'InMaintenanceMode', 'SessionCount', 'Tags')
 
 
@@ -208,14 +227,22 @@ def decide_maintenance(machine, enabled, tag):
 #                             it with what to do): never touched
 #   FENCED       M and T      a run's fence: carried on by the run that holds the run lock, then lifted
 #   BROKEN       T, no M      someone switched maintenance mode off behind a fence: the tag is removed, nothing else
+#
+# A run under the run lock first marks each machine it fences or lifts with its lock's tag (R), which goes away with
+# the lock: so M without T on a machine that carries the tag of a stopped run's lock is maintenance mode that run
+# may have left between two writes. The run that takes the lock over reports it (never touches it).
 FREE, MAINTENANCE, FENCED, BROKEN = 'free', 'maintenance', 'fenced', 'broken fence'
-MAINTENANCE_ON, TAG_ON, TAG_OFF, MAINTENANCE_OFF = 'maintenance on', 'tag on', 'tag off', 'maintenance off'
+MARK_ON, MAINTENANCE_ON, TAG_ON, TAG_OFF, MAINTENANCE_OFF = 'mark on', 'maintenance on', 'tag on', 'tag off', \
+    'maintenance off'
 # The writes of a fence and of a lift, in the order they are sent; a machine whose step fails goes no further.
 FENCE_STEPS = (MAINTENANCE_ON, TAG_ON)
 LIFT_STEPS = (TAG_OFF, MAINTENANCE_OFF)
-# The state of a machine after each step is applied: (maintenance mode, tag) as the step leaves them.
-STEP_EFFECTS = {MAINTENANCE_ON: ('maintenance', True), TAG_ON: ('tag', True), TAG_OFF: ('tag', False),
-                MAINTENANCE_OFF: ('maintenance', False)}
+# The same under the run lock, the machine marked first.
+MARKED_FENCE_STEPS = (MARK_ON,) + FENCE_STEPS
+MARKED_LIFT_STEPS = (MARK_ON,) + LIFT_STEPS
+# The state of a machine after each step is applied: (maintenance mode, tag or mark) as the step leaves them.
+STEP_EFFECTS = {MARK_ON: ('mark', True), MAINTENANCE_ON: ('maintenance', True), TAG_ON: ('tag', True),
+                TAG_OFF: ('tag', False), MAINTENANCE_OFF: ('maintenance', False)}
 FENCE_DESCRIPTION = 'Machines in maintenance mode set by citrix_cloud.daas'
 
 
@@ -228,9 +255,11 @@ def fence_state(machine, tag):
     return MAINTENANCE if in_maintenance else FREE
 
 
-def fence_steps_to_send(machine, steps, tag):
-    """The steps of `steps` that a machine still needs (a step whose effect the read already shows is not sent)."""
-    facts = {'maintenance': bool(machine.get('InMaintenanceMode')), 'tag': bool(tag) and has_tag(machine, tag)}
+def fence_steps_to_send(machine, steps, tag, mark=None):
+    """The steps of `steps` that a machine still needs (a step whose effect the read already shows is not sent; with
+    no `mark`, the run's lock tag, nothing is marked)."""
+    facts = {'maintenance': bool(machine.get('InMaintenanceMode')), 'tag': bool(tag) and has_tag(machine, tag),
+             'mark': not mark or has_tag(machine, mark)}
     return [step for step in steps if facts[STEP_EFFECTS[step][0]] != STEP_EFFECTS[step][1]]
 
 

@@ -4,9 +4,10 @@
 
 """The drained reboot of many machines as one rolling pipeline (module rolling_reboot).
 
-Under the run lock (_lock.RunLock), each machine is read, fenced (maintenance mode on, then the fence tag: the
-order of _machine.FENCE_STEPS), re-checked behind the fence, rebooted while still idle, waited for until it is On and
-Registered again, and lifted (the tag removed, then maintenance mode off: _machine.LIFT_STEPS). At most
+Under the run lock (_lock.RunLock), each machine is read, fenced (marked with the lock's tag, maintenance mode on,
+then the fence tag: the order of _machine.MARKED_FENCE_STEPS), re-checked behind the fence, rebooted while still
+idle, waited for until it is On and Registered again, and lifted (the tag removed, then maintenance mode off:
+_machine.MARKED_LIFT_STEPS; the mark goes with the lock's tag at the end). At most
 `max_unavailable` machines are out of service under a fence, counting the fences an earlier run left in the scope;
 one that is lifted frees its slot at once. Each step sends one `$batch` for all the machines at that step, and the
 wait reads every machine in flight with one search on the fence tag: requests grow with batches and pages, not with
@@ -27,10 +28,12 @@ from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import 
     BROKEN,
     DECISION_FIELDS,
     FENCE_DESCRIPTION,
-    FENCE_STEPS,
     FENCED,
     LIFT_STEPS,
     MAINTENANCE_ON,
+    MARK_ON,
+    MARKED_FENCE_STEPS,
+    MARKED_LIFT_STEPS,
     TAG_OFF,
     TAG_ON,
     action_reached,
@@ -76,6 +79,8 @@ class Entry(object):
         # Still fenced at its end (a lift that failed, a power action still pending): it stays out of service.
         self.fence_kept = False
         self.adopted = False
+        # It carries this run's mark (the lock's tag): a fence or lift step of it needs no mark first.
+        self.marked = False
         self.job = None
         self.rebooted_at = None
         self.job_checked_at = None
@@ -94,7 +99,7 @@ class Entry(object):
     def finish(self, status, reason=None, lift_steps=None, **fields):
         """End the machine's work: lifted next when it carries a fence (never over a pending power action)."""
         self.result.update(status=status, reason=reason, **fields)
-        self.steps = list(LIFT_STEPS if self.fence_up and lift_steps is None else lift_steps or [])
+        self.steps = list(MARKED_LIFT_STEPS if self.fence_up and lift_steps is None else lift_steps or [])
         self.faults = 0
         if self.fence_up and self.last_seen is not None and self.last_seen.get('PowerActionPending'):
             self.steps = []
@@ -134,6 +139,11 @@ class RollingReboot(object):
         # How long the reboots that are done took, to read again when the next ones are due.
         self._reboot_seconds = []
         self.stopped_by = None
+
+    @property
+    def mark(self):
+        """The tag that marks the machines this run writes to: its run lock's (None without a lock)."""
+        return self.lock.name if self.lock is not None else None
 
     # Reads
 
@@ -219,7 +229,9 @@ class RollingReboot(object):
                 entry.finish('skipped', LATE + reason)
                 continue
             entry.before = machine
-            entry.steps = fence_steps_to_send(machine, FENCE_STEPS, self.fence_tag) if self.fence_tag else []
+            entry.marked = not self.mark or has_tag(machine, self.mark)
+            entry.steps = fence_steps_to_send(machine, MARKED_FENCE_STEPS, self.fence_tag, self.mark) \
+                if self.fence_tag else []
             entry.phase = FENCING if entry.steps else CHECKING
         self._fence([entry for entry in entries if entry.phase == FENCING])
 
@@ -227,7 +239,10 @@ class RollingReboot(object):
         """Send the entries' next fence or lift steps, one $batch per step in the protocol's order; an entry whose
         step fails goes no further this round. Returns {entry: (step, outcome)} of those that failed."""
         failed = {}
-        for step in FENCE_STEPS + LIFT_STEPS:
+        for entry in entries:
+            if entry.steps and entry.steps[0] == MARK_ON and entry.marked:
+                entry.steps.pop(0)
+        for step in MARKED_FENCE_STEPS + LIFT_STEPS:
             going = [entry for entry in entries if entry not in failed and entry.steps and entry.steps[0] == step]
             if not going:
                 continue
@@ -243,15 +258,18 @@ class RollingReboot(object):
                 self._tag_ready = True
             requests = [self._step_request(entry.id, step) for entry in going]
             for entry, outcome in zip(going, self.client.batch(requests)):
-                if outcome.error is None or (step == TAG_ON and outcome.status == 409) or \
+                if outcome.error is None or (step in (MARK_ON, TAG_ON) and outcome.status == 409) or \
                         (step == TAG_OFF and outcome.status == 404):
                     entry.steps.pop(0)
                     entry.faults = 0
+                    entry.marked = entry.marked or step == MARK_ON
                 else:
                     failed[entry] = (step, outcome)
         return failed
 
     def _step_request(self, machine_id, step):
+        if step == MARK_ON:
+            return self.client.machine_tag_request(machine_id, self.mark, True)
         if step in (TAG_ON, TAG_OFF):
             return self.client.machine_tag_request(machine_id, self.fence_tag, step == TAG_ON)
         return self.client.maintenance_request(machine_id, step == MAINTENANCE_ON)
@@ -266,10 +284,13 @@ class RollingReboot(object):
                 entry.faults += 1
                 if _fault(outcome) and entry.faults < FAULT_TRIES:
                     continue
-                if step != FENCE_STEPS[0]:
+                if step == MARK_ON:
+                    entry.finish('failed', 'not rebooted: it could not be marked with the run lock\'s tag before its '
+                                           'fence: %s' % outcome.error)
+                elif step != MAINTENANCE_ON:
                     # Maintenance mode is the run's: lifted again (a tag added after all is removed first).
                     entry.finish('failed', 'not rebooted: the fence could not be completed (%s failed): %s'
-                                 % (step, outcome.error), lift_steps=LIFT_STEPS)
+                                 % (step, outcome.error), lift_steps=MARKED_LIFT_STEPS)
                 elif _fault(outcome):
                     entry.finish('failed', 'not rebooted: maintenance mode could not be switched on: %s; if it is on '
                                            'all the same (its answer was lost), switch it off by hand' % outcome.error)
@@ -375,13 +396,13 @@ class RollingReboot(object):
             if entry.faults >= FAULT_TRIES:
                 step, outcome = failed[entry]
                 entry.result.update(lifted=False, status='failed', reason=self._lift_failure(entry, step, outcome.error))
-                entry.fence_kept = step == LIFT_STEPS[0]
+                entry.fence_kept = step in (MARK_ON, TAG_OFF)
                 entry.phase = FINISHED
 
     @staticmethod
     def _lift_failure(entry, step, error):
         done = entry.result['reason'] + '; ' if entry.result['reason'] else ''
-        if step == TAG_OFF:
+        if step in (MARK_ON, TAG_OFF):
             what = 'it stays fenced, maintenance mode and tag: the next run lifts it'
         else:
             what = 'the tag was removed, then maintenance mode could not be switched off: it is left in maintenance ' \
@@ -549,8 +570,9 @@ class RollingReboot(object):
                 entry.phase = FINISHED
             elif entry.phase in (FENCING, CHECKING, REBOOTING):
                 # A fence half set (maintenance mode on, the tag not yet) is this run's: lifted like a whole one.
-                half_set = entry.phase == FENCING and len(entry.steps) < len(FENCE_STEPS)
-                entry.finish('failed', 'the run stopped early (%s)' % err, lift_steps=LIFT_STEPS if half_set else None)
+                half_set = entry.phase == FENCING and MAINTENANCE_ON not in entry.steps
+                entry.finish('failed', 'the run stopped early (%s)' % err,
+                             lift_steps=MARKED_LIFT_STEPS if half_set else None)
         for _attempt in range(FAULT_TRIES):
             lifting = [e for e in self.entries if e.phase == LIFTING]
             if not lifting:

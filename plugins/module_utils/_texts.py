@@ -41,7 +41,15 @@ def parse_rfc3339(value):
         return None
 
 
-def one_line(text, limit=ONE_LINE_LIMIT):
-    """The text on one line (white space folded), cut at `limit` characters (None: never cut)."""
-    text = ' '.join(str(text).split())
+def one_line(text, limit=ONE_LINE_LIMIT, mask=None):
+    """The text on one line (white space folded), its secrets masked by `mask(text)` when given, then cut at `limit`
+    characters (None: never cut), so that no part of a secret survives the cut."""
+    text = str(text) if mask is None else str(mask(str(text)))
+    text = ' '.join(text.split())
     return text if limit is None or len(text) <= limit else text[:limit] + '...'
+
+
+def studio_name(name):
+    """A catalog or delivery group name as Citrix Studio shows it: the API's folder path `Folder|Name` becomes
+    `Folder\\Name`."""
+    return str(name).replace('|', '\\') if name is not None else name

@@ -134,18 +134,6 @@ from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import Daa
 
 # Catalogs whose machines are read at the same time with include_machines.
 CONCURRENCY = 4
-# Up to this many catalogs, a "not found" failure names them all.
-LIST_NAMES_UP_TO = 20
-
-
-def not_found_message(client, name):
-    """The one-line message for an unknown catalog, with the names available when there are few."""
-    names = sorted((catalog.get('FullName') or catalog.get('Name') or catalog.get('Id')) for catalog in client.list_catalogs())
-    if not names:
-        return "catalog '%s' was not found: the site has no machine catalogs" % name
-    if len(names) <= LIST_NAMES_UP_TO:
-        return "catalog '%s' was not found; the catalogs are: %s" % (name, ', '.join(names))
-    return "catalog '%s' was not found among the %d catalogs of the site" % (name, len(names))
 
 
 def execute(daas):
@@ -158,7 +146,7 @@ def execute(daas):
         except DaaSError as err:
             if err.status != 404:
                 raise
-            daas.fail(not_found_message(client, name), error=err.to_dict())
+            daas.fail(err.message, error=err.to_dict())
     else:
         catalogs = client.list_catalogs()
     if daas.params['include_machines']:

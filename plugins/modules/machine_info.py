@@ -300,8 +300,6 @@ FILTER_PROPERTIES = {'power_state': 'PowerState', 'registration_state': 'Registr
                      'in_maintenance_mode': 'InMaintenanceMode', 'max_session_count': 'SessionCount', 'tags': 'Tags'}
 # How many catalogs or delivery groups are read at the same time: each holds one page (1000 machines) in memory.
 SCOPE_READS = 4
-# Up to this many catalogs or delivery groups, a "not found" failure names them all.
-LIST_NAMES_UP_TO = 20
 SCOPE_OPTIONS = (('catalog', 'catalog'), ('delivery_group', 'delivery group'))
 
 
@@ -345,21 +343,10 @@ def read_fields(params):
     return sorted(fields)
 
 
-def not_found_message(client, kind, name):
-    """The one-line message for an unknown catalog or delivery group, with the site's names when there are few."""
-    scopes = client.list_catalogs() if kind == 'catalog' else client.list_delivery_groups()
-    names = sorted(str(scope.get('FullName') or scope.get('Name') or scope.get('Id')) for scope in scopes)
-    plural = 'catalogs' if kind == 'catalog' else 'delivery groups'
-    if not names:
-        return "%s '%s' was not found: the site has no %s" % (kind, name, plural)
-    if len(names) <= LIST_NAMES_UP_TO:
-        return "%s '%s' was not found; the %s are: %s" % (kind, name, plural, ', '.join(names))
-    return "%s '%s' was not found among the %d %s of the site" % (kind, name, len(names), plural)
-
-
 def read_scopes(daas, fields, take):
     """Hand every machine of the catalogs and delivery groups (or of the site, with neither) to take(), page by page
-    as the pages arrive, a few scopes at a time; an unknown scope fails naming the site's ones."""
+    as the pages arrive, a few scopes at a time; an unknown scope fails with the client's message, which names the
+    site's ones."""
     client = daas.client
     scopes = [(kind, name) for option, kind in SCOPE_OPTIONS for name in dict.fromkeys(daas.params[option] or [])]
     if not scopes:
@@ -374,9 +361,6 @@ def read_scopes(daas, fields, take):
                 take(machine)
 
     results = run_concurrently(read, scopes, min(daas.params['concurrency'], SCOPE_READS))
-    for (kind, name), (_value, error) in zip(scopes, results):
-        if isinstance(error, DaaSError) and error.status == 404 and "%s '%s' was not found" % (kind, name) in str(error):
-            daas.fail(not_found_message(client, kind, name), error=error.to_dict())
     for _option, kind in SCOPE_OPTIONS:
         mine = [(name, result) for (of_kind, name), result in zip(scopes, results) if of_kind == kind]
         collect(daas, [name for name, _result in mine], [result for _name, result in mine],

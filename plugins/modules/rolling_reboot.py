@@ -188,6 +188,28 @@ results:
       description: Whether the entry is a prediction (check mode).
       type: bool
       sample: false
+left_in_maintenance:
+  description:
+    - Machines in maintenance mode without the fence tag that carry the mark of a run that was stopped (killed)
+      while it worked, found when this run took over that run's lock. The stopped run may have switched maintenance
+      mode on (or failed to switch it off) between two of its writes, which no read can tell from an
+      administrator's maintenance mode, so no run touches them. Switch maintenance mode off on each one that no
+      administrator put in maintenance mode. A warning names them too.
+    - Reported once, by the run that takes over the stopped run's lock.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The machine's C(Id).
+      type: str
+    name:
+      description: The machine's C(Name).
+      type: str
+    run:
+      description: The stopped run, as its lock named it (run ID, host and process).
+      type: str
+  sample: [{id: 9f6c2a1e-3b7d-4e8a-a1c4-5d2e8f9b0c17, name: DEMOLAB\KESTREL, run: "run 4f0c2b9a11d3 (host awx-1, pid 812)"}]
 stopped_by:
   description: The error that stopped the run before every machine was handled; V(null) when none did.
   returned: always
@@ -242,7 +264,8 @@ def execute(daas):
     output = dict(changed=any(r['fenced'] or r['job_id'] or r['lifted'] for r in results),
                   results=pipeline.bounded_results(params['result_limit']),
                   summary=count_by_status(results, STATUSES),
-                  stopped_by=str(pipeline.stopped_by) if pipeline.stopped_by is not None else None)
+                  stopped_by=str(pipeline.stopped_by) if pipeline.stopped_by is not None else None,
+                  left_in_maintenance=lock.left_in_maintenance)
     if daas.module._diff:
         output['diff'] = diff(output['results'])
     if pipeline.stopped_by is not None:

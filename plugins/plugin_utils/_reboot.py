@@ -9,6 +9,8 @@ __metaclass__ = type
 
 from collections.abc import Mapping, Sequence
 
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._texts import studio_name
+
 
 def name_list(value, option):
     """A list of non-empty, trimmed texts from a list, or from comma-separated text (extra vars, AWX surveys).
@@ -94,7 +96,7 @@ def build_summary(selection, reboots=None, errors=None, stopped_by=None, catalog
     return {
         # A check-mode prediction tells also when only the task's check_mode was set.
         'check_mode': check_mode,
-        'catalogs': list(catalogs or []),
+        'catalogs': [studio_name(catalog) for catalog in catalogs or []],
         'delivery_groups': list(delivery_groups or []),
         'started_at': started_at,
         'finished_at': finished_at,

@@ -185,3 +185,20 @@ def test_print_rulebook_reports_sessions_and_maintenance(rulebook):
     assert "OTH-001" not in text
     assert process.poll() is None, text
     assert_clean(text)
+
+
+@pytest.mark.parametrize("variables, line", [
+    ({"citrix_catalogs": ["No-Such-Pool"], "citrix_interval": 1},
+     "citrix_cloud.daas.machine_events: catalog 'No-Such-Pool' was not found; the catalogs are: "),
+    ({"citrix_catalogs": ["Watched-Pool"], "citrix_interval": 0},
+     "citrix_cloud.daas.machine_events: interval must be 0.1 or more, got 0"),
+], ids=["unknown-catalog", "bad-interval"])
+def test_a_source_that_cannot_start_stops_the_rulebook_with_one_line_and_no_frames(rulebook, variables, line):
+    _base, start = rulebook
+    process, output = start("print_events", variables)
+    wait_for("the rulebook to stop", lambda: process.poll() is not None, output)
+    text = output.text()
+    assert process.returncode != 0 and line in text, text[-3000:]
+    # ansible-rulebook logs "file:line function" for each frame of a source's exception, unless it has none.
+    assert not [row for row in text.splitlines() if "machine_events.py:" in row], text[-3000:]
+    assert_clean(text)

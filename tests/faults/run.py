@@ -193,7 +193,8 @@ class Suite:
         self.figures = dict(cases=0, runs=0, runs_correct=0, faults=0, tracebacks=0, sessions_lost=0, fences_left=0,
                             admin_lifted=0, secrets=0, bad_input=0, bad_input_clear=0,
                             transient_rebooted=0, transient_candidates=0, rebooted_twice=0, over_cap=0,
-                            lifted_pending=0, overlapping_runs=0, role_runs_stopped=0, left_by_kill=0)
+                            lifted_pending=0, overlapping_runs=0, role_runs_stopped=0, left_by_kill=0,
+                            left_by_kill_reported=0)
         self.problems = []
         self.outputs = []
         self.started = 0
@@ -354,10 +355,13 @@ class Suite:
         untagged = [name for name, machine in machines.items()
                     if name not in admin and name not in tagged and machine["InMaintenanceMode"]]
         # A kill between the two writes of a fence (or of a lift) leaves maintenance mode without the tag, which no
-        # run can tell from an administrator's (docs/reboot-workflow.md): counted on its own, not as a fence.
+        # read can tell from an administrator's: the run after it reports it from the killed run's mark
+        # (docs/reboot-workflow.md), and leaves it alone. Counted on its own, not as a fence.
         left_by_kill = untagged if self.killed else []
+        unreported = [name for name in left_by_kill if not reported_left_in_maintenance(output, name)]
         fences = tagged + [name for name in untagged if name not in left_by_kill]
         self.figures["left_by_kill"] += len(left_by_kill)
+        self.figures["left_by_kill_reported"] += len(left_by_kill) - len(unreported)
         lifted = [name for name in admin if not machines[name]["InMaintenanceMode"]]
         twice = [name for name, machine in machines.items() if machine["Counters"]["PowerActions"].get("reboot", 0) > 1]
         # The cap: the most machines in maintenance mode at once, less the administrators' and those a kill left in
@@ -387,7 +391,8 @@ class Suite:
             "; fences left: %s" % ", ".join(fences) if fences else "",
             "; admin maintenance lifted: %s" % ", ".join(lifted) if lifted else "") +
             ("; rebooted twice: %s" % ", ".join(twice) if twice else "") + ("; over the cap" if over_cap else "") +
-            ("; left in maintenance mode by the kill: %s" % ", ".join(left_by_kill) if left_by_kill else ""),
+            ("; left in maintenance mode by the kill: %s" % ", ".join(left_by_kill) if left_by_kill else "") +
+            ("; NOT REPORTED by the next run: %s" % ", ".join(unreported) if unreported else ""),
             flush=True)
 
     def count_secrets(self):
@@ -432,6 +437,10 @@ def cases(bounded, seed):
         # Killed once its first fences are up (after the check behind them), then run again.
         Case("role-kill-after-fence-stale", "SIGKILL, stale fence",
              kill_after=nth(is_request("POST", r"/Machines/\$search$"), 2), stale_fence=True),
+        # Killed right after the maintenance mode writes of its first fences, before their tags (the simulator holds
+        # every later request until the kill): the next run reports them, and touches none.
+        Case("role-kill-between-fence-writes", "SIGKILL between writes", kill_after=is_request("PATCH", "/Machines/"),
+             triggers=[{"method": "PATCH", "path_regex": "/Machines/[^/]+$", "count": 1, "action": "freeze"}]),
         Case("role-two-runs-overlapping", "two runs at once", overlap_after=is_request("PATCH", "/Machines/"),
              extra={"reboot_idle_machines_lock_timeout": 600}),
         Case("pce-echoing-gateway", "PCE echo of Basic", playbook=PCE_PLAYBOOK,
@@ -457,6 +466,13 @@ def cases(bounded, seed):
     return result
 
 
+def reported_left_in_maintenance(output, name):
+    """Whether a run's output names the machine among those a stopped run left in maintenance mode (the warning of
+    rolling_reboot, as printed and, at -vvv, in its JSON result)."""
+    return any("marked by the stopped" in line and (name in line or name.replace("\\", "\\\\") in line)
+               for line in output.splitlines())
+
+
 def schedules(count, seed):
     """`count` random schedules (seeded): faults on the DaaS API, maybe a SIGKILL at a random write, an administrator
     putting the busy machine in maintenance mode and a user logging on to an idle one, each after a random number of
@@ -472,10 +488,6 @@ def schedules(count, seed):
                      "machine": "DEMOLAB\\FLT-BUSY"},
                     {"machine": rng.choice(IDLE), "count": rng.randrange(1, 4), "action": "add_session"}]
         kill = rng.choice(kill_points)
-        if kill is not None and kill is kill_points[1]:
-            # A kill between the two writes of a fence leaves maintenance mode without the tag (documented): aim
-            # the kill at the tag's write instead.
-            kill = kill_points[2]
         result.append(Case("schedule-%d-%d" % (seed, number), "random schedule", faults=faults, triggers=triggers,
                            kill_after=kill))
     return result
@@ -492,6 +504,9 @@ def main(argv=None):
                         help="random schedules of faults, kills and administrator actions (default: 3; 1 with --bounded)")
     parser.add_argument("--schedules-only", action="store_true", help="run only the random schedules")
     parser.add_argument("--case", action="append", metavar="NAME", help="run only this case (again for more)")
+    parser.add_argument("--work-dir", metavar="DIR",
+                        help="the folder for the simulator's state and every run's log, emptied first and kept "
+                        "(default: a temporary folder, removed when every case passed)")
     args = parser.parse_args(argv)
     if args.schedules is None:
         args.schedules = 1 if args.bounded else 3
@@ -508,7 +523,12 @@ def main(argv=None):
     ansible_playbook = shutil.which("ansible-playbook")
     if ansible_playbook is None:
         raise SystemExit("faults: ansible-playbook is not on PATH (run through make faults)")
-    work = tempfile.mkdtemp(prefix="citrix-daas-faults-")
+    if args.work_dir:
+        work = os.path.abspath(args.work_dir)
+        shutil.rmtree(work, ignore_errors=True)
+        os.makedirs(work)
+    else:
+        work = tempfile.mkdtemp(prefix="citrix-daas-faults-")
     os.environ.setdefault("ANSIBLE_NOCOLOR", "1")
     os.environ["ANSIBLE_FORCE_COLOR"] = "0"
     sim = Simulator(work, args.site_kind)
@@ -537,8 +557,8 @@ def main(argv=None):
         ("fences lifted with a power action pending", figures["lifted_pending"], 0),
         ("role runs stopped early by an error", figures["role_runs_stopped"], 0),
         ("runs overlapping another", figures["overlapping_runs"], ""),
-        ("machines left in maintenance mode without the tag by a kill between two writes (documented)",
-         figures["left_by_kill"], ""),
+        ("machines a kill between two writes left in maintenance mode without the tag, reported by the next run",
+         "%d / %d" % (figures["left_by_kill_reported"], figures["left_by_kill"]), "all"),
     ]
     if figures["bad_input"]:
         rows.append(("bad-input cases ending in one line", "%d / %d" % (figures["bad_input_clear"], figures["bad_input"]),
@@ -546,16 +566,19 @@ def main(argv=None):
     print("\n| figure | value | target |\n| --- | --- | --- |")
     for label, value, target in rows:
         print("| %s | %s | %s |" % (label, value, target))
-    print("\n%s against a simulator of kind %s in %.0f s; logs in %s" % (
-        "bounded run" if args.bounded else "full run", args.site_kind, time.monotonic() - started, work))
     missed = figures["runs_correct"] != figures["runs"] or any(
         figures[key] for key in ("tracebacks", "sessions_lost", "fences_left", "admin_lifted", "secrets", "rebooted_twice",
                                  "over_cap", "lifted_pending", "role_runs_stopped")) or \
-        figures["bad_input_clear"] != figures["bad_input"] or figures["transient_rebooted"] != figures["transient_candidates"]
+        figures["bad_input_clear"] != figures["bad_input"] or figures["transient_rebooted"] != figures["transient_candidates"] \
+        or figures["left_by_kill_reported"] != figures["left_by_kill"]
     for problem in suite.problems:
         print("problem: " + problem)
-    if not missed:
+    kept = missed or args.work_dir
+    if not kept:
         shutil.rmtree(work)
+    print("\n%s against a simulator of kind %s in %.0f s; %s" % (
+        "bounded run" if args.bounded else "full run", args.site_kind, time.monotonic() - started,
+        "its logs: %s" % work if kept else "every case passed, its logs removed"))
     return 1 if missed else 0
 
 

@@ -2,7 +2,8 @@
 # Runs the integration targets with ansible-test, spread over JOBS workers that run at the same time.
 # Usage: VENV=... COLLECTION=... [SITE_KIND=cloud|on_premises] [JOBS=2] [VERBOSITY=-vvv] tests/integration/run.sh [target ...]
 #
-# Without arguments every folder of tests/integration/targets runs. Each worker has a copy of the collection of its own
+# Without arguments every folder of tests/integration/targets runs (against an on-premises site: those with the alias
+# `on_premises`). Each worker has a copy of the collection of its own
 # (ansible-test writes tests/output and reads tests/integration/integration_config.yml there) and two simulators of its
 # own (plain HTTP and TLS), started by the launcher; it takes the next target nobody has taken yet, heaviest first.
 # SITE_KIND is the kind of site the simulators serve (Citrix Cloud, or an on-premises Delivery Controller);
@@ -64,11 +65,18 @@ weight() {
     for needed in $(sed -n 's|^needs/target/||p' "$1/aliases" 2>/dev/null); do folders+=("$needed"); done
     du -scb -- "${folders[@]}" | tail -n 1 | cut -f1
 }
+# for_site_kind TARGET: whether the target runs against this kind of site by default. Every target runs against a
+# Cloud site; against an on-premises site, those whose aliases say `on_premises`: the ones whose requests differ by
+# kind of site (sign-in, site discovery, async jobs, $batch and $search, the inventory), as the modules share one
+# connection layer.
+for_site_kind() {
+    [ "$SITE_KIND" = cloud ] || grep -qx "$SITE_KIND" "$1/aliases" 2>/dev/null
+}
 if [ "$#" -gt 0 ]; then
     targets=("$@")
 else  # the heaviest first, so that the last targets to start are short ones
     mapfile -t targets < <(cd "$COLLECTION/tests/integration/targets" && for target in */; do
-        echo "$(weight "${target%/}") ${target%/}"; done | sort -rn | cut -d' ' -f2)
+        for_site_kind "${target%/}" && echo "$(weight "${target%/}") ${target%/}"; done | sort -rn | cut -d' ' -f2)
 fi
 for target in "${targets[@]}"; do
     [ -d "$COLLECTION/tests/integration/targets/$target" ] || {
@@ -79,6 +87,12 @@ done
 [ "$JOBS" -gt "${#targets[@]}" ] && JOBS=${#targets[@]}
 
 simulator() { (cd "$repo" && "$VENV/bin/python" -m tests.simulator.launcher "$@"); }
+
+# cpu_seconds FILE: the user and system CPU seconds of the finished children that bash's `times` wrote to FILE.
+cpu_seconds() {
+    awk 'function sec(t, p) { sub(/s$/, "", t); split(t, p, "m"); return p[1] * 60 + p[2] }
+        END { printf "%d", sec($1) + sec($2) }' "$1"
+}
 
 stop_simulators() {
     local state
@@ -115,10 +129,10 @@ CONFIG
         mkdir "$WORKERS_DIR/claimed/$target" 2>/dev/null || continue
         started=$SECONDS
         status=0
-        (cd "$copy" && "$VENV/bin/ansible-test" integration --local --python "$python_version" --color no $verbosity \
-            "$target") >"$root/$target.log" 2>&1 || status=$?
+        (cd "$copy" && HOME="${ANSIBLE_TEST_HOME:-$HOME}" "$VENV/bin/ansible-test" integration --local --python "$python_version" --color no $verbosity \
+            "$target"; status=$?; times >"$root/$target.times"; exit $status) >"$root/$target.log" 2>&1 || status=$?
         if [ "$status" -eq 0 ]; then
-            echo "integration: $target passed ($((SECONDS - started)) s, worker $n)"
+            echo "integration: $target passed ($((SECONDS - started)) s, $(cpu_seconds "$root/$target.times") CPU s, worker $n)"
         else
             echo "integration: $target FAILED (exit $status, $((SECONDS - started)) s, worker $n); the end of $root/$target.log:"
             tail -n 80 "$root/$target.log"

@@ -12,9 +12,10 @@ set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 : "${VENV:?set VENV to the development virtual environment}"
 : "${COLLECTION:?set COLLECTION to the collection copy under ansible_collections/citrix_cloud/daas}"
-# The role (every part of its test), the power and job modules, and the read modules.
-mapfile -t targets < <(cd "$COLLECTION/tests/integration/targets" && ls -d role_reboot_idle_machines*)
-targets+=(machine_power wait_for_job site_info catalog_info machine_info session_info)
+# What differs between ansible-core versions: the role (argument specs, templating of its facts and filters, its
+# rescue), a module's async job and its waiter, the module options' type handling, and the inventory plugin's API.
+# The other targets run on the development venv's version only.
+targets=(role_reboot_idle_machines role_reboot_idle_machines_failure wait_for_job machine_info inventory_machines)
 rows=()
 failed=0
 
@@ -78,7 +79,8 @@ run_entry() {
     local sanity_log="$VENV/matrix/$name-sanity.log" sanity_pid="" integration
     if [ "$sanity" = sanity ]; then  # beside the integration targets: they work in copies of this copy of their own
         say "ansible-core $core on Python $version: sanity, its output in $sanity_log"
-        (cd "$copy" && export PATH="$venv/bin:$PATH" && "$venv/bin/python" "$repo/tools/get_pip.py" --install &&
+        (cd "$copy" && export PATH="$venv/bin:$PATH" HOME="${ANSIBLE_TEST_HOME:-$HOME}" &&
+            "$venv/bin/python" "$repo/tools/get_pip.py" --install &&
             "$venv/bin/ansible-test" sanity --venv --python "${version%.*}" --color no) >"$sanity_log" 2>&1 &
         sanity_pid=$!
     fi

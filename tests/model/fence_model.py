@@ -1,8 +1,9 @@
 """An explicit-state model of the drain fence and the run lock, explored over every interleaving.
 
-The model drives the pipeline's own rules from plugins/module_utils/_machine.py: the step order (FENCE_STEPS,
-LIFT_STEPS), what a step writes (STEP_EFFECTS), what a read means (fence_state), which steps a machine still needs
-(fence_steps_to_send) and whether it may be rebooted (reboot_skip_reason). Changing one of them changes what is
+The model drives the pipeline's own rules from plugins/module_utils/_machine.py: the step order (MARKED_FENCE_STEPS,
+MARKED_LIFT_STEPS under the run lock, FENCE_STEPS and LIFT_STEPS without it), what a step writes (STEP_EFFECTS),
+what a read means (fence_state), which steps a machine still needs (fence_steps_to_send) and whether it may be
+rebooted (reboot_skip_reason). Changing one of them changes what is
 checked, so the proof is about the code's protocol, not a copy of it.
 
 What it explores, from every state: a run's next step; that step failing for good, with or without its effect
@@ -19,6 +20,9 @@ Invariants (a violation is reported with the steps that led to it):
 - rebooted-with-session: no reboot is carried out on a machine with a session;
 - fence-left: after the clean run, no machine carries the fence tag;
 - cap: at most `max_unavailable` machines are out of service under a fence at once (whichever run set it);
+- unreported-maintenance: after the clean run, every machine that a run left in maintenance mode without the fence
+  tag was reported (by that run, for a write that failed, or, for a run that was killed between two writes, by the
+  run that took over its lock and found the machine marked with the lock's tag);
 - undocumented-state: every machine state is one of DOCUMENTED_STATES (docs/reboot-workflow.md).
 
 Run it: python3 -m tests.model.fence_model [--machines 2] [--no-lock] [--swap-fence] [--swap-lift]
@@ -67,8 +71,9 @@ DOCUMENTED_STATES = {
     (True, True, 'run'): 'fenced',
 }
 
-# One machine: maintenance mode and who set it, the fence tag, sessions, power ('up', 'down'), a reboot pending.
-Machine = namedtuple('Machine', 'mm owner tag sessions power pending')
+# One machine: maintenance mode and who set it, the fence tag, sessions, power ('up', 'down'), a reboot pending, the
+# run whose lock tag marks it (None: unmarked), and whether a run reported it (maintenance mode left to switch off).
+Machine = namedtuple('Machine', 'mm owner tag sessions power pending mark reported')
 # One run: where it is (phase), its order of machines and the index in it, the steps still to send, whether the
 # fence of the current machine is up, and whether it took the lock.
 Run = namedtuple('Run', 'status phase order index steps fence_up locked kept')
@@ -86,8 +91,8 @@ class Config(object):
         self.max_unavailable = max_unavailable
         self.budgets = dict(faults=faults, kills=kills, admin=admin, logons=logons, deadlines=deadlines)
         self.use_lock = use_lock
-        self.fence_steps = tuple(fence_steps or rules.FENCE_STEPS)
-        self.lift_steps = tuple(lift_steps or rules.LIFT_STEPS)
+        self.fence_steps = tuple(fence_steps or (rules.MARKED_FENCE_STEPS if use_lock else rules.FENCE_STEPS))
+        self.lift_steps = tuple(lift_steps or (rules.MARKED_LIFT_STEPS if use_lock else rules.LIFT_STEPS))
         # Off: only the other invariants are checked (to see what an undocumented state leads to).
         self.check_states = check_states
 
@@ -98,18 +103,27 @@ class Violation(Exception):
         self.invariant = invariant
 
 
+def mark_of(number):
+    """The lock tag of run `number`: the mark it puts on the machines it writes to."""
+    return 'lock-%d' % number
+
+
 def api_view(machine):
     """The machine as a read of the API shows it (the properties the pipeline's rules read)."""
-    return {'Id': 'm', 'Name': 'D\\M', 'InMaintenanceMode': machine.mm, 'Tags': [TAG] if machine.tag else [],
+    tags = ([TAG] if machine.tag else []) + ([mark_of(machine.mark)] if machine.mark is not None else [])
+    return {'Id': 'm', 'Name': 'D\\M', 'InMaintenanceMode': machine.mm, 'Tags': tags,
             'SessionCount': machine.sessions, 'PowerState': 'On' if machine.power == 'up' else 'Off',
             'RegistrationState': 'Registered' if machine.power == 'up' else 'Unregistered',
             'PowerActionPending': machine.pending, 'SupportedPowerActions': ['Restart'],
             'FormattedLastDeregistrationTime': '2026-11-01T00:00:00Z'}
 
 
-def apply_step(machine, step):
-    """The write of a fence or lift step on a machine; checks that maintenance mode is lifted only where a run set it."""
+def apply_step(machine, step, number):
+    """Run `number`'s write of a fence or lift step on a machine; checks that maintenance mode is lifted only where a
+    run set it."""
     fact, value = rules.STEP_EFFECTS[step]
+    if fact == 'mark':
+        return machine._replace(mark=number)
     if fact == 'tag':
         return machine._replace(tag=value)
     if value:
@@ -125,7 +139,7 @@ class Model(object):
         self.config = config
 
     def initial(self):
-        machines = (Machine(False, None, False, 0, 'up', False),) * self.config.machines
+        machines = (Machine(False, None, False, 0, 'up', False, None, False),) * self.config.machines
         runs = (IDLE_RUN,) * self.config.runs
         budgets = self.config.budgets
         return State(machines, runs, None, False, budgets['faults'], budgets['kills'], budgets['admin'],
@@ -228,8 +242,11 @@ class Model(object):
             if not config.use_lock:
                 return [('starts without a lock', self._set_run(state, number, run._replace(phase='adopt')))]
             if state.lock is None or (state.lease_over and state.runs[state.lock].status == 'killed'):
-                return [('takes the run lock', self._set_run(state, number, run._replace(phase='adopt', locked=True))
-                         ._replace(lock=number, lease_over=False))]
+                # Taking over a killed run's lock: the machines its tag marks in maintenance mode without the fence
+                # tag are reported; deleting its tag takes its marks off.
+                machines = tuple(self._unmarked(machine, state.lock, report=True) for machine in machines)
+                return [('takes the run lock', self._set_run(state, number, run._replace(phase='adopt', locked=True),
+                                                             machines)._replace(lock=number, lease_over=False))]
             if state.runs[state.lock].status != 'running':
                 return []
             # Held by a live run: wait (no move) until it ends, or give up with one line naming it.
@@ -240,8 +257,11 @@ class Model(object):
             return [('finds the fences in its scope', self._set_run(state, number, run._replace(
                 phase='read', order=order, index=0)))]
         if run.phase == 'release':
-            return [('releases the lock and ends', self._set_run(state, number, run._replace(status='done'))
-                     ._replace(lock=None if state.lock == number else state.lock))]
+            if state.lock != number:
+                return [('ends', self._set_run(state, number, run._replace(status='done')))]
+            machines = tuple(self._unmarked(machine, number, report=False) for machine in machines)
+            return [('releases the lock and ends', self._set_run(state, number, run._replace(status='done'), machines)
+                     ._replace(lock=None))]
         current = run.order[run.index]
         machine = machines[current]
         view = api_view(machine)
@@ -261,20 +281,27 @@ class Model(object):
             if run.kept >= config.max_unavailable:
                 # Fences this run could not lift fill max_unavailable: no more machines are fenced (reported).
                 return [('reads machine %d: no place left' % current, self._set_run(state, number, self._next_machine(run)))]
-            steps = tuple(rules.fence_steps_to_send(view, config.fence_steps, TAG))
+            steps = tuple(rules.fence_steps_to_send(view, config.fence_steps, TAG, self._mark(run, number)))
             return [('reads machine %d: to fence' % current,
                      self._set_run(state, number, run._replace(phase='fence', steps=steps, fence_up=False)))]
         if run.phase in ('fence', 'lift'):
             step = run.steps[0]
-            written = apply_step(machine, step) if fault is None or fault else machine
+            if step == rules.MARK_ON and machine.mark == number:
+                # Marked already (the machine's fence is this run's): the lift sends no second mark.
+                return [('no mark needed', self._set_run(state, number, run._replace(steps=run.steps[1:])))]
+            written = apply_step(machine, step, number) if fault is None or fault else machine
+            if fault is not None and written.mm and written.owner == 'run' and not written.tag:
+                # The run reports the machine whose write failed for good, with what to do.
+                written = written._replace(reported=True)
             machines = self._set_machine(machines, current, written)
             if fault is not None:
                 # Failed for good. The fence's first write: the machine is left as it is (reported). A later one: the
                 # run lifts what it set. A lift's: the machine is left as the step left it (reported).
-                if run.phase == 'fence' and step != config.fence_steps[0]:
+                if run.phase == 'fence' and rules.MAINTENANCE_ON not in run.steps:
                     return [(step, self._set_run(state, number, run._replace(phase='lift', steps=config.lift_steps),
                                                  machines))]
-                kept = run.kept + (1 if run.phase == 'lift' and step == config.lift_steps[0] else 0)
+                # A lift that failed before the tag was removed leaves the fence up (it keeps its place under the cap).
+                kept = run.kept + (1 if run.phase == 'lift' and rules.TAG_OFF in run.steps else 0)
                 return [(step, self._set_run(state, number, self._next_machine(run)._replace(kept=kept), machines))]
             rest = run.steps[1:]
             if rest:
@@ -314,6 +341,17 @@ class Model(object):
                                                 deadlines=state.deadlines - 1)))
             return moves
         raise AssertionError(run.phase)
+
+    def _mark(self, run, number):
+        return mark_of(number) if self.config.use_lock and run.locked else None
+
+    @staticmethod
+    def _unmarked(machine, number, report):
+        """The machine once run `number`'s lock tag is deleted; `report`: what a run that takes the lock over reports."""
+        if number is None or machine.mark != number:
+            return machine
+        left = report and machine.mm and not machine.tag
+        return machine._replace(mark=None, reported=machine.reported or left)
 
     @staticmethod
     def _skip(view, fenced):
@@ -374,6 +412,9 @@ def explore(config, limit=None):
                     final = model.clean_run(state)
                     if any(machine.tag for machine in final.machines):
                         raise Violation('fence-left', 'a fence tag is left after a clean run')
+                    if any(m.mm and m.owner == 'run' and not m.tag and not m.reported for m in final.machines):
+                        raise Violation('unreported-maintenance', "a run's maintenance mode is left, and no run "
+                                                                  "reported it")
                     paths[state] = 1
                 stack.pop()
                 trail.pop()
@@ -403,6 +444,11 @@ def explore(config, limit=None):
     return figures, violation
 
 
+def swapped(steps):
+    """The steps with their last two writes (maintenance mode and the fence tag) in the other order."""
+    return steps[:-2] + (steps[-1], steps[-2])
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--machines', type=int, default=2)
@@ -418,8 +464,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     config = Config(machines=args.machines, runs=args.runs, max_unavailable=args.max_unavailable, faults=args.faults,
                     kills=args.kills, admin=args.admin, logons=args.logons, use_lock=not args.no_lock,
-                    fence_steps=tuple(reversed(rules.FENCE_STEPS)) if args.swap_fence else None,
-                    lift_steps=tuple(reversed(rules.LIFT_STEPS)) if args.swap_lift else None)
+                    fence_steps=swapped(rules.MARKED_FENCE_STEPS) if args.swap_fence else None,
+                    lift_steps=swapped(rules.MARKED_LIFT_STEPS) if args.swap_lift else None)
     started = time.monotonic()
     figures, violation = explore(config)
     print('fence model: %d machines, %d runs, max_unavailable %d, faults %d, kills %d, administrator actions %d, '

@@ -43,6 +43,10 @@ class Simulator:
         self.requests = []
         self.sequence = 0
         self.triggers = []
+        # Cleared by a freeze trigger: requests wait for it, then are dropped unserved; how many wait.
+        self.thawed = asyncio.Event()
+        self.thawed.set()
+        self.held = 0
         self.tokens = {}
         self.token_requests = 0
         self.mutating_requests = 0
@@ -60,11 +64,20 @@ class Simulator:
         self.requests = []
         self.faults = Faults()
         self.triggers = []
+        self.thaw()
         self.tokens = {}
         self.token_requests = 0
         self.mutating_requests = 0
         self.batch_items = 0
         self.options = dict(DEFAULT_OPTIONS)
+
+    def freeze(self):
+        """Hold every later request until thaw(), which drops them unserved (as if the service had been down)."""
+        self.thawed.clear()
+
+    def thaw(self):
+        """End a freeze: the held requests' connections are dropped, later requests served."""
+        self.thawed.set()
 
     def now(self):
         """Simulated epoch seconds."""
@@ -133,6 +146,16 @@ class Simulator:
                 return await control.handle(self, request, segments[1:])
             except ApiError as error:
                 return json_response(error.status, error.body, error.headers)
+        if not self.thawed.is_set():
+            self.held += 1
+            try:
+                await self.thawed.wait()
+            finally:
+                self.held -= 1
+            self.log_request(request, None)
+            if request.transport is not None:
+                request.transport.close()
+            raise asyncio.CancelledError()
         fault = await self.faults.apply(raw_path, self.base_latency_ms, request.headers)
         if fault == "drop":
             self.log_request(request, None)

@@ -87,13 +87,14 @@ async def triggers(sim, request):
     """POST a trigger, DELETE all, GET the list."""
     if request.method == "DELETE":
         sim.triggers = []
+        sim.thaw()
         return json_response(200, {"triggers": []})
     if request.method == "POST":
         try:
             sim.triggers.append(Trigger(await _body(request), lambda name: sim.estate.find_machine(name)[1]))
         except TriggerError as exc:
             raise _error(400, "invalid trigger: %s" % exc) from exc
-    return json_response(200, {"triggers": [trigger.describe() for trigger in sim.triggers]})
+    return json_response(200, {"triggers": [trigger.describe() for trigger in sim.triggers], "held": sim.held})
 
 
 async def faults(sim, request):

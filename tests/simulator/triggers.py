@@ -5,7 +5,8 @@ Counting is by requests, never by time, so a test that uses a trigger does not d
 
 import re
 
-ACTIONS = ("add_session", "end_sessions", "maintenance_on", "maintenance_off", "expire_tokens")
+# freeze: every later request waits, unserved, until the triggers are deleted (a kill lands between two writes).
+ACTIONS = ("add_session", "end_sessions", "maintenance_on", "maintenance_off", "expire_tokens", "freeze")
 MACHINE_ACTIONS = ("add_session", "end_sessions", "maintenance_on", "maintenance_off")
 
 
@@ -66,6 +67,8 @@ class Trigger:
         machine = self.machine
         if self.action == "expire_tokens":
             sim.expire_tokens()
+        elif self.action == "freeze":
+            sim.freeze()
         elif self.action == "add_session":
             if machine.can_accept_session(now):
                 machine.add_session(now, self.user)

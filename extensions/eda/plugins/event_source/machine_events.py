@@ -175,11 +175,24 @@ Timer = namedtuple("Timer", ["unregistered_since", "unregistered_reported", "idl
 NO_TIMER = Timer(None, False, None, False)
 
 
-class SettingsError(ValueError):
+class OneLineError(Exception):
+    """A failure whose message says everything: ansible-rulebook prints the frames of a source's exception under its
+    message, so this one shows none (its traceback reads as None)."""
+
+    @property
+    def __traceback__(self):
+        return None
+
+    @__traceback__.setter
+    def __traceback__(self, _traceback):
+        pass
+
+
+class SettingsError(OneLineError, ValueError):
     """A source argument that cannot be used; the message names it."""
 
 
-class FirstPollError(RuntimeError):
+class FirstPollError(OneLineError, RuntimeError):
     """The first poll failed for a reason that waiting does not cure (credentials, scope names, site)."""
 
 
@@ -442,7 +455,10 @@ async def main(queue, args):
         settings = parse_args(args, os.environ)
     except SettingsError as err:
         raise SettingsError("citrix_cloud.daas.machine_events: %s" % err) from None
-    client = new_client(connection_of(settings))
+    try:
+        client = new_client(connection_of(settings))
+    except error_class as err:
+        raise SettingsError("citrix_cloud.daas.machine_events: %s" % _one_line(err)) from None
     for warning in client.warnings:
         LOG.warning("citrix_cloud.daas.machine_events: %s", warning)
     watcher = Watcher(settings)

@@ -85,6 +85,15 @@ class FakeApi(object):
         requests_mock.get(API + '/cvad/manage/me', json={'Customers': [{'Id': 'democustomer', 'Sites': [{'Id': 'site-1', 'Name': 's'}]}]})
         requests_mock.get(re.compile(re.escape(API) + r'/cvad/manage/(Machines|MachineCatalogs/[^/]+/Machines|DeliveryGroups/[^/]+/Machines)'),
                           json=self.page)
+        requests_mock.get(API + '/cvad/manage/MachineCatalogs', json=self.catalogs)
+        requests_mock.get(API + '/cvad/manage/DeliveryGroups', json={'Items': [ref('Finance-Desktops')]})
+        # Catalog name -> its admin folder.
+        self.folders = {}
+
+    def catalogs(self, request, context):
+        names = sorted(set(m['MachineCatalog']['Name'] for listing in self.listings.values() for m in listing))
+        return {'Items': [dict(ref(name), FullName='%s\\%s' % (self.folders[name], name) if name in self.folders else name)
+                          for name in names]}
 
     def page(self, request, context):
         path = unquote(urlsplit(request.url).path).lower()
@@ -243,12 +252,13 @@ def test_verify_file_accepts_names_that_end_in_citrix_yml(tmp_path, name, accept
 
 # ---- a run against the scripted API ---------------------------------------------------------------
 
-def test_one_sign_in_and_one_page_per_thousand_machines_with_trimmed_fields(tmp_path, requests_mock):
+def test_one_sign_in_one_read_of_the_catalogs_and_one_page_per_thousand_machines_with_trimmed_fields(tmp_path, requests_mock):
     many = [machine('DEMOLAB\\VDI-%05d' % n, dns='vdi-%05d.demolab.example' % n) for n in range(2500)]
     api = FakeApi(requests_mock, many)
     inventory = run_inventory(tmp_path)
     assert len(inventory.hosts) == 2500
-    expected = [('POST', '/cctrustoauth2/democustomer/tokens/clients'), ('GET', '/cvad/manage/me')]
+    expected = [('POST', '/cctrustoauth2/democustomer/tokens/clients'), ('GET', '/cvad/manage/me'),
+                ('GET', '/cvad/manage/MachineCatalogs')]
     assert [call[:2] for call in api.calls()] == expected + [('GET', '/cvad/manage/Machines')] * 3
     for _method, _path, query in api.calls('/Machines'):
         assert query['limit'] == ['1000']
@@ -390,7 +400,8 @@ def test_delivery_groups_alone_are_listed_by_the_api_each_machine_once(tmp_path,
 
 
 def test_an_unknown_catalog_fails_naming_it(tmp_path, api):
-    with pytest.raises(AnsibleParserError, match=r"^citrix_cloud.daas.machines: catalog 'Nope' was not found: HTTP 404 on GET "
+    with pytest.raises(AnsibleParserError, match=r"^citrix_cloud.daas.machines: catalog 'Nope' was not found; the catalogs are: Apps-Shared, Finance-Pooled: "
+                                                 r"HTTP 404 on GET "
                                                  r"https://api.example.test/cvad/manage/MachineCatalogs/Nope/Machines\?\S+: Not found "
                                                  r"\(transaction [-0-9a-f]+\)$"):
         run_inventory(tmp_path, dict(catalogs=['Nope']))
@@ -511,3 +522,95 @@ def test_a_cache_written_for_other_options_is_read_again(tmp_path, api):
     inventory = run_inventory(tmp_path, options)
     assert len(api.mock.request_history) == 2 * sent
     assert hostvars(inventory, 'FIN-002')['citrix_agent_version'] == '2311.0.0.1'
+
+
+# ---- what a first-time administrator writes ------------------------------------------------------
+
+@pytest.mark.parametrize('overrides, message', [
+    (dict(power_state=[True]), 'power_state: True is not a state: YAML reads an unquoted On, Off, Yes or No as a '
+                               'boolean; quote it, for example power_state: ["On"]'),
+    (dict(registration_state=['Registred']), "registration_state: 'Registred' is not a state; use one of Unknown, "
+                                             "Unregistered, Initializing, Registered, AgentError"),
+    (dict(validate_certs='maybe'), "validate_certs must be true or false, got 'maybe'"),
+    (dict(in_maintenance_mode='maybe'), "in_maintenance_mode must be true or false, got 'maybe'"),
+    (dict(max_session_count='two'), "max_session_count must be a whole number, got 'two'"),
+    (dict(tags=[1]), 'tags must be a list of texts, got 1'),
+    (dict(catalog='NoSuch'), "unknown option 'catalog' (did you mean catalogs?)"),
+    (dict(catalogs=['W11'], colour='blue'), "unknown option 'colour'"),
+])
+def test_a_wrong_name_or_type_fails_in_one_line_before_any_request(tmp_path, api, overrides, message):
+    with pytest.raises(AnsibleParserError) as failure:
+        run_inventory(tmp_path, overrides)
+    assert str(failure.value) == 'citrix_cloud.daas.machines: ' + message
+    assert not api.mock.request_history
+
+
+def test_quoted_states_and_textual_booleans_are_accepted(tmp_path, api):
+    inventory = run_inventory(tmp_path, dict(power_state=['On'], in_maintenance_mode='no', max_session_count='0'))
+    assert sorted(inventory.hosts) == ['fin-001.demolab.example']
+
+
+def test_a_state_list_as_comma_separated_text_is_accepted(tmp_path, api):
+    inventory = run_inventory(tmp_path, dict(power_state='On, off', registration_state='Registered'))
+    assert sorted(inventory.hosts) == ['FIN-001', 'app-01.demolab.example', 'fin-001.demolab.example']
+
+
+def test_the_catalog_variable_and_group_keep_the_admin_folder_as_studio_shows_it(tmp_path, api):
+    api.folders['Apps-Shared'] = 'Apps|Shared'
+    inventory = run_inventory(tmp_path)
+    assert hostvars(inventory, 'app-01.demolab.example')['citrix_catalog'] == 'Apps\\Shared\\Apps-Shared'
+    assert hostvars(inventory, 'fin-001.demolab.example')['citrix_catalog'] == 'Finance-Pooled'
+    assert group_hosts(inventory, 'citrix_catalog_apps_shared_apps_shared') == ['FIN-001', 'app-01.demolab.example']
+
+
+def test_without_a_catalog_column_the_catalogs_are_not_read(tmp_path, api):
+    run_inventory(tmp_path, dict(host_vars=['power_state'], default_groups=False))
+    assert not api.calls('/MachineCatalogs')
+
+
+class Item(dict):
+    """A machine of a page that a weak reference can follow."""
+    __slots__ = ('__weakref__',)
+
+
+def test_pages_are_processed_as_they_arrive_and_none_is_kept(tmp_path, api, monkeypatch):
+    import gc
+    import weakref
+    from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import DaaSClient
+    pages, alive_before_each_page = 12, []
+    references = []
+
+    def scope_machines(self, kind=None, name=None, fields=None, page_size=1000):
+        for page in range(pages):
+            gc.collect()
+            alive_before_each_page.append(sum(1 for reference in references if reference() is not None))
+            items = [Item(machine('DEMOLAB\\VDI-%02d-%03d' % (page, n))) for n in range(50)]
+            references.extend(weakref.ref(item) for item in items)
+            yield from items
+            del items
+
+    monkeypatch.setattr(DaaSClient, 'scope_machines', scope_machines)
+    inventory = run_inventory(tmp_path, dict(hostnames=['name']))
+    assert len(inventory.hosts) == pages * 50
+    # Only the page being read is alive (its last item, at most): earlier pages are gone, whatever their number.
+    assert len(alive_before_each_page) == pages and max(alive_before_each_page) <= 1
+
+
+def test_an_answer_of_an_unexpected_shape_fails_in_one_line_without_the_token(tmp_path, api, monkeypatch):
+    from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import DaaSClient
+
+    def scope_machines(self, kind=None, name=None, fields=None, page_size=1000):
+        yield dict(machine('DEMOLAB\\ODD-01'), Id=['not', 'a', 'text', TOKEN])
+
+    monkeypatch.setattr(DaaSClient, 'scope_machines', scope_machines)
+    with pytest.raises(AnsibleParserError) as failure:
+        run_inventory(tmp_path, dict(client_id=None, client_secret=None, token=TOKEN))
+    message = str(failure.value)
+    assert message.startswith("citrix_cloud.daas.machines: unexpected error: TypeError: ")
+    assert '\n' not in message and TOKEN not in message
+
+
+def test_option_problems_know_aliases_and_suggest_the_closest_name():
+    definitions = {'catalogs': {'type': 'list', 'elements': 'str', 'aliases': ['catalog_names']}, 'plugin': {}}
+    assert plugin_module.option_problems({'plugin': 'x', 'catalog_names': ['A']}, definitions) == []
+    assert plugin_module.option_problems({'catalogz': ['A']}, definitions) == ["unknown option 'catalogz' (did you mean catalogs?)"]

@@ -641,8 +641,38 @@ def test_missing_machine_says_so(requests_mock, make_client, signed_in):
 
 def test_missing_catalog_says_so(requests_mock, make_client, signed_in):
     requests_mock.get(MANAGE + "/MachineCatalogs/Nope/Machines", status_code=404, json={"ErrorMessage": "Object not found"})
-    with pytest.raises(DaaSError, match="catalog 'Nope' was not found"):
+    requests_mock.get(MANAGE + "/MachineCatalogs", json={"Items": [{"Id": "c-1", "Name": "Pooled", "FullName": "Pooled"}]})
+    with pytest.raises(DaaSError, match="catalog 'Nope' was not found; the catalogs are: Pooled: HTTP 404"):
         make_client().catalog_machines("Nope")
+
+
+@pytest.mark.parametrize("kind, listing, items, ending", [
+    ("catalog", "/MachineCatalogs", [{"Id": "c-1", "Name": "Pooled", "FullName": "Pooled"},
+                                     {"Id": "c-2", "Name": "Finance", "FullName": "Europe\\Finance"}],
+     "; the catalogs are: Europe\\Finance, Pooled"),
+    ("catalog", "/MachineCatalogs", [{"Id": "c-%d" % n, "Name": "C%d" % n} for n in range(21)],
+     " among the 21 catalogs of the site"),
+    ("catalog", "/MachineCatalogs", [], ": the site has no machine catalogs"),
+    ("delivery group", "/DeliveryGroups", [{"Id": "g-1", "Name": "Finance-Desktops", "FullName": "Finance-Desktops"}],
+     "; the delivery groups are: Finance-Desktops"),
+    ("delivery group", "/DeliveryGroups", [], ": the site has no delivery groups"),
+])
+def test_an_unknown_scope_says_which_exist(requests_mock, make_client, signed_in, kind, listing, items, ending):
+    requests_mock.get(MANAGE + listing + "/Nope/Machines", status_code=404, json={"ErrorMessage": "Object not found"})
+    names = requests_mock.get(MANAGE + listing, json={"Items": items})
+    with pytest.raises(DaaSError) as caught:
+        list(make_client().scope_machines(kind, "Nope", ["Id"]))
+    assert caught.value.message == "%s 'Nope' was not found%s" % (kind, ending)
+    assert caught.value.status == 404
+    assert query_of(names.last_request)["fields"] == ["id,name,fullname"]
+
+
+def test_an_unknown_scope_whose_neighbours_cannot_be_read_still_says_not_found(requests_mock, make_client, signed_in):
+    requests_mock.get(MANAGE + "/DeliveryGroups/Nope/Machines", status_code=404, json={"ErrorMessage": "Object not found"})
+    requests_mock.get(MANAGE + "/DeliveryGroups", status_code=403, json={"ErrorMessage": "Denied"})
+    with pytest.raises(DaaSError) as caught:
+        make_client().delivery_group_machines("Nope")
+    assert caught.value.message == "delivery group 'Nope' was not found"
 
 
 def test_power_action_sends_force_only_when_given(requests_mock, make_client, signed_in):

@@ -9,6 +9,7 @@ __metaclass__ = type
 import base64
 import datetime
 import json
+import warnings
 
 import pytest
 import requests
@@ -135,6 +136,20 @@ def test_validate_certs_false_warns(requests_mock):
     assert make_client(validate_certs=False).warnings == [
         "validate_certs is false: the Delivery Controller's certificate is not verified; set ca_path to the "
         "certificate of the CA that issued it instead"]
+
+
+def test_validate_certs_false_hides_urllib3s_warning_of_every_request():
+    from urllib3.exceptions import InsecureRequestWarning
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        make_client()
+        warnings.warn("Unverified HTTPS request", InsecureRequestWarning)
+        assert [w.category for w in shown] == [InsecureRequestWarning]  # a verifying client leaves it alone
+        make_client(validate_certs=False)
+        for _request in range(3):
+            warnings.warn("Unverified HTTPS request", InsecureRequestWarning)
+        warnings.warn("another warning", UserWarning)
+    assert [w.category for w in shown] == [InsecureRequestWarning, UserWarning]
 
 
 def test_no_form_of_the_credentials_is_ever_shown(requests_mock):

@@ -24,6 +24,9 @@ class Tags(object):
         self.tags = {}
         self.now = START
         self.warnings = []
+        # The machines (Name -> machine) and their tags; deleting a tag takes it off every machine.
+        self.machines = {}
+        self.unreadable = None
 
     def clock(self):
         return self.now
@@ -45,6 +48,16 @@ class Tags(object):
 
     def delete_tag(self, name):
         self.tags.pop(name, None)
+        for machine in self.machines.values():
+            machine['Tags'] = [tag for tag in machine['Tags'] if tag != name]
+
+    def machines_with_tag(self, tag, fields=None):
+        if self.unreadable:
+            raise self.unreadable
+        return [dict(machine) for machine in self.machines.values() if tag in machine['Tags']]
+
+    def machine(self, name, maintenance, tags):
+        self.machines[name] = dict(Id=name.lower(), Name=name, InMaintenanceMode=maintenance, Tags=list(tags))
 
 
 def lock(site, wait=0):
@@ -118,3 +131,51 @@ def test_faults_on_the_lock_s_calls_are_waited_out():
     assert site.tags['fence-lock-1'].endswith('until 2026-12-01T20:15:02Z')
     held.renew()
     assert site.tags['fence-lock-1'].endswith('until 2026-12-01T20:21:42Z')
+
+
+def test_maintenance_mode_a_stopped_run_may_have_left_is_reported_once_and_never_touched():
+    site = Tags()
+    killed = lock(site)
+    killed.acquire()
+    # Marked by the stopped run: maintenance mode without the fence tag (a kill between two writes), a whole fence
+    # (carried on by the next run), a machine only marked, and an administrator's maintenance mode, not marked.
+    site.machine('D\\HALF', True, ['fence-lock-1'])
+    site.machine('D\\FENCED', True, ['fence-lock-1', 'fence'])
+    site.machine('D\\MARKED', False, ['fence-lock-1'])
+    site.machine('D\\ADMIN', True, [])
+    site.sleep(901)
+    second = lock(site)
+    second.acquire()
+    assert second.left_in_maintenance == [dict(id='d\\half', name='D\\HALF', run=killed.holder)]
+    assert site.warnings[-1] == (
+        '1 machine(s) are in maintenance mode without the fence tag, marked by the stopped %s, which may have '
+        'switched it on or failed to switch it off before it was stopped: D\\HALF. Switch maintenance mode off on each '
+        'one no administrator put in maintenance mode; no run touches them' % killed.holder)
+    # The stopped run's tag is gone, and its marks with it: the next takeover reports nothing again.
+    assert list(site.tags) == ['fence-lock-2']
+    assert all('fence-lock-1' not in machine['Tags'] for machine in site.machines.values())
+    assert site.machines['D\\HALF']['InMaintenanceMode'] is True
+    site.sleep(901)
+    third = lock(site)
+    third.acquire()
+    assert third.left_in_maintenance == []
+
+
+def test_a_stopped_run_s_tag_is_kept_when_its_marked_machines_cannot_be_read():
+    site = Tags()
+    killed = lock(site)
+    killed.acquire()
+    site.machine('D\\HALF', True, ['fence-lock-1'])
+    site.sleep(901)
+    site.unreadable = DaaSError('Machines/$search answered HTTP 501', status=501)
+    second = lock(site)
+    second.acquire()
+    assert sorted(site.tags) == ['fence-lock-1', 'fence-lock-2'] and second.left_in_maintenance == []
+    assert 'could not be read' in site.warnings[-1] and 'a later run looks again' in site.warnings[-1]
+    second.release()
+    # A later run takes the stale lock over again, and reports what it marked once it can read it.
+    site.unreadable = None
+    third = lock(site)
+    third.acquire()
+    assert [machine['name'] for machine in third.left_in_maintenance] == ['D\\HALF']
+    assert list(site.tags) == ['fence-lock-2']

@@ -36,6 +36,8 @@ class Site(object):
         self.failing_jobs = set()
         self.warnings = []
         self.requests = []
+        # (machine Id, method, the tag path or the maintenance mode written) of every write, in order.
+        self.writes = []
         self.most_out_of_service = 0
         self.on_fence = None
         self.failing_writes = {}
@@ -111,16 +113,19 @@ class Site(object):
             return BatchOutcome(None, None, None, DaaSError('Connection aborted', transient=True))
         if what == ('GET', ''):
             return BatchOutcome(200, dict(machine), None, None)
+        if what[0] != 'GET':
+            self.writes.append((machine['Id'], what[0], request.body['InMaintenanceMode'] if request.body else what[1]))
         if what[0] == 'POST' and what[1].startswith('/Tags/'):
-            machine['Tags'] = machine['Tags'] + [FENCE]
-            if self.on_fence:
+            tag = what[1][len('/Tags/'):]
+            machine['Tags'] = machine['Tags'] + [tag]
+            if self.on_fence and tag == FENCE:
                 self.on_fence(machine)
             return BatchOutcome(204, None, None, None)
         if what == ('PATCH', ''):
             machine['InMaintenanceMode'] = request.body['InMaintenanceMode']
             return BatchOutcome(200, None, None, None)
         if what[0] == 'DELETE':
-            machine['Tags'] = [tag for tag in machine['Tags'] if tag != FENCE]
+            machine['Tags'] = [tag for tag in machine['Tags'] if tag != what[1][len('/Tags/'):]]
             return BatchOutcome(204, None, None, None)
         if what == ('POST', '/$reboot'):
             assert machine['SessionCount'] == 0 and (FENCE not in machine['Tags'] or machine['InMaintenanceMode'])
@@ -417,3 +422,44 @@ def test_without_a_fence_machines_are_read_in_batch_and_rebooted(fence_tag):
     assert [r['status'] for r in results.values()] == ['done', 'done']
     assert 'search' not in site.requests and 'ensure_tag' not in site.requests
     assert all(r['fenced'] is False and r['lifted'] is None for r in results.values())
+
+
+class Lock(object):
+    """A run lock already held; its release deletes its tag, which takes the mark off every machine."""
+
+    name = FENCE + '-lock-1'
+
+    def __init__(self, site):
+        self.site = site
+
+    def acquire(self):
+        pass
+
+    def renew(self):
+        pass
+
+    def release(self):
+        for machine in self.site.machines.values():
+            machine['Tags'] = [tag for tag in machine['Tags'] if tag != self.name]
+
+
+def test_under_the_run_lock_a_machine_is_marked_before_its_maintenance_mode_goes_on():
+    site = Site(count=4)
+    pipeline, results = run(site, lock=Lock(site), max_unavailable=2)
+    assert all(result['status'] == 'done' for result in results.values()) and pipeline.stopped_by is None
+    mark = '/Tags/' + Lock.name
+    for machine_id in site.machines:
+        writes = [(method, what) for written, method, what in site.writes if written == machine_id]
+        # Marked once, then the fence's two writes, the reboot, the lift's two (the mark needs no second write).
+        assert writes == [('POST', mark), ('PATCH', True), ('POST', '/Tags/' + FENCE), ('POST', '/$reboot'),
+                          ('DELETE', '/Tags/' + FENCE), ('PATCH', False)]
+        # The lock's tag, deleted at the end, takes the mark with it.
+        assert site.machines[machine_id]['Tags'] == []
+
+
+def test_an_earlier_runs_fence_is_marked_before_it_is_lifted():
+    site = Site(count=1, **{'id-0': {'InMaintenanceMode': True, 'Tags': [FENCE], 'SessionCount': 1}})
+    _pipeline, results = run(site, lock=Lock(site))
+    assert results['id-0']['status'] == 'skipped' and results['id-0']['lifted'] is True
+    assert [(method, what) for _id, method, what in site.writes] == [
+        ('POST', '/Tags/' + Lock.name), ('DELETE', '/Tags/' + FENCE), ('PATCH', False)]

@@ -47,8 +47,6 @@ def get_machine(name_or_id):
 def scope_machines(kind=None, name=None, fields=None):
     """The machines of a scope as the client hands them: a generator, page by page (catalogs: the first two machines,
     delivery groups: the others, the site: all of them)."""
-    if name is not None and name.startswith('Unknown'):
-        raise DaaSError("%s '%s' was not found" % (kind, name), status=404, method='GET', url='https://api.cloud.com/x')
     chosen = {None: MACHINES, 'catalog': MACHINES[:2], 'delivery group': MACHINES[2:]}[kind]
     for entry in chosen:
         yield dict(entry)
@@ -60,9 +58,6 @@ def fixture_client():
         client = client_class.return_value
         client.get_machine.side_effect = get_machine
         client.scope_machines.side_effect = scope_machines
-        client.list_catalogs.return_value = [{'Id': 'c-1', 'Name': 'Pooled'},
-                                             {'Id': 'c-2', 'Name': 'Dedicated', 'FullName': 'Office|Dedicated'}]
-        client.list_delivery_groups.return_value = [{'Id': 'g-1', 'Name': 'Desktops'}]
         client.machine_sessions.side_effect = lambda machine_id: list(SESSIONS.get(machine_id, []))
         yield client
 
@@ -118,14 +113,16 @@ def test_catalogs_and_delivery_groups_together_return_each_machine_once(client):
         ('catalog', 'Pooled'), ('delivery group', 'Desktops'), ('delivery group', 'Kiosks')]
 
 
-@pytest.mark.parametrize('option, kind, listed', [
-    ('catalog', 'catalog', 'the catalogs are: Office|Dedicated, Pooled'),
-    ('delivery_group', 'delivery group', 'the delivery groups are: Desktops'),
-])
-def test_an_unknown_scope_names_the_sites_own(client, option, kind, listed):
-    result = run_module(machine_info.main, dict(ARGS, **{option: ['Pooled', 'Unknown-1']}))
+@pytest.mark.parametrize('option, kind', [('catalog', 'catalog'), ('delivery_group', 'delivery group')])
+def test_an_unknown_scope_fails_in_one_line_with_the_clients_message(client, option, kind):
+    def unknown(kind=None, name=None, fields=None):
+        raise DaaSError("%s '%s' was not found; the %ss are: Pooled" % (kind, name, kind), status=404, method='GET',
+                        url='https://api.cloud.com/cvad/manage/x/%s/Machines' % name)
+    client.scope_machines.side_effect = unknown
+    result = run_module(machine_info.main, dict(ARGS, **{option: ['Unknown-1']}))
     assert result['failed'] is True
-    assert result['msg'] == "%s 'Unknown-1' was not found; %s" % (kind, listed)
+    assert result['msg'].startswith("%s 'Unknown-1' was not found; the %ss are: Pooled" % (kind, kind))
+    assert '\n' not in result['msg']
     assert result['error']['status'] == 404
 
 

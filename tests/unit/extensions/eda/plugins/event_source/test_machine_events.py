@@ -7,7 +7,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import asyncio
+import gc
 import logging
+import traceback
+import weakref
 
 import pytest
 
@@ -301,3 +304,55 @@ def test_the_source_uses_the_collections_client():
     client = new_client(source.connection_of(settings))
     assert type(client).__name__ == "DaaSClient" and issubclass(error_class, Exception)
     assert "s3cret-value" not in repr(client)
+
+
+def frames_ansible_rulebook_prints(err):
+    """The frames ansible-rulebook logs under a failed source's message (app.log_exception_without_data)."""
+    return traceback.extract_tb(err.__traceback__) if err.__traceback__ is not None else []
+
+
+def test_a_first_poll_or_settings_failure_shows_no_frame_dump(monkeypatch):
+    FakeClient.instances = []
+    monkeypatch.setattr(source, "_import_client", lambda: (lambda settings: FakeClient(**settings), FakeError))
+
+    def not_found(*_args, **_kwargs):
+        raise FakeError("catalog 'Nope' was not found", False)
+    monkeypatch.setattr(FakeClient, "scope_machines", not_found)
+    for args, error in ((dict(catalogs=["Nope"], customer_id="c", token="t"), source.FirstPollError),
+                        ({"customer_id": "c", "token": "t", "interval": -1}, source.SettingsError)):
+        with pytest.raises(error) as caught:
+            asyncio.run(source.main(asyncio.Queue(), args))
+        assert frames_ansible_rulebook_prints(caught.value) == []
+        assert "\n" not in str(caught.value)
+
+
+def test_a_client_that_cannot_be_made_is_a_one_line_settings_error(monkeypatch):
+    def refuse(settings):
+        raise FakeError("ca_path /nope does not exist: give the path of a CA certificate file", False)
+    monkeypatch.setattr(source, "_import_client", lambda: (refuse, FakeError))
+    with pytest.raises(source.SettingsError, match="^citrix_cloud.daas.machine_events: ca_path /nope does not exist"):
+        asyncio.run(source.main(asyncio.Queue(), {"customer_id": "c", "token": "t"}))
+
+
+class Item(dict):
+    """A machine of a page that a weak reference can follow."""
+    __slots__ = ("__weakref__",)
+
+
+def test_pages_are_processed_as_they_arrive_and_none_is_kept():
+    pages, alive_before_each_page, references = 12, [], []
+
+    class PagedClient:
+        def scope_machines(self, kind, name, fields, page_size=None):
+            for page in range(pages):
+                gc.collect()
+                alive_before_each_page.append(sum(1 for reference in references if reference() is not None))
+                items = [Item(item("m-%d-%d" % (page, n))) for n in range(50)]
+                references.extend(weakref.ref(one) for one in items)
+                yield from items
+                del items
+
+    settings = source.parse_args({"catalogs": ["Pool"]}, ENV)
+    machines = source.read_machines(PagedClient(), settings)
+    assert len(machines) == pages * 50
+    assert len(alive_before_each_page) == pages and max(alive_before_each_page) <= 1
