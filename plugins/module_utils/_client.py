@@ -13,6 +13,7 @@ import threading
 import uuid
 from collections import namedtuple
 from concurrent.futures import ThreadPoolExecutor
+from email.utils import parsedate_to_datetime
 from json import dumps as json_text, loads as json_loads
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
@@ -25,6 +26,7 @@ from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import (
     transaction_id_of,
 )
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._jobs import AsyncJob, job_id_of
+from ansible_collections.citrix_cloud.daas.plugins.module_utils import _sessions
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._texts import one_line, parse_rfc3339
 
 # region -> (token host, API host)
@@ -47,6 +49,14 @@ POWER_ACTIONS = ("start", "shutdown", "reboot", "suspend", "resume")
 BATCH_ITEMS = 100
 FALLBACK_CONCURRENCY = 10
 BATCH_UNAVAILABLE = (404, 405, 501)
+# How a site that does not serve Sessions/$search answers it.
+SEARCH_UNAVAILABLE = (400, 404, 405, 501)
+# What a session action's decisions and results read of a session.
+SESSION_FIELDS = ("Id", "State", "StateChangeTime", "FormattedStateChangeTime", "StartTime", "FormattedStartTime", "User",
+                  "Machine", "IsHidden", "SessionType", "LogoffInProgress")
+# The scopes a session selector names, by kind, and the path that reads one (by name or id).
+SESSION_SCOPES = (("machine", "/Machines/%s"), ("catalog", "/MachineCatalogs/%s"),
+                  ("delivery group", "/DeliveryGroups/%s"))
 # Up to this many catalogs or delivery groups, a "not found" failure names them all.
 LIST_NAMES_UP_TO = 20
 # The listing of each scope's machines, by the scope's kind (with no kind: the whole site's /Machines).
@@ -877,3 +887,115 @@ class DaaSClient(HTTPClient):
         path = self.delivery_group_path(group, "Machines")
         return self._named("delivery group or catalog", "%s, %s" % (group, catalog),
                            lambda: self.start_async("POST", path, json=body))
+
+    # Sessions: their search, their actions ($logoff, $disconnect, $sendMessage, $hide, $unhide) and their reads
+
+    def message_body(self, title, text, style="Information"):
+        """The SendMessageRequestModel of a message: ``text`` is required, ``style`` a MessageStyle."""
+        if not text or not str(text).strip():
+            raise DaaSError("A message needs a text")
+        if style not in _sessions.MESSAGE_STYLES:
+            raise DaaSError("Unknown message style '%s': use one of %s" % (style, ", ".join(_sessions.MESSAGE_STYLES)))
+        return {"Title": str(title or ""), "Text": str(text), "Style": style}
+
+    def session_action_request(self, session_id, action, body=None):
+        """The BatchRequest of a session action (logoff, disconnect, sendMessage with message_body's body, hide,
+        unhide), carried out at once: 204 or 200, and 404 for a session that has ended."""
+        if action not in _sessions.SESSION_ACTIONS:
+            raise DaaSError("Unknown session action '%s': use one of %s" % (action, ", ".join(_sessions.SESSION_ACTIONS)))
+        if (action == "sendMessage") != (body is not None):
+            raise DaaSError("A session message needs message_body's body, and only a message has one")
+        return BatchRequest("POST", "/Sessions/%s/$%s" % (self.quote_name(session_id), action), body)
+
+    def session_read_request(self, session_id, fields=None):
+        """GET of one session (404 when it has ended), with only the properties in ``fields`` when given."""
+        query = "?" + urlencode(fields_query(fields), safe=",") if fields else ""
+        return BatchRequest("GET", "/Sessions/%s%s" % (self.quote_name(session_id), query), None)
+
+    def session_actions(self, requests):
+        """Send session actions (session_action_request) in $batch requests; one BatchOutcome each, in order.
+
+        A call that failed with a fault (429, 5xx, a dropped connection) is sent once more when repeating it is
+        safe (every action but a message, which would reach the user twice).
+        """
+        requests = list(requests)
+        outcomes = self.batch(requests)
+        again = [number for number, (request, outcome) in enumerate(zip(requests, outcomes))
+                 if outcome.error is not None and outcome.error.transient
+                 and request.path.rsplit("/$", 1)[-1] in _sessions.REPEATABLE_ACTIONS]
+        for number, outcome in zip(again, self.batch([requests[number] for number in again])):
+            outcomes[number] = outcome
+        return outcomes
+
+    def search_sessions(self, filters, fields=None):
+        """Every session that ``POST /Sessions/$search`` finds for selector_filters' entries (_sessions).
+
+        A site that does not serve it (400, 404, 405, 501 on the first page) has its sessions listed instead
+        (``GET /Sessions``, every page) and filtered here, with a warning; ``fields`` then trims the answers.
+        """
+        filters = list(filters)
+        found = []
+        try:
+            for session in self.iter_items("/Sessions/$search", params=fields_query(fields), method="POST",
+                                           json=_sessions.search_body(filters)):
+                found.append(session)
+            return found
+        except DaaSError as err:
+            if found or err.status not in SEARCH_UNAVAILABLE:
+                raise
+            self._note("This site answers Sessions/$search with HTTP %s: its sessions are listed and filtered here"
+                       % err.status)
+        try:
+            listed = [session for session in self.iter_items("/Sessions")
+                      if isinstance(session, dict) and _sessions.matches(session, filters)]
+        except ValueError as err:
+            raise DaaSError("Cannot filter the listed sessions: %s" % err) from None
+        if not fields:
+            return listed
+        wanted = set(name.lower() for name in fields)
+        return [dict((key, value) for key, value in session.items() if key.lower() in wanted) for session in listed]
+
+    def server_time(self):
+        """The API's clock (the Date header of a read), for ages measured in the API's own times; the local
+        clock when the answer has none."""
+        response = self.request("GET", "/me", site_scoped=False)
+        response.close()
+        try:
+            moment = parsedate_to_datetime(response.headers.get("Date"))
+        except (TypeError, ValueError, IndexError):
+            return datetime.datetime.now(_sessions.UTC)
+        return moment.replace(tzinfo=moment.tzinfo or _sessions.UTC).astimezone(_sessions.UTC)
+
+    def session_scope_names(self, machines=(), catalogs=(), delivery_groups=()):
+        """The API's names of the machines, catalogs and delivery groups a session selector gives (by name or id),
+        read in $batch: ``(machines, catalogs, delivery groups)``; an unknown one is "<kind> '<name>' was not found"."""
+        wanted = [(kind, name, BatchRequest("GET", path % self.quote_name(name) + "?fields=Id,Name", None))
+                  for (kind, path), names in zip(SESSION_SCOPES, (machines, catalogs, delivery_groups)) for name in names]
+        named = dict((kind, []) for kind, _path in SESSION_SCOPES)
+        for (kind, name, _request), outcome in zip(wanted, self.batch([entry[2] for entry in wanted])):
+            if outcome.error is not None:
+                raise self._not_found(outcome.error, kind, name)
+            named[kind].append((outcome.body or {}).get("Name") or name)
+        return tuple(named[kind] for kind, _path in SESSION_SCOPES)
+
+    def select_sessions(self, session_ids=(), filters=(), fields=SESSION_FIELDS):
+        """The sessions a selector picks: ``(sessions, ids of sessions that have ended, sessions not picked)``.
+
+        Without ``session_ids``: search_sessions(filters). With them: those sessions, read in $batch (404: ended),
+        that the filters (_sessions.selector_filters) also pick; ``fields`` must then hold what the filters read.
+        """
+        filters = list(filters)
+        if not session_ids:
+            return self.search_sessions(filters, fields), [], []
+        found, ended, not_picked = [], [], []
+        ids = list(dict.fromkeys(session_ids))
+        for session_id, outcome in zip(ids, self.batch([self.session_read_request(sid, fields) for sid in ids])):
+            if outcome.status == 404:
+                ended.append(session_id)
+            elif outcome.error is not None:
+                raise outcome.error
+            elif _sessions.matches(outcome.body or {}, filters):
+                found.append(outcome.body)
+            else:
+                not_picked.append(outcome.body)
+        return found, ended, not_picked

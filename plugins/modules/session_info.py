@@ -2,19 +2,24 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, citrix_cloud.daas contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Return the sessions running on one Citrix DaaS machine."""
+"""Return Citrix DaaS sessions: of a machine, or those a selector picks."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 DOCUMENTATION = r'''
 module: session_info
-short_description: Return the sessions running on a Citrix DaaS machine
+short_description: Return Citrix DaaS sessions, of a machine or picked by machine, catalog, delivery group or user
 version_added: 0.1.0
 description:
-  - Returns the sessions running on one machine (C(GET /cvad/manage/Machines/{nameOrId}/Sessions)).
-  - Fails when the machine is not found.
-  - To read the sessions of many machines in one task, use M(citrix_cloud.daas.machine_info)
+  - With O(machine), returns the sessions running on that machine (C(GET /cvad/manage/Machines/{nameOrId}/Sessions));
+    fails when the machine is not found.
+  - "Otherwise returns the sessions a selector picks: by ID (O(session_ids)), by machine, catalog or delivery group,
+    or by user; each kind given narrows the choice, the values of one kind add up; without any, every session of
+    the site. O(states) and O(min_minutes_in_state) filter them further."
+  - The sessions are found with C(POST /Sessions/$search) (page by page) where the site serves it; elsewhere they are
+    listed (C(GET /Sessions)) and filtered by the module. An unknown machine, catalog or delivery group fails the task.
+  - To read the sessions of many machines with the machines, use M(citrix_cloud.daas.machine_info)
     with O(citrix_cloud.daas.machine_info#module:include_sessions=true).
 author:
   - citrix_cloud.daas contributors (@citrix-cloud-daas)
@@ -25,11 +30,50 @@ extends_documentation_fragment:
 options:
   machine:
     description:
-      - The name or ID of the machine. A name may be written C(DOMAIN\NAME).
+      - The name or ID of one machine whose sessions to return. A name may be written C(DOMAIN\NAME).
+      - Cannot be combined with O(session_ids), O(machines), O(catalogs) or O(delivery_groups); O(users),
+        O(states) and O(min_minutes_in_state) filter its sessions.
     type: str
-    required: true
+  session_ids:
+    description:
+      - The sessions, by C(Id); those that have ended are left out. With other selectors or filters, only those of
+        these sessions that they also pick.
+    type: list
+    elements: str
+  machines:
+    description:
+      - The sessions on these machines, by name (V(DOMAIN\\NAME)) or ID. A plain string is one machine.
+    type: list
+    elements: str
+  catalogs:
+    description:
+      - The sessions on the machines of these machine catalogs, by name or ID. A plain string is one catalog.
+    type: list
+    elements: str
+  delivery_groups:
+    description:
+      - The sessions on the machines of these delivery groups, by name or ID. A plain string is one delivery group.
+    type: list
+    elements: str
+  users:
+    description:
+      - The sessions of these users, as V(DOMAIN\\user) or V(user).
+    type: list
+    elements: str
+  states:
+    description:
+      - Only the sessions in one of these states (C(SessionState)).
+    type: list
+    elements: str
+    choices: [Unknown, Connected, Active, Disconnected]
+  min_minutes_in_state:
+    description:
+      - Only the sessions that have been in their state (C(StateChangeTime)) for at least this many minutes, by the
+        API's clock (the C(Date) header of its answers).
+    type: int
 seealso:
   - module: citrix_cloud.daas.machine_info
+  - module: citrix_cloud.daas.session
 '''
 
 EXAMPLES = r'''
@@ -53,12 +97,25 @@ EXAMPLES = r'''
       citrix_cloud.daas.session_info:
         machine: 9f6c2a1e-3b7d-4e8a-a1c4-5d2e8f9b0c17
       register: by_id
+
+    - name: Read the sessions of a delivery group disconnected for more than 8 hours
+      citrix_cloud.daas.session_info:
+        delivery_groups: Finance-Desktops
+        states: [Disconnected]
+        min_minutes_in_state: 480
+      register: stale
+
+    - name: Read the sessions of two users in two catalogs
+      citrix_cloud.daas.session_info:
+        catalogs: [Finance-Pooled, Apps-Shared]
+        users: [DEMOLAB\alice, DEMOLAB\carol]
+      register: two_users
 '''
 
 RETURN = r'''
 sessions:
   description:
-    - The sessions on the machine, as the API returns them (C(SessionResponseModel)); empty when the machine is idle.
+    - The sessions, as the API returns them (C(SessionResponseModel)); empty when there are none (an idle machine).
   type: list
   elements: dict
   returned: success
@@ -101,19 +158,55 @@ sessions:
         SmartAccessTags: []
 '''
 
+import datetime
+
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import DaaSModule
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._sessions import SESSION_STATES, matches, selector_filters
+
+SELECTORS = ('session_ids', 'machines', 'catalogs', 'delivery_groups')
 
 
 def execute(daas):
-    """Read the sessions of the machine."""
-    return dict(changed=False, sessions=daas.client.machine_sessions(daas.params['machine']))
+    """Read the sessions of the machine, or those the selector picks."""
+    params, client = daas.params, daas.client
+    changed_before = None
+    if params['min_minutes_in_state']:
+        changed_before = client.server_time() - datetime.timedelta(minutes=params['min_minutes_in_state'])
+    if params['machine'] is not None:
+        filters = selector_filters(users=params['users'] or (), states=params['states'] or (),
+                                   changed_before=changed_before)
+        sessions = [session for session in client.machine_sessions(params['machine']) if matches(session, filters)]
+        return dict(changed=False, sessions=sessions)
+    machines, catalogs, groups = client.session_scope_names(params['machines'] or (), params['catalogs'] or (),
+                                                            params['delivery_groups'] or ())
+    filters = selector_filters(machines, catalogs, groups, params['users'] or (), params['states'] or (), changed_before)
+    return dict(changed=False, sessions=client.select_sessions(params['session_ids'] or (), filters, fields=None)[0])
 
 
 def main():
-    DaaSModule(
-        argument_spec=dict(machine=dict(type='str', required=True)),
+    daas = DaaSModule(
+        argument_spec=dict(
+            machine=dict(type='str'),
+            session_ids=dict(type='list', elements='str'),
+            machines=dict(type='list', elements='str'),
+            catalogs=dict(type='list', elements='str'),
+            delivery_groups=dict(type='list', elements='str'),
+            users=dict(type='list', elements='str'),
+            states=dict(type='list', elements='str', choices=list(SESSION_STATES)),
+            min_minutes_in_state=dict(type='int'),
+        ),
+        mutually_exclusive=[['machine', name] for name in SELECTORS],
         supports_check_mode=True,
-    ).run(execute)
+    )
+    params = daas.params
+    for name in SELECTORS + ('users',):
+        if any(not str(value).strip() for value in params[name] or ()):
+            daas.fail('%s must not contain an empty entry' % name)
+    if params['machine'] is not None and not params['machine'].strip():
+        daas.fail('machine must not be empty')
+    if params['min_minutes_in_state'] is not None and params['min_minutes_in_state'] < 0:
+        daas.fail('min_minutes_in_state must be 0 or more, got %d' % params['min_minutes_in_state'])
+    daas.run(execute)
 
 
 if __name__ == '__main__':

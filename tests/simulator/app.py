@@ -9,6 +9,7 @@ import asyncio
 import re
 import time
 import uuid
+from email.utils import formatdate
 from urllib.parse import unquote
 
 from aiohttp import web
@@ -22,8 +23,9 @@ from .state import Estate, SimClock
 SECRET_QUERY_KEYS = re.compile(r"secret|token|password|key|auth", re.IGNORECASE)
 MUTATING_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 LOG_LIMIT = 200000
-# Site behaviours set through /_sim/options: the status $batch answers (None: served) and the paging quirk.
-DEFAULT_OPTIONS = {"batch_status": None, "repeat_filtered_token": False}
+# Site behaviours set through /_sim/options: the status $batch and Sessions/$search answer (None: served) and the
+# paging quirk.
+DEFAULT_OPTIONS = {"batch_status": None, "session_search_status": None, "repeat_filtered_token": False}
 
 
 def not_found():
@@ -173,6 +175,8 @@ class Simulator:
                 response = json_response(error.status, error.body, error.headers)
         if fault == SLOW:
             await self.faults.delay_answer()
+        # The server's own clock: the simulated time (a client measures ages in the API's times against it).
+        response.headers["Date"] = formatdate(self.now(), usegmt=True)
         sign_in = self.is_sign_in(lowered)
         if request.method in MUTATING_METHODS and not sign_in:
             self.mutating_requests += 1

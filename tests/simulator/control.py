@@ -70,17 +70,61 @@ async def state(sim, _request):
                                "delivery_groups": groups, "now": rfc3339(now)})
 
 
+SESSION_KEYS = ("user", "state", "minutes_in_state", "logoff_after_messages")
+
+
 async def machine_sessions(sim, request, name_or_id):
-    """POST adds one session (``{"user": ...}``); DELETE ends every session of the machine."""
+    """POST adds one session (``{"user", "state", "minutes_in_state", "logoff_after_messages"}``, all optional);
+    DELETE ends every session of the machine (its users log off)."""
     machine = _machine(sim, name_or_id)
     now = sim.now()
     if request.method == "DELETE":
         return json_response(200, {"ended": machine.end_sessions(now), "SessionCount": 0})
     body = await _body(request)
+    unknown = sorted(set(body) - set(SESSION_KEYS))
+    if unknown:
+        raise _error(400, "unknown session keys: %s" % ", ".join(unknown))
     if not machine.can_accept_session(now):
         raise _error(409, "machine %s cannot accept a session (off, unregistered or in maintenance)" % machine.name)
-    session = machine.add_session(now, body.get("user"))
+    spec = dict((key, value) for key, value in body.items() if key != "user" and value is not None)
+    try:
+        session = machine.add_session(now, body.get("user"), **spec)
+    except (TypeError, ValueError) as exc:
+        raise _error(400, "invalid session: %s" % exc) from exc
     return json_response(200, {"Id": session.id, "User": session.user, "SessionCount": len(machine.sessions)})
+
+
+async def sessions(sim, request):
+    """GET the sessions (``?machine=`` one machine's), each with the messages it received, and the sessions that
+    ended since the last reset (with when and why); the count of messages delivered."""
+    now = sim.now()
+    wanted = request.rel_url.query.get("machine")
+    machines = [_machine(sim, wanted)] if wanted else [machine for site in sim.estate.sites for machine in site.machines]
+    current = []
+    for machine in machines:
+        if machine.sessions:
+            machine.refresh(now)
+            current.extend(session.describe(machine) for session in machine.sessions)
+    ended = [entry for entry in sim.estate.ended_sessions if not wanted or entry["Machine"] == machines[0].name]
+    return json_response(200, {"sessions": current, "ended": ended, "messages_sent": sim.estate.messages_sent})
+
+
+async def session_behaviour(sim, request, session_id):
+    """PATCH one session: ``{"logoff_after_messages": N | null}`` (the user logs off on their own at the N-th
+    message, or stays)."""
+    body = await _body(request)
+    unknown = sorted(set(body) - {"logoff_after_messages"})
+    if unknown:
+        raise _error(400, "unknown session keys: %s" % ", ".join(unknown))
+    after = body.get("logoff_after_messages")
+    if after is not None and (isinstance(after, bool) or not isinstance(after, int) or after < 1):
+        raise _error(400, "logoff_after_messages must be a positive integer or null")
+    for site in sim.estate.sites:
+        machine, session = site.find_session(session_id)
+        if session is not None:
+            session.logoff_after_messages = after
+            return json_response(200, session.describe(machine))
+    raise _error(404, "session %r not found" % session_id)
 
 
 async def triggers(sim, request):
@@ -156,7 +200,8 @@ async def job_behaviour(sim, request):
 
 
 async def options(sim, request):
-    """POST changes site behaviours (``batch_status``, ``repeat_filtered_token``), GET shows them."""
+    """POST changes site behaviours (``batch_status``, ``session_search_status``, ``repeat_filtered_token``), GET shows
+    them."""
     if request.method == "POST":
         body = await _body(request)
         unknown = set(body) - set(sim.options)
@@ -164,6 +209,8 @@ async def options(sim, request):
             raise _error(400, "unknown options: %s" % ", ".join(sorted(unknown)))
         if body.get("batch_status") not in (None, 404, 405, 501):
             raise _error(400, "batch_status must be null, 404, 405 or 501")
+        if body.get("session_search_status") not in (None, 400, 404, 405, 501):
+            raise _error(400, "session_search_status must be null, 400, 404, 405 or 501")
         if not isinstance(body.get("repeat_filtered_token", False), bool):
             raise _error(400, "repeat_filtered_token must be true or false")
         sim.options.update(body)
@@ -195,6 +242,7 @@ async def handle(sim, request, segments):
         ("jobs",): (("POST",), create_job),
         ("jobs", "behaviour"): (("GET", "POST", "DELETE"), job_behaviour),
         ("options",): (("GET", "POST"), options),
+        ("sessions",): (("GET",), sessions),
         ("pce", "options"): (("GET", "POST"), pce_options),
     }
     entry = simple.get(tuple(lowered))
@@ -204,4 +252,6 @@ async def handle(sim, request, segments):
         return await entry[1](sim, request)
     if len(lowered) == 3 and lowered[0] == "machines" and lowered[2] == "sessions" and method in ("POST", "DELETE"):
         return await machine_sessions(sim, request, segments[1])
+    if len(lowered) == 2 and lowered[0] == "sessions" and method == "PATCH":
+        return await session_behaviour(sim, request, segments[1])
     raise _error(404, "unknown control endpoint")

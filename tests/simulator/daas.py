@@ -18,9 +18,9 @@ import uuid
 
 from . import batch, models
 from .cloud import authenticate, check_customer
-from .search import Search
+from .search import Search, SessionSearch
 from .responses import ApiError, json_response, read_json
-from .state import ACTION_REQUIREMENTS, TERMINAL_JOB_STATES, PowerActionBusy
+from .state import ACTION_REQUIREMENTS, MESSAGE_STYLES, TERMINAL_JOB_STATES, PowerActionBusy
 
 DEFAULT_LIMIT = 250
 MAX_LIMIT = 1000
@@ -303,7 +303,7 @@ async def power_action(ctx):
 async def logoff_machine(ctx):
     """POST /Machines/{nameOrId}/$logoff: log off every session of the machine."""
     machine = ctx.machine(ctx.args[0])
-    machine.end_sessions(ctx.now)
+    machine.end_sessions(ctx.now, "api")
     if ctx.flag("async"):
         job = ctx.site.new_job(ctx.client["client_id"], "LogoffMachineSessions", ctx.now,
                                [{"Name": "Id", "Value": machine.id}, {"Name": "Name", "Value": machine.name}],
@@ -443,6 +443,24 @@ async def list_sessions(ctx):
         ctx, pairs, lambda pair: models.session_model(pair[0], pair[1], ctx.now)))
 
 
+async def search_sessions(ctx):
+    """POST /Sessions/$search: MachineAndSessionSearchRequestModel over the sessions (machine properties match the
+    sessions of the machines that match); ``skip`` drops the first matches. The option ``session_search_status``
+    makes it answer that status instead, as a site that does not serve it."""
+    status = ctx.sim.options.get("session_search_status")
+    if status:
+        raise ApiError(status, models.error_data(*batch.UNAVAILABLE.get(status, (
+            "The search property is not valid.", "InvalidArgument"))))
+    body = await _json_object(ctx)
+    search = SessionSearch(body)
+    skip = ctx.integer("skip", 0)
+    if skip < 0:
+        raise bad_request("The value '%d' is not valid for skip." % skip, "OutOfRange")
+    found = search.run(ctx.site, ctx.now)[skip:]
+    return maybe_async(ctx, "DoSessionSearch", lambda: page(
+        ctx, found, lambda pair: models.session_model(pair[0], pair[1], ctx.now), query_body=body, total=True))
+
+
 def _session(ctx):
     machine, session = ctx.site.find_session(ctx.args[0])
     if session is None:
@@ -453,19 +471,73 @@ def _session(ctx):
 async def get_session(ctx):
     """GET /Sessions/{id}."""
     machine, session = _session(ctx)
-    return json_response(200, models.session_model(machine, session, ctx.now))
+    return json_response(200, ctx.fields(models.session_model(machine, session, ctx.now)))
+
+
+def _session_done(ctx, job_type, session, body=None):
+    """The answer of a session action: ``body`` (200) or 204, or with ``async=true`` 202 and a job that names the
+    session (whose results are ``body``, when the action answers one)."""
+    if ctx.flag("async"):
+        job = ctx.site.new_job(ctx.client["client_id"], job_type, ctx.now, [{"Name": "Id", "Value": session.id}],
+                               duration=float(ctx.sim.estate.timings["job"]), results=body)
+        if body is not None:
+            job.result_location = "/Jobs/%s/Results" % job.id
+        return ctx.accepted(job)
+    return json_response(200, body) if body is not None else json_response(204)
 
 
 async def logoff_session(ctx):
     """POST /Sessions/{id}/$logoff (204, or 202 with async=true)."""
     machine, session = _session(ctx)
-    machine.sessions.remove(session)
-    machine.resume_waiting_action(ctx.now)
-    if ctx.flag("async"):
-        job = ctx.site.new_job(ctx.client["client_id"], "LogoffSessions", ctx.now, [{"Name": "Id", "Value": session.id}],
-                               duration=float(ctx.sim.estate.timings["job"]))
-        return ctx.accepted(job)
-    return json_response(204)
+    machine.end_session(session, ctx.now, "api")
+    return _session_done(ctx, "LogoffSessions", session)
+
+
+async def disconnect_session(ctx):
+    """POST /Sessions/{id}/$disconnect: 200 SessionResponseModel (a disconnected session stays so), or 202."""
+    machine, session = _session(ctx)
+    machine.disconnect_session(session, ctx.now)
+    return _session_done(ctx, "DisconnectSessions", session, models.session_model(machine, session, ctx.now))
+
+
+async def send_session_message(ctx):
+    """POST /Sessions/{id}/$sendMessage (SendMessageRequestModel): 200 SessionResponseModel, or 202.
+
+    ``Text`` is required (a message box needs one), ``Style`` must be a MessageStyle (default Information). The
+    session may end because of it (a user told to log off after the N-th message): the answer then shows it as it
+    was last, with ``LogoffInProgress``.
+    """
+    machine, session = _session(ctx)
+    body = await _json_object(ctx)
+    unknown = sorted(set(body) - {"Style", "Title", "Text"})
+    if unknown:
+        raise bad_request("The property '%s' is not part of SendMessageRequestModel." % unknown[0])
+    style = body.get("Style") if body.get("Style") is not None else "Information"
+    if style not in MESSAGE_STYLES:
+        raise bad_request("The value '%s' is not valid for Style: use one of %s." % (style, ", ".join(MESSAGE_STYLES)))
+    for name in ("Title", "Text"):
+        if body.get(name) is not None and not isinstance(body[name], str):
+            raise bad_request("%s must be a string." % name)
+    if not body.get("Text"):
+        raise bad_request("Text is required: the message to display.")
+    machine.send_message(session, ctx.now, body.get("Title") or "", body["Text"], style)
+    answer = models.session_model(machine, session, ctx.now)
+    answer["LogoffInProgress"] = session not in machine.sessions
+    return _session_done(ctx, "SendSessionMessage", session, answer)
+
+
+async def hide_session(ctx):
+    """POST /Sessions/{id}/$hide: 204, or 202."""
+    session = _session(ctx)[1]
+    session.hidden = True
+    return _session_done(ctx, "HideSession", session)
+
+
+async def unhide_session(ctx):
+    """POST /Sessions/{id}/$unhide: 204, or 202."""
+    session = _session(ctx)[1]
+    session.hidden = False
+    return _session_done(ctx, "UnhideSession", session)
 
 
 async def list_delivery_groups(ctx):
@@ -572,8 +644,13 @@ ROUTES = CUSTOMER_ROUTES + [
     ("PATCH", ("tags", None), edit_tag),
     ("DELETE", ("tags", None), delete_tag),
     ("GET", ("sessions",), list_sessions),
+    ("POST", ("sessions", "$search"), search_sessions),
     ("GET", ("sessions", None), get_session),
     ("POST", ("sessions", None, "$logoff"), logoff_session),
+    ("POST", ("sessions", None, "$disconnect"), disconnect_session),
+    ("POST", ("sessions", None, "$sendmessage"), send_session_message),
+    ("POST", ("sessions", None, "$hide"), hide_session),
+    ("POST", ("sessions", None, "$unhide"), unhide_session),
     ("GET", ("deliverygroups",), list_delivery_groups),
     ("GET", ("deliverygroups", None), get_delivery_group),
     ("GET", ("deliverygroups", None, "machines"), delivery_group_machines),

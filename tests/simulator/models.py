@@ -105,7 +105,7 @@ def session_model(machine, session, now):
         "Connection": {"ConnectedViaHostName": None, "ConnectedViaIP": "10.0.16.11", "ConnectionMode": "Brokered",
                        "LaunchedViaHostName": None, "LaunchedViaIP": "52.151.217.206", "Protocol": "Hdx",
                        "SecureIcaActive": False, "SmartAccessTags": []},
-        "IsAnonymousUser": False, "IsHidden": False, "LogoffInProgress": False, "LogonInProgress": False,
+        "IsAnonymousUser": False, "IsHidden": session.hidden, "LogoffInProgress": False, "LogonInProgress": False,
         "Machine": machine_model(machine, now, detail=False),
         "SessionType": session.session_type,
         "StartTime": raw_time(session.started), "FormattedStartTime": rfc3339(session.started),

@@ -64,11 +64,24 @@ def load_scenario(source):
     return data
 
 
-def _sessions_for(rng, busy, multi_session):
+def _sessions_for(rng, busy, multi_session, disconnected=None, leave_after=None):
+    """The sessions of a generated machine; ``disconnected`` (minutes) makes them all disconnected that long, and
+    ``leave_after`` (a count) makes their users log off on their own at that message."""
     if not busy:
         return 0
     count = rng.randint(2, 6) if multi_session else 1
-    return ["%s\\%s%02d" % ("DEMOLAB", rng.choice(USER_NAMES), rng.randint(1, 99)) for _index in range(count)]
+    users = ["%s\\%s%02d" % ("DEMOLAB", rng.choice(USER_NAMES), rng.randint(1, 99)) for _index in range(count)]
+    if disconnected is None and leave_after is None:
+        return users
+    entries = []
+    for user in users:
+        entry = {"user": user}
+        if disconnected is not None:
+            entry.update(state="Disconnected", minutes_in_state=disconnected)
+        if leave_after is not None:
+            entry["logoff_after_messages"] = leave_after
+        entries.append(entry)
+    return entries
 
 
 def expand_generate_block(site, block):
@@ -79,7 +92,9 @@ def expand_generate_block(site, block):
     ``idle_share`` (0..1, machines without sessions), ``off_share``,
     ``maintenance_share``, ``name_prefix`` (``DOMAIN\\PREFIX``), ``session_support``,
     ``delivery_group`` (one group for all, or ``true`` for one per catalog),
-    ``tags`` and ``seed``.
+    ``disconnected_share`` (0..1 of the busy machines: their sessions are all disconnected, for
+    ``disconnected_minutes``, default 600), ``leaving_share`` (0..1 of the other busy machines: their users log off
+    on their own at message ``leave_after_messages``, default 1), ``tags`` and ``seed``.
     """
     rng = random.Random(block.get("seed", 42))
     if "catalog" in block:
@@ -109,7 +124,11 @@ def expand_generate_block(site, block):
                 machine["power_state"] = "Off"
             else:
                 busy = rng.random() >= block.get("idle_share", 0.5)
-                machine["sessions"] = _sessions_for(rng, busy, session_support == "MultiSession")
+                stale = busy and block.get("disconnected_share") and rng.random() < block["disconnected_share"]
+                leaving = busy and not stale and block.get("leaving_share") and rng.random() < block["leaving_share"]
+                machine["sessions"] = _sessions_for(rng, busy, session_support == "MultiSession",
+                                                    block.get("disconnected_minutes", 600) if stale else None,
+                                                    block.get("leave_after_messages", 1) if leaving else None)
                 if rng.random() < block.get("maintenance_share", 0.0):
                     machine["maintenance"] = True
             machines.append(machine)

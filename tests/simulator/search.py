@@ -1,4 +1,5 @@
-"""``POST /Machines/$search``: MachineAndSessionSearchRequestModel evaluated against the site's machines.
+"""``POST /Machines/$search`` and ``POST /Sessions/$search``: MachineAndSessionSearchRequestModel evaluated against
+the site's machines, or against its sessions (a machine property matches the sessions of the machines that match).
 
 Property and operator names are the spec's (``MachineAndSessionSearchProperty``, ``SearchOperator``), matched
 exactly; an unknown name is a 400, and so is a spec name the simulator does not evaluate.  Values are strings:
@@ -7,6 +8,7 @@ array of strings or a comma-separated list (the real text form is undocumented).
 """
 
 import json
+from datetime import datetime, timezone
 
 from . import models
 from .responses import ApiError
@@ -91,6 +93,19 @@ def _number(value, name):
         raise bad_request("The value '%s' is not valid for %s." % (value, name)) from exc
 
 
+def _moment(value, name):
+    """Epoch seconds of a time value: RFC 3339 (``2024-05-02T06:14:09Z``) or the broker's ``5/2/2024 6:14:09 AM``."""
+    text = (value or "").strip()
+    for parse in (lambda: datetime.fromisoformat(text.replace("Z", "+00:00")),
+                  lambda: datetime.strptime(text, "%m/%d/%Y %I:%M:%S %p")):
+        try:
+            moment = parse()
+        except ValueError:
+            continue
+        return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
+    raise bad_request("The value '%s' is not a valid time for %s." % (value, name))
+
+
 def _boolean(value, name):
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
@@ -98,9 +113,10 @@ def _boolean(value, name):
 
 
 class Filter:
-    """One MachineAndSessionSearchFilterRequestModel, checked once and applied to many machines."""
+    """One MachineAndSessionSearchFilterRequestModel, checked once and applied to many machines (or sessions)."""
 
-    def __init__(self, spec):
+    def __init__(self, spec, evaluated=None):
+        evaluated = EVALUATED if evaluated is None else evaluated
         if not isinstance(spec, dict):
             raise bad_request("A search filter must be an object.")
         self.name = spec.get("Property")
@@ -109,12 +125,13 @@ class Filter:
             raise bad_request("The search property '%s' is not valid." % self.name)
         if operator not in SEARCH_OPERATORS:
             raise bad_request("The search operator '%s' is not valid." % operator)
-        if self.name not in EVALUATED:
+        if self.name not in evaluated:
             raise bad_request("The simulator does not evaluate the search property '%s'." % self.name)
-        self.kind, self.getter = EVALUATED[self.name]
+        self.kind, self.getter = evaluated[self.name]
         value = spec.get("Value")
         if value is not None and not isinstance(value, str):
             raise bad_request("The search Value must be a string.")
+        self.operator, self.value = operator, value
         self.negate = operator in ("NotEquals", "NotContains", "NotIn", "NotStartsWith")
         self.test = self._compile(operator, value if value is not None else "")
 
@@ -137,8 +154,8 @@ class Filter:
                 return lambda actual: actual is flag
             text = value.lower()
             return lambda actual: self._any(actual, lambda one: one.lower() == text)
-        if operator in ("LessThan", "GreaterThan", "LessThanOrEquals", "GreaterThanOrEquals") and kind == "int":
-            number = _number(value, name)
+        if operator in ("LessThan", "GreaterThan", "LessThanOrEquals", "GreaterThanOrEquals") and kind in ("int", "time"):
+            number = _number(value, name) if kind == "int" else _moment(value, name)
             compare = {"LessThan": lambda a: a < number, "GreaterThan": lambda a: a > number,
                        "LessThanOrEquals": lambda a: a <= number, "GreaterThanOrEquals": lambda a: a >= number}[operator]
             return lambda actual: actual is not None and compare(actual)
@@ -173,23 +190,24 @@ def _group_type(spec, key):
     return value
 
 
-def _filters(spec, key="SearchFilters"):
+def _filters(spec, evaluated, key="SearchFilters"):
     filters = spec.get(key) or []
     if not isinstance(filters, list):
         raise bad_request("%s must be a list." % key)
-    return [Filter(item) for item in filters]
+    return [Filter(item, evaluated) for item in filters]
 
 
 class Group:
     """A MachineAndSessionSearchFilterGroupRequestModel: its filters combined by SearchFilterGroupType, its nested
     groups by SearchFilterGroupsType, the two parts And-ed."""
 
-    def __init__(self, spec):
+    def __init__(self, spec, evaluated=None):
         if not isinstance(spec, dict):
             raise bad_request("A search filter group must be an object.")
-        self.filters = _filters(spec)
+        evaluated = EVALUATED if evaluated is None else evaluated
+        self.filters = _filters(spec, evaluated)
         self.filters_type = _group_type(spec, "SearchFilterGroupType")
-        self.groups = [Group(item) for item in spec.get("SearchFilterGroups") or []]
+        self.groups = [Group(item, evaluated) for item in spec.get("SearchFilterGroups") or []]
         self.groups_type = _group_type(spec, "SearchFilterGroupsType")
 
     def names(self):
@@ -208,14 +226,15 @@ class Group:
 class Search:
     """A whole MachineAndSessionSearchRequestModel: top-level filters (And), groups, basic string, sort order."""
 
+    evaluated = EVALUATED
+
     def __init__(self, body):
         if not isinstance(body, dict):
             raise bad_request("The request body must be a JSON object.")
         self.root = Group({"SearchFilters": body.get("SearchFilters"), "SearchFilterGroupType": "And",
                            "SearchFilterGroups": body.get("SearchFilterGroups"),
-                           "SearchFilterGroupsType": body.get("SearchFilterGroupsType")})
-        if "SessionSupport" not in self.root.names():
-            raise bad_request(SESSION_SUPPORT_MESSAGE)
+                           "SearchFilterGroupsType": body.get("SearchFilterGroupsType")}, self.evaluated)
+        self.check_names(self.root.names())
         # A Tags filter that all must pass (not negated) matches no machine without tags: those are passed over at once.
         self.needs_tags = any(item.name == "Tags" and not item.negate for item in self.root.filters)
         basic = body.get("BasicSearchString")
@@ -229,9 +248,15 @@ class Search:
         for criterion in criteria:
             name = criterion.get("Property") if isinstance(criterion, dict) else None
             direction = criterion.get("SortDirection") if isinstance(criterion, dict) else None
-            if name not in EVALUATED or direction not in SORT_DIRECTIONS:
+            if name not in self.evaluated or direction not in SORT_DIRECTIONS:
                 raise bad_request("A sort criterion needs an evaluated Property and SortDirection Ascending or Descending.")
             self.sort.append((name, direction == "Descending"))
+
+    @staticmethod
+    def check_names(names):
+        """A machine search must name SessionSupport (the spec's rule)."""
+        if "SessionSupport" not in names:
+            raise bad_request(SESSION_SUPPORT_MESSAGE)
 
     def _basic_match(self, machine, body):
         texts = [body["Name"], body["DnsName"], body["IPAddress"], machine.catalog.name,
@@ -244,7 +269,7 @@ class Search:
         for machine in machines:
             if self.needs_tags and not machine.tags:
                 continue
-            body = _Model(machine, now)
+            body = LazyMachineModel(machine, now)
             if self.root.matches(machine, body) and (self.basic is None or self._basic_match(machine, body)):
                 found.append((machine, body.rendered()))
         for name, descending in reversed(self.sort):
@@ -253,9 +278,9 @@ class Search:
         return [body for _machine, body in found]
 
 
-class _Model:
-    """A machine's model, rendered on first use only: a filter on the machine's own facts (its tags, its catalog)
-    rejects most machines of a large site without rendering them."""
+class LazyMachineModel:
+    """A machine's rendered model, rendered on first use: most session filters never read it, and a filter on the
+    machine's own facts (its tags, its catalog) rejects most machines of a large site without rendering them."""
 
     __slots__ = ("machine", "now", "_body")
 
@@ -271,6 +296,98 @@ class _Model:
 
     def __getitem__(self, key):
         return self.rendered()[key]
+
+
+def _machine_property(getter):
+    """A machine property's getter for a session: the value of the machine that hosts it."""
+    return lambda pair, body: getter(pair[0], body)
+
+
+def _user_names(session):
+    return [session.user, session.user.rpartition("\\")[2]]
+
+
+# The session search's properties: every machine property, and the session's own (these take precedence).
+SESSION_EVALUATED = dict(((name, (kind, _machine_property(getter))) for name, (kind, getter) in EVALUATED.items()), **{
+    "SessionState": ("text", lambda pair, body: pair[1].state),
+    # Times compare in whole seconds, as the API shows them.
+    "SessionStateChangeTime": ("time", lambda pair, body: int(pair[1].state_changed)),
+    "StartTime": ("time", lambda pair, body: int(pair[1].started)),
+    "UserName": ("names", lambda pair, body: _user_names(pair[1])),
+    "AppState": ("text", lambda pair, body: "Active" if pair[1].session_type == "Application" else "Desktop"),
+    "Uid": ("int", lambda pair, body: pair[1].uid),
+})
+
+
+class SessionSearch(Search):
+    """``POST /Sessions/$search``: the same model over the site's sessions; it needs no SessionSupport filter.
+
+    ``Uid`` is the session's, ``UserName`` its user's (``DOMAIN\\user`` or ``user``), ``SessionStateChangeTime`` and
+    ``StartTime`` compare as times (RFC 3339 or the broker's form); ``BasicSearchString`` also looks at the user.
+    """
+
+    evaluated = SESSION_EVALUATED
+
+    @staticmethod
+    def check_names(names):
+        """Any property will do."""
+
+    def _scope(self, site):
+        """The only machines whose sessions can match (in the site's order), when And-ed filters or Or-groups name
+        catalogs, delivery groups or machines with Equals; None: every machine of the site."""
+        # Each filter that every match must pass alone, and each Or-group of which a match must pass one filter.
+        needed = [[item] for item in self.root.filters]
+        if self.root.groups_type == "And":
+            for group in self.root.groups:
+                if group.filters_type == "Or":
+                    needed += [group.filters] if group.filters else []
+                else:
+                    needed += [[item] for item in group.filters]
+        allowed = None
+        for filters in needed:
+            named = _machines_named(site, filters)
+            if named is not None:
+                allowed = named if allowed is None else allowed & named
+        return None if allowed is None else sorted(allowed, key=lambda machine: machine.uid)
+
+    def run(self, site, now):  # pylint: disable=arguments-renamed
+        """``(machine, session)`` of the matching sessions, in the requested order (else machine by machine)."""
+        found = []
+        scope = self._scope(site)
+        for machine in site.machines if scope is None else scope:
+            if not machine.sessions:
+                continue
+            machine.refresh(now)
+            body = LazyMachineModel(machine, now)
+            for session in machine.sessions:
+                pair = (machine, session)
+                if self.root.matches(pair, body) and (self.basic is None or self._basic_session_match(pair, body)):
+                    found.append((pair, body))
+        for name, descending in reversed(self.sort):
+            kind, getter = self.evaluated[name]
+            found.sort(key=lambda item, getter=getter, kind=kind: _sort_key(getter(*item), kind), reverse=descending)
+        return [pair for pair, _body in found]
+
+    def _basic_session_match(self, pair, body):
+        return self.basic in pair[1].user.lower() or self._basic_match(pair[0], body)
+
+
+def _machines_named(site, filters):
+    """The set of machines that one of ``filters`` names (each an Equals on a catalog, delivery group or machine
+    name), or None when one of them is anything else."""
+    machines = set()
+    for item in filters:
+        if item.operator != "Equals" or item.name not in ("MachineCatalog", "DeliveryGroup", "MachineName"):
+            return None
+        value = (item.value or "").lower()
+        if item.name == "MachineName":
+            machine = site.find_machine(value)
+            machines.update([machine] if machine is not None and machine.name.lower() == value else [])
+            continue
+        for owner in site.catalogs if item.name == "MachineCatalog" else site.delivery_groups:
+            if value in (name.lower() for name in _names(owner)):
+                machines.update(owner.machines)
+    return machines
 
 
 def _sort_key(value, kind):

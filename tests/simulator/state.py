@@ -110,19 +110,51 @@ class SimClock:
         return self._origin_wall + (time.monotonic() - self._origin_mono) * self.scale
 
 
+SESSION_STATES = ("Unknown", "Connected", "Active", "Disconnected")
+MESSAGE_STYLES = ("Unknown", "Critical", "Question", "Exclamation", "Information")
+
+
 class Session:
-    """One user session on a machine."""
+    """One user session on a machine.
+
+    ``messages`` are the messages it received (``$sendMessage``); a user with ``logoff_after_messages`` N logs off on
+    their own when the N-th arrives (None: the user stays whatever the warnings).
+    """
 
     _uids = itertools.count(1000)
 
-    def __init__(self, user, started, state="Active", session_type="Desktop"):
+    def __init__(self, user, started, state="Active", session_type="Desktop", state_changed=None,
+                 logoff_after_messages=None):
         self.id = str(uuid.uuid4())
         self.uid = next(self._uids)
         self.user = user
         self.started = started
-        self.state_changed = started
+        self.state_changed = started if state_changed is None else state_changed
         self.state = state
         self.session_type = session_type
+        self.hidden = False
+        self.messages = []
+        self.logoff_after_messages = logoff_after_messages
+
+    @classmethod
+    def from_spec(cls, entry, now, session_type):
+        """A session from a scenario or control entry: ``user``, ``state``, ``minutes_in_state`` (default 30),
+        ``logoff_after_messages``."""
+        state = entry.get("state", "Active")
+        if state not in SESSION_STATES:
+            raise ValueError("session state must be one of %s, got %r" % (", ".join(SESSION_STATES), state))
+        minutes = float(entry.get("minutes_in_state", 30))
+        after = entry.get("logoff_after_messages")
+        if after is not None and (isinstance(after, bool) or not isinstance(after, int) or after < 1):
+            raise ValueError("logoff_after_messages must be a positive integer or null")
+        changed = now - minutes * 60
+        return cls(entry["user"], changed, state, session_type, changed, after)
+
+    def describe(self, machine):
+        """The control API's view: who, where, state, the messages received and the user's behaviour."""
+        return {"Id": self.id, "Machine": machine.name, "User": self.user, "State": self.state,
+                "StateChangeTime": rfc3339(self.state_changed), "IsHidden": self.hidden,
+                "LogoffAfterMessages": self.logoff_after_messages, "Messages": list(self.messages)}
 
 
 class Catalog:
@@ -253,8 +285,13 @@ class Machine:
         self.sessions_lost = 0
         self.power_action_counts = {}
         for entry in self._session_specs(spec.get("sessions", 0)):
-            self.sessions.append(Session(entry["user"], now - 1800, entry.get("state", "Active"),
-                                         "Application" if catalog.session_support == "MultiSession" else "Desktop"))
+            self.sessions.append(Session.from_spec(entry, now, self.session_type))
+        site.sessions_added += len(self.sessions)
+
+    @property
+    def session_type(self):
+        """SessionType of the sessions it hosts."""
+        return "Application" if self.catalog.session_support == "MultiSession" else "Desktop"
 
     @property
     def maintenance_mode_reason(self):
@@ -297,6 +334,7 @@ class Machine:
                         return
                     self.sessions_lost += len(self.sessions)
                     self.site.estate.sessions_lost += len(self.sessions)
+                    self._record_ended(self.sessions, action.start + offset, "power action")
                     self.sessions = []
                 if phase.get("deregister"):
                     self.registration_state = "Unregistered"
@@ -344,21 +382,53 @@ class Machine:
         power, registration, _pending = self.current(now)
         return power == "On" and registration == "Registered" and not self.in_maintenance
 
-    def add_session(self, now, user=None):
-        """Log a user on; returns the new session."""
+    def add_session(self, now, user=None, **spec):
+        """Log a user on; returns the new session (``spec``: Session.from_spec's other keys; by default a new
+        ``Active`` session, ``minutes_in_state`` 0)."""
         self.refresh(now)
-        session = Session(user or "DEMOLAB\\user%02d" % (len(self.sessions) + 1), now,
-                          session_type="Application" if self.catalog.session_support == "MultiSession" else "Desktop")
+        entry = dict({"minutes_in_state": 0}, **spec)
+        entry["user"] = user or "DEMOLAB\\user%02d" % (len(self.sessions) + 1)
+        session = Session.from_spec(entry, now, self.session_type)
         self.sessions.append(session)
+        self.site.sessions_added += 1
         return session
 
-    def end_sessions(self, now):
+    def _record_ended(self, sessions, when, cause):
+        """Note sessions that ended in the estate's log; ``cause``: ``api`` (a logoff through the API), ``user`` (the
+        user logged off: after a message, or a control call or trigger), ``power action`` (a forced reboot)."""
+        for session in sessions:
+            self.site.estate.ended_sessions.append(dict(session.describe(self), EndTime=rfc3339(when), EndedBy=cause))
+
+    def end_session(self, session, now, cause):
+        """Log one session off (``cause`` as in _record_ended); a waiting non-forced action then carries on."""
+        self.refresh(now)
+        if session in self.sessions:
+            self.sessions.remove(session)
+            self._record_ended([session], now, cause)
+        self.resume_waiting_action(now)
+
+    def end_sessions(self, now, cause="user"):
         """Log every session off (users leaving, or an administrator's logoff)."""
         self.refresh(now)
         ended = len(self.sessions)
+        self._record_ended(self.sessions, now, cause)
         self.sessions = []
         self.resume_waiting_action(now)
         return ended
+
+    def disconnect_session(self, session, now):
+        """The user's client goes away: the session stays, Disconnected since now."""
+        if session.state != "Disconnected":
+            session.state = "Disconnected"
+            session.state_changed = now
+
+    def send_message(self, session, now, title, text, style):
+        """Deliver a message; the user logs off on their own at the N-th when told to (``logoff_after_messages``)."""
+        session.messages.append({"Title": title, "Text": text, "Style": style, "Time": rfc3339(now)})
+        self.site.estate.messages_sent += 1
+        after = session.logoff_after_messages
+        if after is not None and len(session.messages) >= after:
+            self.end_session(session, now, "user")
 
 
 def _phase(seconds, power, pending=True, **events):
@@ -487,6 +557,10 @@ class Site:
         self.tags = []
         self._tag_uids = itertools.count(1)
         self._by_path_name = {}
+        # Session id -> machine, rebuilt when sessions were added since (ended sessions are checked at lookup).
+        self.sessions_added = 0
+        self._session_index = {}
+        self._session_index_at = -1
         uids = itertools.count(1)
         for tag_spec in spec.get("tags") or []:
             tag_spec = tag_spec if isinstance(tag_spec, dict) else {"name": tag_spec}
@@ -566,12 +640,18 @@ class Site:
         return counts
 
     def find_session(self, session_id):
-        """Return ``(machine, session)`` for a session id, or ``(None, None)``."""
-        for machine in self.machines:
-            for session in machine.sessions:
-                if session.id == session_id:
-                    return machine, session
-        return None, None
+        """Return ``(machine, session)`` for a session id (any case), or ``(None, None)``."""
+        if self._session_index_at != self.sessions_added:
+            self._session_index = dict((session.id, (machine, session)) for machine in self.machines
+                                       for session in machine.sessions)
+            self._session_index_at = self.sessions_added
+        machine, session = self._session_index.get(session_id.lower(), (None, None))
+        if machine is None:
+            return None, None
+        machine.refresh(self.estate.clock.now())
+        if session not in machine.sessions:
+            return None, None
+        return machine, session
 
     def new_job(self, owner, job_type, now, parameters, scripted=False, **options):
         """Create and register a job (``register=False``: a SubJob, seen only in its parent).
@@ -702,6 +782,9 @@ class Estate:
         # Maintenance mode switched off through the API on a machine with a power action pending.
         self.lifted_with_action_pending = 0
         self.notifications = []
+        # Sessions that ended (Session.describe + EndTime, EndedBy) and the count of messages delivered.
+        self.ended_sessions = []
+        self.messages_sent = 0
         self.job_behaviour = JobBehaviour()
         now = clock.now()
         self.sites = [Site(self, spec, index, now) for index, spec in enumerate(scenario.get("sites") or [])]

@@ -5,9 +5,14 @@ Counting is by requests, never by time, so a test that uses a trigger does not d
 
 import re
 
+from .state import Session
+
 # freeze: every later request waits, unserved, until the triggers are deleted (a kill lands between two writes).
-ACTIONS = ("add_session", "end_sessions", "maintenance_on", "maintenance_off", "expire_tokens", "freeze")
-MACHINE_ACTIONS = ("add_session", "end_sessions", "maintenance_on", "maintenance_off")
+ACTIONS = ("add_session", "end_sessions", "maintenance_on", "maintenance_off", "expire_tokens", "freeze",
+           "logoff_after_messages")
+MACHINE_ACTIONS = ("add_session", "end_sessions", "maintenance_on", "maintenance_off", "logoff_after_messages")
+# What a new session of add_session may be given (Session.from_spec's keys).
+SESSION_KEYS = ("state", "minutes_in_state", "logoff_after_messages")
 
 
 class TriggerError(ValueError):
@@ -47,6 +52,15 @@ class Trigger:
         elif self.machine is None:
             raise TriggerError("a trigger needs a path_regex or a machine")
         self.user = spec.get("user")
+        self.session = dict((key, spec[key]) for key in SESSION_KEYS if spec.get(key) is not None)
+        try:
+            Session.from_spec(dict(self.session, user="probe"), 0.0, "Desktop")
+        except (TypeError, ValueError) as exc:
+            raise TriggerError(str(exc)) from exc
+        if self.action == "logoff_after_messages":
+            after = spec.get("logoff_after_messages")
+            if after is not None and (isinstance(after, bool) or not isinstance(after, int) or after < 1):
+                raise TriggerError("logoff_after_messages must be a positive integer or null")
         self.seen = 0
         self.fired = False
 
@@ -71,7 +85,12 @@ class Trigger:
             sim.freeze()
         elif self.action == "add_session":
             if machine.can_accept_session(now):
-                machine.add_session(now, self.user)
+                machine.add_session(now, self.user, **self.session)
+        elif self.action == "logoff_after_messages":
+            # From now on the machine's users (or only ``user``) log off at their N-th message, or stay (null).
+            for session in machine.sessions:
+                if self.user is None or session.user.lower() == str(self.user).lower():
+                    session.logoff_after_messages = self.spec.get("logoff_after_messages")
         elif self.action == "end_sessions":
             machine.end_sessions(now)
         else:

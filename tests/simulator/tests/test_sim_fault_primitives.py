@@ -118,7 +118,8 @@ def test_bad_trigger_is_400(api, trigger, message):
 def test_options_are_checked(api):
     for body in ({"batch_status": 500}, {"repeat_filtered_token": "yes"}, {"nope": 1}):
         assert api.http.post(api.url + "/_sim/options", json=body).status_code == 400
-    assert api.control("GET", "options") == {"batch_status": None, "repeat_filtered_token": False}
+    assert api.control("GET", "options") == {"batch_status": None, "session_search_status": None,
+                                             "repeat_filtered_token": False}
 
 
 def test_issued_tokens_are_listed(api):

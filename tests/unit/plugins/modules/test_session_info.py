@@ -47,8 +47,31 @@ def test_unknown_machine_fails_in_one_line(client):
     assert result['error']['status'] == 404
 
 
-def test_machine_is_required(client):
-    result = run_module(session_info.main, ARGS)
+def test_without_a_machine_the_selector_is_searched(client):
+    client.session_scope_names.return_value = (['DEMOLAB\\EAGLE'], ['Finance'], [])
+    client.select_sessions.return_value = (SESSIONS, [], [])
+    result = run_module(session_info.main, dict(ARGS, machines='EAGLE-ID', catalogs='cat-1', users='alice',
+                                                states=['Active']))
+    assert result['failed'] is False and result['sessions'] == SESSIONS
+    client.session_scope_names.assert_called_once_with(['EAGLE-ID'], ['cat-1'], ())
+    session_ids, filters = client.select_sessions.call_args[0]
+    assert session_ids == () and client.select_sessions.call_args[1] == {'fields': None}
+    assert filters == [{'Property': 'MachineName', 'Operator': 'Equals', 'Value': 'DEMOLAB\\EAGLE'},
+                       {'Property': 'MachineCatalog', 'Operator': 'Equals', 'Value': 'Finance'},
+                       {'Property': 'UserName', 'Operator': 'Equals', 'Value': 'alice'},
+                       {'Property': 'SessionState', 'Operator': 'Equals', 'Value': 'Active'}]
+
+
+def test_a_machine_sessions_are_filtered_here(client):
+    client.machine_sessions.return_value = [dict(SESSIONS[0], User={'SamName': 'DEMOLAB\\alice'}),
+                                            dict(SESSIONS[0], Id='other', User={'SamName': 'DEMOLAB\\bob'})]
+    result = run_module(session_info.main, dict(ARGS, machine='DEMOLAB\\EAGLE', users=['bob']))
+    assert [session['Id'] for session in result['sessions']] == ['other']
+    client.select_sessions.assert_not_called()
+
+
+def test_machine_and_machines_exclude_each_other(client):
+    result = run_module(session_info.main, dict(ARGS, machine='DEMOLAB\\EAGLE', machines=['DEMOLAB\\OWL']))
     assert result['failed'] is True
-    assert 'machine' in result['msg']
+    assert 'mutually exclusive: machine|machines' in result['msg']
     client.machine_sessions.assert_not_called()
