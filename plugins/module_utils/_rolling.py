@@ -107,6 +107,8 @@ class Entry(object):
             self.result.update(lifted=False, reason='%s; left fenced: a power action is still pending on it (lift it '
                                                     'once it has ended: the next run does)' % reason)
         self.phase = LIFTING if self.steps else FINISHED
+        # Its reads are no longer needed: a large run holds the machines in flight, not every machine it read.
+        self.before = self.last_seen = None
 
 
 def _fault(outcome):
