@@ -18,7 +18,6 @@ from ansible_collections.citrix_cloud.daas.plugins.module_utils._connection impo
     new_client,
 )
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, DaaSError
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import same_machine_reason
 
 # A failure message names at most this many machines; every machine's reason stays in `results`.
 MAX_NAMED_FAILURES = 5
@@ -126,46 +125,6 @@ def run_concurrently(func, items, concurrency):
         return []
     with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(items)))) as pool:
         return list(pool.map(call, items))
-
-
-class MachineRunner(object):
-    """Reads each machine of the `machines` option and hands it to a module's handler, `concurrency` at a time.
-
-    A machine is handled once, however often it is named (by name and by Id, in another case): the first entry
-    that names it handles it, the others get `duplicate_status` and a reason that names that entry.
-    """
-
-    def __init__(self, daas, new_result, duplicate_status):
-        self.daas = daas
-        self.new_result = new_result
-        self.duplicate_status = duplicate_status
-
-    def run(self, handle):
-        """Call handle(machine, result) for each machine read; returns the results in the order given.
-
-        `result` is new_result(name) with `name` and `id` filled in from the read; a machine whose read or handling
-        raised is `failed` with the error as its `reason`.
-        """
-        names = list(dict.fromkeys(self.daas.params['machines']))
-        concurrency = self.daas.params['concurrency']
-        results, to_handle, first_name_of = [], [], {}
-        for name, (machine, error) in zip(names, run_concurrently(self.daas.client.get_machine, names, concurrency)):
-            result = self.new_result(name)
-            results.append(result)
-            if error is not None:
-                result.update(status='failed', reason=str(error))
-                continue
-            result.update(name=machine.get('Name') or name, id=machine.get('Id'))
-            first = first_name_of.setdefault(machine.get('Id'), name)
-            if first != name:
-                result.update(status=self.duplicate_status, reason=same_machine_reason(first))
-            else:
-                to_handle.append((machine, result))
-        handled = run_concurrently(lambda pair: handle(*pair), to_handle, concurrency)
-        for (_machine, result), (_value, error) in zip(to_handle, handled):
-            if error is not None:
-                result.update(status='failed', reason=str(error))
-        return results
 
 
 def count_by_status(results, statuses):

@@ -139,6 +139,8 @@ class DaaSClient(HTTPClient):
         self._site_given = bool(site_id)
         self._me = None
         self._batch_supported = True
+        # How many separate requests replace a $batch at the same time on a site without $batch.
+        self.fallback_concurrency = FALLBACK_CONCURRENCY
         # Things a module should tell its user once (a site without $batch).
         self.warnings = []
         if self.on_premises and not validate_certs:
@@ -515,7 +517,7 @@ class DaaSClient(HTTPClient):
                 return BatchOutcome(err.status, None, None, err)
             return BatchOutcome(response.status_code, json_or_none(response), response.headers.get("Location"), None)
 
-        with ThreadPoolExecutor(max_workers=max(1, min(FALLBACK_CONCURRENCY, len(requests)))) as pool:
+        with ThreadPoolExecutor(max_workers=max(1, min(self.fallback_concurrency, len(requests)))) as pool:
             return list(pool.map(send, requests))
 
     def search_machines(self, filters, fields=None):
@@ -528,6 +530,11 @@ class DaaSClient(HTTPClient):
                     {"Property": "SessionSupport", "Operator": "Equals", "Value": kind}
                     for kind in ("SingleSession", "MultiSession")]}]}
         return list(self.iter_items("/Machines/$search", params=fields_query(fields), method="POST", json=body))
+
+    def machines_named(self, names, fields=None):
+        """Every machine whose name is one of ``names`` (one ``$search``, ``MachineName In`` a JSON list, paged)."""
+        return self.search_machines([{"Property": "MachineName", "Operator": "In", "Value": json_text(list(names))}],
+                                    fields)
 
     def machines_with_tag(self, tag, fields=None):
         """Every machine that carries the tag (one ``$search``, paged)."""
@@ -730,11 +737,17 @@ class DaaSClient(HTTPClient):
         path = "/Machines/%s/Tags/%s" % (self.quote_name(machine_id), self.quote_name(tag))
         return BatchRequest("POST" if present else "DELETE", path, None)
 
-    def power_request(self, machine_id, action):
-        """POST of a power action as a job (async=true): its answer carries the job's Location."""
+    def power_request(self, machine_id, action, force=None):
+        """POST of a power action as a job (async=true): its answer carries the job's Location. ``force`` is sent
+        only when given (shutdown and reboot)."""
         if action not in POWER_ACTIONS:
             raise DaaSError("Unknown power action '%s': use one of %s" % (action, ", ".join(POWER_ACTIONS)))
-        return BatchRequest("POST", "/Machines/%s/$%s?async=true" % (self.quote_name(machine_id), action), None)
+        query = "async=true" + ("" if force is None else "&force=" + ("true" if force else "false"))
+        return BatchRequest("POST", "/Machines/%s/$%s?%s" % (self.quote_name(machine_id), action, query), None)
+
+    def job_read_request(self, job):
+        """GET of a job (id, AsyncJob or Location URL)."""
+        return BatchRequest("GET", self._job_path(job), None)
 
     # Tags as a lease (the run lock)
 

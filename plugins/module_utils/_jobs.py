@@ -12,7 +12,6 @@ from collections import namedtuple
 from urllib.parse import unquote, urlsplit
 
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import DaaSError, one_line
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import TARGET_STATES, action_reached, is_down
 
 # A job started with async=true: its id and the Location URL to poll.
 AsyncJob = namedtuple("AsyncJob", ["id", "url"])
@@ -275,25 +274,3 @@ def result_href_of(body):
     if isinstance(result, str) and str(body.get("status", "")).lower() == "completed":
         return result
     return result.get("href") if isinstance(result, dict) else None
-
-
-def wait_for_machine(client, machine, action, waiter):
-    """Re-read a machine until a fresh read shows its power action done (see _machine.action_reached); return it.
-
-    Raises DaaSError naming the machine when the waiter's deadline passes first.
-    """
-    seen = Progress("machine %s" % machine.get("Name"), waiter)
-    went_down = []
-
-    def done(now):
-        now = _json_object(seen.label, now)
-        seen.record(now, "%s/%s" % (now.get("PowerState"), now.get("RegistrationState")))
-        if is_down(now):
-            went_down.append(True)
-        return action_reached(action, machine, now, bool(went_down))
-
-    try:
-        return waiter.wait(lambda: (client.get_machine(machine["Id"], deadline=waiter.time_left()), None), done)
-    except WaitTimedOut as timed_out:
-        what = "did not reach %s%s" % (TARGET_STATES[action], " and register again" if action == "reboot" else "")
-        raise DaaSError(seen.timeout_message(timed_out, what) + " (wait_timeout)") from None

@@ -15,12 +15,17 @@ short_description: Put Citrix DaaS machines in or out of maintenance mode
 description:
   - Turns maintenance mode on or off for a list of machines in one task. A machine in maintenance mode accepts no new
     sessions, and automatic power management leaves it alone.
-  - Reads each machine and changes (C(PATCH)) only those that are not already as requested.
+  - Reads every machine (in C($batch) requests of up to 100 machines) and changes (C(PATCH)) only those that are not
+    already as requested. Each write step (maintenance mode, the tag) travels as C($batch) requests for every machine
+    at that step; on a site that answers C($batch) with 404, 405 or 501, every call is sent as a request of its own
+    instead, with a warning.
+  - A write that meets a fault (429, 5xx, a dropped connection) is sent again (these writes are safe to repeat), up to
+    five times, before its machine fails.
   - With a O(tag), the machines this task puts in maintenance mode are marked with that machine tag, and
     O(enabled=false) lifts only the machines that carry it (and removes the tag). Used as a fence around a reboot, it
     therefore never lifts maintenance mode that an administrator set, and a fence that an interrupted run left behind
     can be found again by its tag.
-  - Machines are handled concurrently; the task fails after every machine has been handled when any of them failed.
+  - The task fails after every machine has been handled when any of them failed.
 author:
   - citrix_cloud.daas contributors (@citrix-cloud-daas)
 options:
@@ -49,7 +54,8 @@ options:
     type: str
   concurrency:
     description:
-      - How many machines are read and changed at the same time.
+      - On a site without C($batch), how many of the separate requests that replace a C($batch) are sent at the same time.
+      - With C($batch), every machine is handled at once, up to 100 machines per request.
     type: int
     default: 10
 extends_documentation_fragment:
@@ -127,92 +133,14 @@ summary:
   sample: {total: 2, changed: 1, unchanged: 1, failed: 0}
 '''
 
-import threading
-
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import (
     DaaSModule,
-    MachineRunner,
     count_by_status,
     fail_if_any_machine_failed,
 )
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import DaaSError
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import (
-    FENCE_DESCRIPTION,
-    FENCE_STEPS,
-    LIFT_STEPS,
-    MAINTENANCE_OFF,
-    MAINTENANCE_ON,
-    TAG_OFF,
-    TAG_ON,
-    decide_maintenance,
-    has_tag,
-)
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._bulk import MaintenanceRun
 
 STATUSES = ('changed', 'unchanged', 'failed')
-
-
-def blank_result(name):
-    """The result of a machine before it was read (a machine that cannot be read keeps it, as failed)."""
-    return dict(name=name, id=None, status='failed', in_maintenance_mode_before=None, in_maintenance_mode_after=None,
-                tagged_before=None, reason=None)
-
-
-class MaintenanceRun(object):
-    """Handles one machine at a time (called from several threads); creates the tag once when it is needed."""
-
-    def __init__(self, daas):
-        self.daas = daas
-        self.client = daas.client
-        self.enabled = daas.params['enabled']
-        self.tag = daas.params['tag']
-        self._tag_lock = threading.Lock()
-        self._tag_ready = False
-        # True once any write succeeded, also on a machine whose next write then failed.
-        self.wrote = False
-
-    def ensure_tag(self):
-        with self._tag_lock:
-            if not self._tag_ready:
-                self.client.ensure_tag(self.tag, description=FENCE_DESCRIPTION)
-                self._tag_ready = True
-
-    def _write(self, machine_id, switch_maintenance, add_tag, remove_tag):
-        """The writes in the drain fence's order (_machine.FENCE_STEPS, LIFT_STEPS): maintenance mode on before the
-        tag is added, the tag removed before maintenance mode goes off, so the tag only marks a maintenance it set."""
-        writes = {MAINTENANCE_ON: switch_maintenance and self.enabled, TAG_ON: add_tag, TAG_OFF: remove_tag,
-                  MAINTENANCE_OFF: switch_maintenance and not self.enabled}
-        done = []
-        for step in FENCE_STEPS if self.enabled else LIFT_STEPS:
-            if not writes[step]:
-                continue
-            try:
-                if step == TAG_ON:
-                    self.ensure_tag()
-                    self.client.add_machine_tag(machine_id, self.tag)
-                elif step == TAG_OFF:
-                    self.client.remove_machine_tag(machine_id, self.tag)
-                else:
-                    self.client.set_maintenance(machine_id, self.enabled)
-            except DaaSError as err:
-                if done:
-                    raise err.with_message('%s done, then %s failed (the machine is in maintenance mode without the '
-                                           'tag %s: switch maintenance mode off by hand if it should be): %s'
-                                           % (done[-1], step, self.tag, err.message)) from None
-                raise
-            done.append(step)
-            self.wrote = True
-
-    def handle(self, machine, result):
-        before = bool(machine.get('InMaintenanceMode'))
-        result.update(in_maintenance_mode_before=before, in_maintenance_mode_after=before,
-                      tagged_before=has_tag(machine, self.tag) if self.tag else None)
-        switch_maintenance, add_tag, remove_tag, note = decide_maintenance(machine, self.enabled, self.tag)
-        if note is not None:
-            result.update(status='unchanged', reason=note)
-            return
-        if not self.daas.check_mode:
-            self._write(machine['Id'], switch_maintenance, add_tag, remove_tag)
-        result.update(status='changed', in_maintenance_mode_after=self.enabled if switch_maintenance else before)
 
 
 def diff(results, enabled, tag):
@@ -230,9 +158,11 @@ def diff(results, enabled, tag):
 
 
 def execute(daas):
-    """Handle every machine concurrently, then report (and fail when any machine failed)."""
-    run = MaintenanceRun(daas)
-    results = MachineRunner(daas, blank_result, 'unchanged').run(run.handle)
+    """Handle every machine, then report (and fail when any machine failed)."""
+    params = daas.params
+    daas.client.fallback_concurrency = params['concurrency']
+    run = MaintenanceRun(daas.client, params['machines'], params['enabled'], params['tag'], daas.check_mode)
+    results = run.run()
     summary = count_by_status(results, STATUSES)
     output = dict(changed=summary['changed'] > 0 or run.wrote, results=results, summary=summary)
     if daas.module._diff:

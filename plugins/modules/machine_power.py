@@ -13,8 +13,9 @@ module: machine_power
 version_added: 0.1.0
 short_description: Start, stop, restart or suspend Citrix DaaS machines
 description:
-  - Brings a list of machines to a power state in one task, handling the machines concurrently.
-  - Reads each machine first and decides what to do from its C(PowerState).
+  - Brings a list of machines to a power state in one task.
+  - Reads every machine first (in C($batch) requests of up to 100 machines) and decides what to do from each one's
+    C(PowerState).
     V(started) starts a machine that is V(Off) and resumes one that is V(Suspended);
     V(stopped) shuts down a machine that is V(On); V(suspended) suspends a machine that is V(On);
     V(restarted) reboots a machine that is V(On).
@@ -26,8 +27,16 @@ description:
     (start needs V(PowerOn), shutdown V(Shutdown) or V(PowerOff), reboot V(Restart) or V(Reset),
     suspend and resume V(SuspendResume)), a machine that already has C(PowerActionPending), and a machine
     in any other power state.
-  - Each action is started as a job (C(async=true)). With O(wait=true) the module waits for the job, then re-reads the
-    machine until it reached the power state (and, after a restart, registered again).
+  - Each action is started as a job (C(async=true)); the actions travel in C($batch) requests of up to 100 machines.
+    With O(wait=true) the module reads every machine in flight with one C(Machines/$search) per poll (the machines it
+    does not find, and all of them on a site without that search, in C($batch) reads) until each has reached the power
+    state (and, after a restart, registered again), then reads the jobs of those machines in one C($batch). A job that
+    failed fails its machine, and a job's warning is its machine's RV(results[].reason).
+  - On a site that answers C($batch) with 404, 405 or 501, every call is sent as a request of its own instead, with a
+    warning.
+  - A power action whose answer was lost (a dropped connection, a 5xx or 429 for its C($batch)) is not taken as sent
+    nor as failed. The machine is read again, and the action is sent again only when the machine shows no sign of it
+    (no C(PowerActionPending), the same power state and last reboot time).
   - When the API answers 429, every request of the task pauses as the API asks, not just the one that was refused.
   - The task fails when any machine failed, after every other machine has been handled; the failure still returns
     RV(results) and RV(summary).
@@ -50,7 +59,7 @@ options:
     required: true
   only_if_idle:
     description:
-      - Re-read each machine immediately before acting on it and skip it if its C(SessionCount) is above 0,
+      - Re-read the machines (in C($batch)) immediately before acting on them and skip each one whose C(SessionCount) is above 0,
         so that a user who logged on since the first read keeps the session.
     type: bool
     default: false
@@ -62,8 +71,8 @@ options:
     type: bool
   concurrency:
     description:
-      - How many machines are handled at the same time, each from its first read until its action has completed
-        (or has been started, with O(wait=false)).
+      - On a site without C($batch), how many of the separate requests that replace a C($batch) are sent at the same time.
+      - With C($batch), every machine is handled at once, up to 100 machines per request.
     type: int
     default: 10
   wait:
@@ -75,7 +84,8 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds to wait for each machine, counted from its action; a machine that takes longer is reported as failed.
+      - Seconds to wait for each machine, counted from when its action was sent; a machine that takes longer is reported
+        as failed.
       - Must be 0 or more. V(0) means not to wait, as O(wait=false) does; each action is started and reported
         V(pending) with its RV(results[].job_id).
     type: int
@@ -87,7 +97,9 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     details: Check mode sends the same reads (including the re-read of O(only_if_idle)) and no power action; the results are
-      marked RV(results[].predicted).
+      marked RV(results[].predicted). No job is started, so RV(results[].job_id) is V(null); with O(wait=false) (or
+      O(wait_timeout=0)) an action that would be started is V(pending), as it would be for real, and
+      M(citrix_cloud.daas.wait_for_job) in check mode skips such a job instead of failing.
   diff_mode:
     details: The diff shows each machine acted on (or that would be, in check mode) with its C(PowerState) before and after and the C(PowerAction) sent.
 seealso:
@@ -127,7 +139,7 @@ EXAMPLES = r'''
     wait: false
   register: shutdown
 
-- name: Wait for that shutdown later
+- name: Wait for that shutdown later (in check mode no job was started, and this task is skipped)
   citrix_cloud.daas.wait_for_job:
     job: "{{ shutdown.results[0].job_id }}"
 '''
@@ -155,8 +167,9 @@ results:
       sample: reboot
     status:
       description:
-        - V(done) (the action completed; in check mode, it would be sent), V(pending) (started with O(wait=false)),
-          V(skipped) (nothing sent, see RV(results[].reason)) or V(failed) (see RV(results[].reason)).
+        - V(done) (the action completed; in check mode, it would be sent and waited for), V(pending) (started with
+          O(wait=false); in check mode, it would be started), V(skipped) (nothing sent, see RV(results[].reason)) or
+          V(failed) (see RV(results[].reason)).
       type: str
       sample: done
     reason:
@@ -164,7 +177,9 @@ results:
       type: str
       sample: 2 sessions on the machine
     job_id:
-      description: The ID of the action's job.
+      description:
+        - The ID of the action's job; V(null) when no job was started (nothing sent, check mode), and for an action whose
+          answer was lost but which the machine shows was carried out.
       type: str
       sample: 81c05d9f-3d8a-4b1c-9a52-6e0f7c3b2a10
     power_state_before:
@@ -189,69 +204,13 @@ summary:
 
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import (
     DaaSModule,
-    MachineRunner,
     count_by_status,
     fail_if_any_machine_failed,
 )
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import DaaSError
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._jobs import (
-    Waiter,
-    wait_for_citrix_job,
-    wait_for_machine,
-)
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import (
-    FORCEABLE,
-    POWER_DECISIONS,
-    TARGET_STATES,
-    decide_power,
-)
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._bulk import PowerRun
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import POWER_DECISIONS, TARGET_STATES
 
 STATUSES = ('done', 'skipped', 'failed', 'pending')
-# Polling of jobs and machines: quick at first (short jobs end quickly), backing off for long ones.
-POLL_INTERVAL = 1.0
-MAX_POLL_INTERVAL = 30.0
-
-
-def new_result(daas):
-    """The result of a machine before it was read (a machine that cannot be read keeps it, as failed)."""
-    def blank(name):
-        return dict(name=name, id=None, action=None, status='failed', reason=None, job_id=None,
-                    power_state_before=None, power_state_after=None, predicted=daas.check_mode)
-    return blank
-
-
-def power_one(daas, machine, result):
-    """Decide, act and wait for one machine, filling in its result."""
-    params = daas.params
-    client = daas.client
-    result.update(power_state_before=machine.get('PowerState'), power_state_after=machine.get('PowerState'))
-    action, reason = decide_power(machine, params['state'], params['only_if_idle'])
-    if reason is None and params['only_if_idle']:
-        machine = client.get_machine(machine['Id'])
-        result['power_state_after'] = machine.get('PowerState')
-        action, reason = decide_power(machine, params['state'], True)
-    result['action'] = action
-    if reason is not None:
-        result.update(status='skipped', reason=reason)
-        return
-    if daas.check_mode:
-        result.update(status='done', power_state_after=TARGET_STATES[action])
-        return
-    job = client.power_action(machine['Id'], action, force=params['force'] if action in FORCEABLE else None)
-    result.update(job_id=job.id, status='pending')
-    if not params['wait'] or params['wait_timeout'] == 0:
-        return
-    result['power_state_after'] = None
-    # One deadline for the job and the machine's state after it.
-    waiter = Waiter(params['wait_timeout'], POLL_INTERVAL, MAX_POLL_INTERVAL)
-    try:
-        outcome = wait_for_citrix_job(client, job, waiter)
-        last = wait_for_machine(client, machine, action, Waiter(waiter.time_left(), POLL_INTERVAL, MAX_POLL_INTERVAL))
-    except DaaSError as err:  # the job failed or timed out, or the machine did not get there
-        result.update(status='failed', reason=str(err))
-        return
-    result.update(status='done', power_state_after=last.get('PowerState'),
-                  reason='; '.join(outcome.get('warnings') or []) or None)
 
 
 def after_state(result):
@@ -262,13 +221,14 @@ def after_state(result):
 
 
 def execute(daas):
-    """Handle every machine concurrently, then report (and fail, naming them, when any machine failed)."""
+    """Handle every machine, then report (and fail, naming them, when any machine failed)."""
     params = daas.params
     if params['wait_timeout'] < 0:
         daas.fail('wait_timeout must be 0 or more, got %s' % params['wait_timeout'])
     if params['force'] is not None and params['state'] in ('started', 'suspended'):
         daas.module.warn('force applies only to state stopped and restarted; it is ignored for state %s' % params['state'])
-    results = MachineRunner(daas, new_result(daas), 'skipped').run(lambda machine, result: power_one(daas, machine, result))
+    daas.client.fallback_concurrency = params['concurrency']
+    results = PowerRun(daas.client, params, daas.check_mode).run()
     summary = count_by_status(results, STATUSES)
     # A machine whose action was sent is changed even when its job then failed or outlived the wait.
     acted = [r for r in results if r['status'] in ('done', 'pending') or r['job_id']]

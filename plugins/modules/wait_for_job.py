@@ -34,6 +34,9 @@ options:
         or relative to C(/api/v2) (V(/orgs/1/jobs/...)).
       - M(ansible.builtin.uri) turns a relative C(Location) into V(https://pce:8443/orgs/1/jobs/...), dropping C(/api/v2);
         an absolute URL whose path starts with C(/orgs/) is therefore also taken as relative to C(/api/v2).
+      - In check mode, an empty value (V(null) or V("")), such as the RV(citrix_cloud.daas.machine_power#module:results[].job_id)
+        of an action that check mode did not start, skips the task with RV(skipped_reason) instead of failing. Outside
+        check mode an empty value fails the task.
     type: str
     required: true
   wait_timeout:
@@ -104,6 +107,7 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     details: The module only reads, so check mode waits the same way; it does not cancel a job that outlives O(wait_timeout).
+      A job that was never started (an empty O(job), as a module in check mode returns it) is skipped, not waited for.
 notes:
   - The module never changes anything except, with O(cancel_on_timeout=true), the job it cancels; it reports C(changed=false).
   - With O(api=illumio_pce), O(customer_id), O(client_id), O(client_secret) and the other Citrix options are not needed;
@@ -125,11 +129,21 @@ EXAMPLES = r'''
     wait_timeout: 900
     cancel_on_timeout: true
 
-- name: Wait for an asynchronous request and fetch its results
+- name: Restart machines without waiting for them
+  citrix_cloud.daas.machine_power:
+    machines: [DEMOLAB\KESTREL, DEMOLAB\OSPREY]
+    state: restarted
+    wait: false
+  register: restart
+
+- name: Wait for each restart's job and fetch its results (skipped in check mode, which starts no job)
   citrix_cloud.daas.wait_for_job:
-    job: "{{ async_request.location }}"
+    job: "{{ item.job_id }}"
     fetch_results: true
-  register: machines_job
+  loop: "{{ restart.results | selectattr('status', 'equalto', 'pending') | list }}"
+  loop_control:
+    label: "{{ item.name }}"
+  register: restart_jobs
 
 - name: Wait for an Illumio PCE async job and fetch the labels it collected
   citrix_cloud.daas.wait_for_job:
@@ -147,6 +161,7 @@ RETURN = r'''
 job:
   description:
     - The job's last body as the API returned it (a Citrix C(JobResponseModel), or the PCE job).
+    - V(null) when check mode skipped an empty O(job).
   returned: always
   type: dict
   sample:
@@ -160,10 +175,17 @@ job:
     ErrorCode: null
     ErrorParameters: []
 status:
-  description: The job's final status (C(Status) of a Citrix job, C(status) of a PCE job).
+  description:
+    - The job's final status (C(Status) of a Citrix job, C(status) of a PCE job).
+    - V(null) when check mode skipped an empty O(job).
   returned: always
   type: str
   sample: Complete
+skipped_reason:
+  description: Why nothing was waited for.
+  returned: when check mode skipped an empty O(job)
+  type: str
+  sample: "No job to wait for: none was started (check mode)"
 history:
   description: Each change of status or progress seen while polling.
   returned: always
@@ -281,6 +303,13 @@ def wait_pce(daas):
 def execute(daas):
     """Wait; a failed or timed-out job fails the task with the job's last body and history."""
     check_durations(daas)
+    if not (daas.params['job'] or '').strip():
+        if daas.check_mode:
+            # The task that would start the job ran in check mode too, and started none.
+            return dict(changed=False, skipped=True, skipped_reason='No job to wait for: none was started (check mode)',
+                        job=None, status=None, history=[])
+        daas.fail('job is empty: give the job ID (results[].job_id of machine_power, for example) or the job URL '
+                  'from the Location header')
     try:
         result = wait_pce(daas) if daas.params['api'] == 'illumio_pce' else wait_citrix(daas)
     except JobError as err:

@@ -9,6 +9,8 @@ import base64
 import re
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from unittest import mock
 from urllib.parse import parse_qs
 
 import pytest
@@ -1071,3 +1073,29 @@ def test_request_builders_spell_the_paths_and_bodies(make_client):
     assert client.power_request("m1", "reboot") == BatchRequest("POST", "/Machines/m1/$reboot?async=true", None)
     with pytest.raises(DaaSError, match="Unknown power action 'boot'"):
         client.power_request("m1", "boot")
+
+
+def test_power_and_job_builders_for_the_bulk_modules(make_client):
+    client = make_client()
+    assert client.power_request("m1", "shutdown", force=True) == BatchRequest(
+        "POST", "/Machines/m1/$shutdown?async=true&force=true", None)
+    assert client.power_request("m1", "reboot", force=False).path == "/Machines/m1/$reboot?async=true&force=false"
+    assert client.job_read_request("https://api.cloud.com/cvad/manage/Jobs/j%201") == BatchRequest("GET", "/Jobs/j%201", None)
+
+
+def test_machines_named_is_one_search_on_the_names(requests_mock, make_client, signed_in):
+    route = requests_mock.post(MANAGE + "/Machines/$search", json={"Items": [{"Id": "m1"}]})
+    assert make_client().machines_named(["D\\M1", "D\\M2"], ["Id"]) == [{"Id": "m1"}]
+    assert route.last_request.json()["SearchFilters"] == [
+        {"Property": "MachineName", "Operator": "In", "Value": '["D\\\\M1", "D\\\\M2"]'}]
+
+
+def test_a_site_without_batch_sends_the_calls_as_many_at_a_time_as_asked(requests_mock, make_client, signed_in):
+    requests_mock.post(MANAGE + "/$batch", status_code=501, json={"ErrorMessage": "Batch requests are not supported."})
+    requests_mock.get(MANAGE + "/Machines/m1", json={"Id": "m1"})
+    client = make_client()
+    client.fallback_concurrency = 1
+    with mock.patch("ansible_collections.citrix_cloud.daas.plugins.module_utils._client.ThreadPoolExecutor",
+                    wraps=ThreadPoolExecutor) as pool:
+        client.batch([BatchRequest("GET", "/Machines/m1", None)] * 3)
+    assert pool.call_args.kwargs == {"max_workers": 1}

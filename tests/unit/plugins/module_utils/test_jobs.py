@@ -18,7 +18,6 @@ from ansible_collections.citrix_cloud.daas.plugins.module_utils._jobs import (
     WaitTimedOut,
     job_id_of,
     wait_for_citrix_job,
-    wait_for_machine,
     wait_for_pce_job,
 )
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._pce import PCEClient
@@ -336,38 +335,3 @@ def test_a_wait_of_zero_polls_once(waiter_time):
 ])
 def test_job_id_of(job, expected):
     assert job_id_of(job) == expected
-
-
-MACHINE_URL = MANAGE + "/Machines/m1"
-
-
-def machine(power="On", registration="Registered", rebooted="2026-11-20T10:00:00Z"):
-    return {"json": {"Id": "m1", "Name": "D\\M1", "PowerState": power, "RegistrationState": registration,
-                     "FormattedLastDeregistrationTime": rebooted}}
-
-
-def test_a_reboot_is_done_when_the_machine_went_down_and_registered_again(requests_mock, client, waiter_time):
-    before = machine()["json"]
-    route = requests_mock.get(MACHINE_URL, [machine(), machine("On", "Unregistered"), machine()])
-    last = wait_for_machine(client, before, "reboot", new_waiter(waiter_time, timeout=60))
-    assert last["RegistrationState"] == "Registered"
-    assert route.call_count == 3
-
-
-def test_a_reboot_is_done_when_the_last_reboot_time_moved(requests_mock, client, waiter_time):
-    before = machine()["json"]
-    route = requests_mock.get(MACHINE_URL, [machine(), machine(rebooted="2026-11-28T08:00:00Z")])
-    wait_for_machine(client, before, "reboot", new_waiter(waiter_time, timeout=60))
-    assert route.call_count == 2
-
-
-def test_a_machine_that_never_gets_there_times_out_naming_it(requests_mock, client, waiter_time):
-    requests_mock.get(MACHINE_URL, json=machine("Off", "Unregistered")["json"])
-    with pytest.raises(DaaSError, match=r"machine D\\M1 did not reach On and register again within 10 s "
-                                        r"\(last status Off/Unregistered\)"):
-        wait_for_machine(client, machine()["json"], "reboot", new_waiter(waiter_time, timeout=10))
-
-
-def test_a_shutdown_is_done_when_the_machine_is_off(requests_mock, client, waiter_time):
-    requests_mock.get(MACHINE_URL, [machine("TurningOff"), machine("Off", "Unregistered")])
-    assert wait_for_machine(client, machine()["json"], "shutdown", new_waiter(waiter_time))["PowerState"] == "Off"

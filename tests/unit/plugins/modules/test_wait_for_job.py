@@ -225,3 +225,20 @@ def test_pce_hostname_with_a_bad_port_fails_in_one_line(pce):
     assert result['failed'] is True
     assert result['msg'].startswith("pce_hostname 'pce.example.com:84x3' has an invalid port")
     pce.assert_not_called()
+
+
+@pytest.mark.parametrize('job', [None, '', '  '])
+def test_check_mode_skips_a_job_that_was_never_started(client, job):
+    result = run_module(wait_for_job.main, dict(ARGS, job=job), check_mode=True)
+    assert result['failed'] is False and result['changed'] is False and result['skipped'] is True
+    assert result['skipped_reason'] == 'No job to wait for: none was started (check mode)'
+    assert result['job'] is None and result['status'] is None and result['history'] == []
+    client.poll_job.assert_not_called()
+
+
+def test_an_empty_job_outside_check_mode_fails_in_one_line(client):
+    result = run_module(wait_for_job.main, dict(ARGS, job=''))
+    assert result['failed'] is True
+    assert result['msg'] == ('job is empty: give the job ID (results[].job_id of machine_power, for example) or the job '
+                             'URL from the Location header')
+    client.poll_job.assert_not_called()
