@@ -28,7 +28,11 @@ description:
   - Candidates come in order of their last reboot, the longest ago first (machines without a known time
     first, then by name). When there are more than O(max_machines), the rest are skipped.
   - Machines that appear more than once in the input (same C(Id)) are taken once.
-  - The filter is pure data logic; it sends no request.
+  - The filter is pure data logic; it sends no request. It applies the same rules, in the same pass, as
+    O(citrix_cloud.daas.machine_info#module:select_for_reboot) does while it reads the machines, which keeps a large
+    site's machines out of the controller's variables.
+  - The entries that name a machine spell its keys as the API does (C(Id), C(Name)); the filter's own keys are
+    snake_case (C(reason), C(skipped_count)).
 positional: _input
 options:
   _input:
@@ -98,6 +102,11 @@ options:
     description: 'Text put in front of every skip reason, for example V(changed after it was chosen: ).'
     type: str
     default: ''
+  list_limit:
+    description:
+      - At most this many machines listed in RV(_value.skipped) per reason; RV(_value.reasons) counts them all.
+      - When not set, every skipped machine is listed.
+    type: int
 notes:
   - Enum values are compared as plain strings, so values unknown to this filter simply do not match.
 seealso:
@@ -131,7 +140,7 @@ EXAMPLES = r'''
 
 - name: Show why the others were left alone
   ansible.builtin.debug:
-    msg: "{{ selection.skipped | map(attribute='name') | zip(selection.skipped | map(attribute='reason')) | list }}"
+    msg: "{{ selection.skipped | map(attribute='Name') | zip(selection.skipped | map(attribute='reason')) | list }}"
 '''
 
 RETURN = r'''
@@ -139,24 +148,36 @@ _value:
   description: The candidates and the skipped machines.
   type: dict
   contains:
+    machines:
+      description: How many machines were taken into the choice (each once).
+      type: int
     candidates:
       description: The machine objects that may be rebooted, unchanged, in the order described above.
       type: list
       elements: dict
     skipped:
-      description: One entry per machine that is not a candidate.
+      description:
+        - One entry per machine that is not a candidate (at most O(list_limit) per reason when it is set).
       type: list
       elements: dict
       contains:
-        name:
+        Name:
           description: The machine's C(Name) (C(DOMAIN\NAME)).
           type: str
-        id:
+        Id:
           description: The machine's C(Id).
           type: str
         reason:
           description: Why the machine is not a candidate, for example V(has 2 session(s)).
           type: str
+    skipped_count:
+      description: How many machines are not candidates.
+      type: int
+    reasons:
+      description:
+        - How many machines were skipped for each reason, the reason written with its numbers as V(N) and its times
+          as V(T), for example V(has N session(s)).
+      type: dict
     fences:
       description:
         - The machines that carry O(fence_tag) (none without it), whether they are candidates or not. Outside a run
@@ -165,102 +186,49 @@ _value:
       type: list
       elements: dict
       contains:
-        name:
+        Name:
           description: The machine's C(Name).
           type: str
-        id:
+        Id:
           description: The machine's C(Id).
           type: str
 '''
-
-import datetime
 
 from collections.abc import Mapping, Sequence
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.citrix_cloud.daas.plugins.plugin_utils._reboot import name_list
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import (
-    has_tag,
-    parse_rfc3339,
-    reboot_order_key,
-    reboot_skip_reason,
-)
-
-
-def _number(value, option, cast):
-    if value is None or value == '':
-        return cast(0)
-    if isinstance(value, bool):
-        raise AnsibleFilterError('reboot_candidates: %s must be a number, got a boolean' % option)
-    try:
-        number = cast(value)
-    except (TypeError, ValueError):
-        raise AnsibleFilterError('reboot_candidates: %s must be a number, got %r' % (option, value))
-    if number < 0:
-        raise AnsibleFilterError('reboot_candidates: %s must not be negative, got %r' % (option, value))
-    return number
-
-
-def _entry(machine, reason=None):
-    entry = {'name': machine.get('Name'), 'id': machine.get('Id')}
-    if reason is not None:
-        entry['reason'] = reason
-    return entry
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._selection import RebootSelection
 
 
 def reboot_candidates(machines, now=None, min_hours_since_reboot=0, exclude=None, required_tags=None,
-                      max_machines=0, fence_tag=None, reason_prefix='', fenced=None, drain=False):
-    """Split machines into reboot candidates and skipped machines (see DOCUMENTATION)."""
+                      max_machines=0, fence_tag=None, reason_prefix='', fenced=None, list_limit=None, drain=False):
+    """Split machines into reboot candidates and skipped machines (see DOCUMENTATION), with the selection that
+    machine_info's select_for_reboot makes while it pages."""
     if machines is None:
         machines = []
     if isinstance(machines, Mapping) or isinstance(machines, str) or not isinstance(machines, Sequence):
         raise AnsibleFilterError('reboot_candidates: the input must be a list of machines, got %s'
                                  % type(machines).__name__)
-
-    if now is None or now == '':
-        now_dt = datetime.datetime.now(datetime.timezone.utc)
-    else:
-        now_dt = parse_rfc3339(now)
-        if now_dt is None:
-            raise AnsibleFilterError('reboot_candidates: now must be an RFC 3339 time such as '
-                                     '2026-11-23T17:09:00Z, got %r' % (now,))
-    min_hours = _number(min_hours_since_reboot, 'min_hours_since_reboot', float)
-    limit = _number(max_machines, 'max_machines', int)
     try:
-        patterns = name_list(exclude, 'reboot_candidates: exclude')
-        tags = name_list(required_tags, 'reboot_candidates: required_tags')
-        fenced_ids = frozenset(name_list(fenced, 'reboot_candidates: fenced'))
+        selection = RebootSelection(dict(now=now, min_hours_since_reboot=min_hours_since_reboot, exclude=exclude,
+                                         required_tags=required_tags, max_machines=max_machines, fence_tag=fence_tag,
+                                         fenced=fenced, list_limit=list_limit, drain=drain),
+                                    keep=dict)
     except ValueError as err:
-        raise AnsibleFilterError(str(err))
-    if fence_tag is not None and not isinstance(fence_tag, str):
-        raise AnsibleFilterError('reboot_candidates: fence_tag must be a string')
-    fence = fence_tag or None
-    prefix = str(reason_prefix or '')
-
-    candidates, skipped, fences, seen = [], [], [], set()
+        raise AnsibleFilterError('reboot_candidates: %s' % err)
     for machine in machines:
         if not isinstance(machine, Mapping):
             raise AnsibleFilterError('reboot_candidates: every machine must be a dictionary, got %s'
                                      % type(machine).__name__)
-        key = machine.get('Id') or machine.get('Name')
-        if key is not None:
-            if key in seen:
-                continue
-            seen.add(key)
-        if fence and has_tag(machine, fence):
-            fences.append(_entry(machine))
-        reason = reboot_skip_reason(machine, now_dt, min_hours, patterns, tags, fence, fenced_ids, drain=bool(drain))
-        if reason is None:
-            candidates.append(machine)
-        else:
-            skipped.append(_entry(machine, prefix + reason))
-
-    candidates.sort(key=reboot_order_key)
-    for machine in candidates[limit or len(candidates):]:
-        skipped.append(_entry(machine, prefix + 'over the limit of %d machine(s) per run' % limit))
-    candidates = candidates[:limit or len(candidates)]
-    return {'candidates': [dict(m) for m in candidates], 'skipped': skipped, 'fences': fences}
+        selection.add(machine)
+    result = selection.result()
+    prefix = str(reason_prefix or '')
+    if prefix:
+        for entry in result['skipped']:
+            entry['reason'] = prefix + entry['reason']
+        result['reasons'] = dict((prefix + reason, count) for reason, count in result['reasons'].items())
+    return result
 
 
 class FilterModule(object):

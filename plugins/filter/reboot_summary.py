@@ -21,13 +21,24 @@ description:
 positional: _input
 options:
   _input:
-    description: The selection, C(candidates) and C(skipped), as the filter P(citrix_cloud.daas.reboot_candidates#filter) returns it.
+    description:
+      - The selection, as the filter P(citrix_cloud.daas.reboot_candidates#filter) or
+        O(citrix_cloud.daas.machine_info#module:select_for_reboot) returns it.
     type: dict
     required: true
   reboots:
     description: The per-machine results of the reboot (M(citrix_cloud.daas.rolling_reboot)).
     type: list
     elements: dict
+  reboot_counts:
+    description:
+      - The reboot's RV(citrix_cloud.daas.rolling_reboot#module:summary), when its results are bounded
+        (O(citrix_cloud.daas.rolling_reboot#module:result_limit)); the counts come from it.
+      - Without it, a candidate that no result accounts for counts as failed (the run stopped early).
+    type: dict
+  list_limit:
+    description: At most this many machines in each list of the summary (all when not set); the counts count them all.
+    type: int
   errors:
     description: Errors that stopped the run or one of its steps.
     type: list
@@ -39,10 +50,13 @@ options:
     description: The names of the catalogs read.
     type: list
     elements: str
+  delivery_groups:
+    description: The names of the delivery groups read.
+    type: list
+    elements: str
   machine_count:
-    description: How many machines the catalogs hold.
+    description: How many machines were read; by default the selection's C(machines).
     type: int
-    default: 0
   check_mode:
     description: Whether the run is in check mode (also told by predicted results).
     type: bool
@@ -75,9 +89,16 @@ _value:
       description: Whether nothing was changed.
       type: bool
     rebooted:
-      description: The machines rebooted (or that would be), with C(name), C(id), C(job_id), C(power_state_after), C(note).
+      description: The machines rebooted, with C(name), C(id), C(job_id), C(power_state_after), C(note); empty in check mode.
       type: list
       elements: dict
+    would_reboot:
+      description: In check mode, the machines that a real run would reboot (as RV(_value.rebooted)); else empty.
+      type: list
+      elements: dict
+    skipped_reasons:
+      description: How many machines the choice left alone for each reason (see the selection's C(reasons)).
+      type: dict
     skipped:
       description: The machines left alone, with C(name), C(id) and C(reason).
       type: list
@@ -95,7 +116,7 @@ _value:
       type: list
       elements: str
     counts:
-      description: How many machines, candidates, rebooted, skipped, failed and stale fences lifted.
+      description: How many machines, candidates, rebooted, would_reboot, skipped, failed and stale fences lifted.
       type: dict
 '''
 

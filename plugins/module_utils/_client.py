@@ -824,7 +824,9 @@ class DaaSClient(HTTPClient):
             elif not isinstance(outcome.body, dict) or not isinstance(outcome.body.get("Items") or [], list):
                 read[path] = self._error("The answer has no 'Items' list", method="GET", url=self._endpoint(path, "manage"))
             elif outcome.body.get("ContinuationToken"):
-                read[path] = list(self.iter_items(path))
+                # Read on from the first page, which the batch answered.
+                read[path] = (outcome.body.get("Items") or []) + list(self.iter_items(
+                    path, params={"continuationToken": outcome.body["ContinuationToken"]}))
             else:
                 read[path] = outcome.body.get("Items") or []
         return read

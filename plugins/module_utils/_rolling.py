@@ -133,6 +133,8 @@ class Entry(object):
             self.result.update(lifted=False, reason='%s; left fenced: a power action is still pending on it (lift it '
                                                     'once it has ended: the next run does)' % reason)
         self.phase = LIFTING if self.steps else FINISHED
+        # Its reads are no longer needed: a large run holds the machines in flight, not every machine it read.
+        self.before = self.last_seen = None
 
 
 def _fault(outcome):
@@ -658,6 +660,21 @@ class RollingReboot(object):
                     self.client.warnings.append('the run lock %s could not be deleted (its lease ends it): %s'
                                                 % (self.lock.name, err))
         return [entry.result for entry in self.entries]
+
+    def bounded_results(self, limit):
+        """The results in the order given, at most `limit` per status (all of them when None), and besides those every
+        machine whose fence an earlier run left (found fenced, or with the tag alone), so that its lift is told."""
+        if limit is None:
+            return [entry.result for entry in self.entries]
+        shown = {}
+        kept = []
+        for entry in self.entries:
+            result = entry.result
+            found_fenced = entry.adopted or (result['lifted'] is not None and not result['fenced'])
+            shown[result['status']] = shown.get(result['status'], 0) + 1
+            if found_fenced or shown[result['status']] <= limit:
+                kept.append(result)
+        return kept
 
     def _adopt_fences(self):
         """Find the machines of the scope that are fenced already (one search on the fence tag, again after a fault)."""

@@ -12,8 +12,11 @@ module: machine_info
 short_description: Return Citrix DaaS machines, filtered, optionally with their sessions
 version_added: 0.1.0
 description:
-  - Returns the machines named by O(names), or those of one or more catalogs (O(catalog)) or a O(delivery_group), or
-    every machine of the site, read in pages of 1000.
+  - Returns the machines named by O(names), or those of one or more catalogs (O(catalog)) and delivery groups
+    (O(delivery_group)), or every machine of the site, read in pages of 1000 and handled as each page arrives.
+  - With O(select_for_reboot), returns instead the choice of reboot candidates among those machines, made while the
+    pages arrive, by the rules of the filter P(citrix_cloud.daas.reboot_candidates#filter). The machines themselves
+    never travel to the controller, which keeps a large site's run small.
   - The filters O(power_state), O(registration_state), O(in_maintenance_mode), O(max_session_count) and O(tags)
     narrow the result; a machine is returned when it passes every filter that is set.
   - With O(include_sessions=true), adds the sessions of each returned machine, read concurrently.
@@ -36,16 +39,22 @@ options:
     description:
       - Return the machines of these machine catalogs, each given by name or ID (C(Folder|Name) or C(Folder\Name) for
         a catalog in an admin folder). One name may be given as a plain string; give a list when a name has a comma.
-      - The catalogs are read concurrently; a machine is returned once.
-      - Mutually exclusive with O(names) and O(delivery_group).
+      - The catalogs (and delivery groups) are read concurrently, at most 4 at a time; a machine is returned once.
+      - May be given with O(delivery_group), for the machines of both. Mutually exclusive with O(names).
+      - An unknown catalog fails the module, naming the site's catalogs when there are 20 or fewer.
     type: list
     elements: str
     aliases: [catalogs]
   delivery_group:
     description:
-      - Return the machines of this delivery group, given by name or ID.
-      - Mutually exclusive with O(names) and O(catalog).
-    type: str
+      - Return the machines of these delivery groups, each given by name or ID. One name may be given as a plain
+        string; give a list when a name has a comma.
+      - May be given with O(catalog), for the machines of both (a machine in both returned once). Mutually exclusive
+        with O(names).
+      - An unknown delivery group fails the module, naming the site's delivery groups when there are 20 or fewer.
+    type: list
+    elements: str
+    aliases: [delivery_groups]
   power_state:
     description:
       - Only return machines in one of these power states, the API's C(PowerState) values V(Unknown), V(Unmanaged),
@@ -79,15 +88,27 @@ options:
   fields:
     description:
       - Return only these properties of each machine (the API's C(fields)), for a smaller and faster read of a large
-        site. C(Id), C(Name) and the properties the filters use are always included.
-      - When not set, every property.
+        site. Besides them, each machine has only C(Id) and the properties of the filters that are set (for example
+        C(PowerState) with O(power_state)).
+      - When not set, every property. Not used with O(names).
     type: list
     elements: str
   include_sessions:
     description:
-      - Add the sessions of each returned machine as C(Sessions).
+      - Add the sessions of each returned machine as C(Sessions). Not with O(select_for_reboot).
     type: bool
     default: false
+  select_for_reboot:
+    description:
+      - Choose the reboot candidates among the machines read (after the filters), in the same pass as the read, and
+        return RV(selection) instead of RV(machines).
+      - The rules, each optional, are those of the filter P(citrix_cloud.daas.reboot_candidates#filter),
+        C(now) (RFC 3339; default the controller's clock), C(min_hours_since_reboot), C(exclude),
+        C(required_tags), C(max_machines), C(fence_tag), C(fenced), C(drain) (machines with sessions are candidates
+        too), and C(list_limit), at most this many skipped machines listed per reason (all of them when not set). An
+        unknown rule is refused.
+      - Only the properties the choice reads are read (O(fields) is not needed).
+    type: dict
   concurrency:
     description:
       - How many machines are looked up, or have their sessions read, at the same time.
@@ -138,6 +159,21 @@ EXAMPLES = r'''
     - name: Read every machine of the site
       citrix_cloud.daas.machine_info:
       register: everything
+
+    - name: Choose the machines to reboot in two catalogs and a delivery group, while they are read
+      citrix_cloud.daas.machine_info:
+        catalog: [W11-Pooled, Finance|Finance-Shared]
+        delivery_group: [W11-Desktops]
+        select_for_reboot:
+          min_hours_since_reboot: 12
+          exclude: ['vdi-gold-*']
+          fence_tag: citrix_cloud.daas-reboot-fence
+          list_limit: 25
+      register: chosen
+
+    - name: Show how many machines would be rebooted, and why the others are not
+      ansible.builtin.debug:
+        msg: "{{ chosen.selection.candidates | length }} to reboot; skipped: {{ chosen.selection.reasons }}"
 '''
 
 RETURN = r'''
@@ -147,7 +183,7 @@ machines:
     - In the order of O(names) when given, else in the order of the API.
   type: list
   elements: dict
-  returned: success
+  returned: success, without O(select_for_reboot)
   contains:
     Id:
       description: The ID of the machine.
@@ -213,16 +249,59 @@ machines:
       SupportedPowerActions: [PowerOn, PowerOff, Shutdown, Restart, Reset]
       SessionCount: 0
       Tags: [reboot-ok]
+selection:
+  description:
+    - The choice of reboot candidates (with O(select_for_reboot)), as the filter
+      P(citrix_cloud.daas.reboot_candidates#filter) returns it, but with each candidate as its C(Id) and C(Name) only.
+  type: dict
+  returned: with O(select_for_reboot)
+  contains:
+    machines:
+      description: How many machines were read (each once), after the filters.
+      type: int
+      sample: 18
+    candidates:
+      description: The machines to reboot, in reboot order (the longest since its last reboot first).
+      type: list
+      elements: dict
+      sample: [{Id: 9f6c2a1e-3b7d-4e8a-a1c4-5d2e8f9b0c17, Name: CORP\VDI-W11-001}]
+    skipped:
+      description: The machines that are not candidates, with C(Id), C(Name) and C(reason), at most C(list_limit) per reason.
+      type: list
+      elements: dict
+      sample: [{Id: 0c1d2e3f-8a9f-4d3e-b6a5-4b1e7c2d4a5b, Name: CORP\VDI-W11-002, reason: has 2 session(s)}]
+    skipped_count:
+      description: How many machines are not candidates.
+      type: int
+      sample: 12
+    reasons:
+      description: How many machines were skipped for each reason (its numbers written V(N), its times V(T)).
+      type: dict
+      sample: {"has N session(s)": 11, "in maintenance mode": 1}
+    fences:
+      description: The machines that carry the C(fence_tag), with C(Id) and C(Name).
+      type: list
+      elements: dict
+      sample: []
 '''
+
+import threading
 
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import DaaSModule, capped_list, run_concurrently
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import DaaSError
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import FILTER_FIELDS, machine_filter
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import DECISION_FIELDS, machine_filter
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._selection import RebootSelection
 
 # The enums of the API's machine model (PowerState, RegistrationState).
 POWER_STATES = ('Unknown', 'Unmanaged', 'Unavailable', 'Off', 'On', 'Suspended', 'TurningOn', 'TurningOff',
                 'Suspending', 'Resuming', 'NotSupported', 'VirtualMachineNotFound')
 REGISTRATION_STATES = ('Unknown', 'Unregistered', 'Initializing', 'Registered', 'AgentError')
+# The property each filter reads: a trimmed read asks for it only when that filter is set.
+FILTER_PROPERTIES = {'power_state': 'PowerState', 'registration_state': 'RegistrationState',
+                     'in_maintenance_mode': 'InMaintenanceMode', 'max_session_count': 'SessionCount', 'tags': 'Tags'}
+# How many catalogs or delivery groups are read at the same time: each holds one page (1000 machines) in memory.
+SCOPE_READS = 4
+SCOPE_OPTIONS = (('catalog', 'catalog'), ('delivery_group', 'delivery group'))
 
 
 def check_states(daas, option, allowed):
@@ -253,32 +332,80 @@ def collect(daas, items, results, what):
     return [value for value, _error in results]
 
 
+def read_fields(params):
+    """The properties to read: those asked for, Id, and those of the filters that are set (None: all); with
+    select_for_reboot, also those the choice reads."""
+    if not params['fields'] and params['select_for_reboot'] is None:
+        return None
+    fields = set(params['fields'] or ()) | set(['Id'])
+    fields.update(prop for option, prop in FILTER_PROPERTIES.items() if params[option] is not None)
+    if params['select_for_reboot'] is not None:
+        fields.update(DECISION_FIELDS)
+    return sorted(fields)
+
+
+def read_scopes(daas, fields, take):
+    """Hand every machine of the catalogs and delivery groups (or of the site, with neither) to take(), page by page
+    as the pages arrive, a few scopes at a time; an unknown scope fails with the client's message, which names the
+    site's ones."""
+    client = daas.client
+    scopes = [(kind, name) for option, kind in SCOPE_OPTIONS for name in dict.fromkeys(daas.params[option] or [])]
+    if not scopes:
+        for machine in client.scope_machines(fields=fields):
+            take(machine)
+        return
+    lock = threading.Lock()
+
+    def read(scope):
+        for machine in client.scope_machines(scope[0], scope[1], fields):
+            with lock:
+                take(machine)
+
+    results = run_concurrently(read, scopes, min(daas.params['concurrency'], SCOPE_READS))
+    for _option, kind in SCOPE_OPTIONS:
+        mine = [(name, result) for (of_kind, name), result in zip(scopes, results) if of_kind == kind]
+        collect(daas, [name for name, _result in mine], [result for _name, result in mine],
+                'reading the machines of %s' % kind)
+
+
 def execute(daas):
-    """Read the machines, filter them and, when asked, add their sessions."""
+    """Read the machines, filter them and, when asked, add their sessions or choose the reboot candidates."""
     params = daas.params
     if params['max_session_count'] is not None and params['max_session_count'] < 0:
         daas.fail('max_session_count must be 0 or more, got %s' % params['max_session_count'])
     check_states(daas, 'power_state', POWER_STATES)
     check_states(daas, 'registration_state', REGISTRATION_STATES)
+    selection = None
+    if params['select_for_reboot'] is not None:
+        if params['include_sessions']:
+            daas.fail('include_sessions cannot be used with select_for_reboot, which returns no machine objects')
+        try:
+            selection = RebootSelection(params['select_for_reboot'])
+        except ValueError as err:
+            daas.fail('select_for_reboot: %s' % err)
     client = daas.client
-    fields = sorted(set(params['fields']) | set(FILTER_FIELDS)) if params['fields'] else None
     matches = machine_filter(params['power_state'], params['registration_state'], params['in_maintenance_mode'],
                              params['max_session_count'], params['tags'])
+    machines, seen = [], set()
+
+    def take(machine):
+        if not matches(machine):
+            return
+        if selection is not None:
+            selection.add(machine)
+        elif machine.get('Id') not in seen:
+            seen.add(machine.get('Id'))
+            machines.append(machine)
+
     if params['names'] is not None:
         names = list(dict.fromkeys(params['names']))
-        machines = collect(daas, names, run_concurrently(client.get_machine, names, params['concurrency']),
-                           'reading machine')
-    elif params['catalog']:
-        catalogs = list(dict.fromkeys(params['catalog']))
-        read = collect(daas, catalogs, run_concurrently(lambda catalog: client.catalog_machines(catalog, fields),
-                                                        catalogs, params['concurrency']),
-                       'reading the machines of catalog')
-        machines = list(dict((machine.get('Id'), machine) for catalog in read for machine in catalog).values())
-    elif params['delivery_group']:
-        machines = client.delivery_group_machines(params['delivery_group'], fields)
+        for machine in collect(daas, names, run_concurrently(client.get_machine, names, params['concurrency']),
+                               'reading machine'):
+            take(machine)
     else:
-        machines = client.list_machines(fields)
-    machines = [machine for machine in machines if matches(machine)]
+        read_scopes(daas, read_fields(params), take)
+    if selection is not None:
+        return dict(changed=False, selection=selection.result())
     if params['include_sessions']:
         sessions = collect(daas, [machine.get('Name') or machine['Id'] for machine in machines],
                            run_concurrently(lambda machine: client.machine_sessions(machine['Id']), machines,
@@ -294,7 +421,7 @@ def main():
         argument_spec=dict(
             names=dict(type='list', elements='str'),
             catalog=dict(type='list', elements='str', aliases=['catalogs']),
-            delivery_group=dict(type='str'),
+            delivery_group=dict(type='list', elements='str', aliases=['delivery_groups']),
             power_state=dict(type='list', elements='str'),
             registration_state=dict(type='list', elements='str'),
             in_maintenance_mode=dict(type='bool'),
@@ -302,9 +429,10 @@ def main():
             tags=dict(type='list', elements='str'),
             fields=dict(type='list', elements='str'),
             include_sessions=dict(type='bool', default=False),
+            select_for_reboot=dict(type='dict'),
             concurrency=dict(type='int', default=10),
         ),
-        mutually_exclusive=[['names', 'catalog', 'delivery_group']],
+        mutually_exclusive=[['names', 'catalog'], ['names', 'delivery_group']],
         supports_check_mode=True,
     ).run(execute)
 

@@ -160,6 +160,13 @@ options:
         such time of day on the host that runs the module); in drain mode, a machine with sessions is fenced only
         when its deadline is before it.
     type: str
+  result_limit:
+    description:
+      - At most this many entries of each status (V(done), V(skipped), V(failed)) in RV(results), which keeps the
+        result of a run over many machines small; RV(summary) counts every machine, and a failure names the first
+        machines that failed with their number. A machine whose fence an earlier run left is always listed.
+      - When not set, one entry per machine.
+    type: int
 extends_documentation_fragment:
   - citrix_cloud.daas.daas
   - citrix_cloud.daas.attributes
@@ -211,7 +218,8 @@ EXAMPLES = r'''
 
 RETURN = r'''
 results:
-  description: One entry per machine, in the order of O(machines).
+  description:
+    - One entry per machine, in the order of O(machines); with O(result_limit), at most that many of each status.
   returned: always
   type: list
   elements: dict
@@ -346,6 +354,8 @@ def execute(daas):
             daas.fail('%s must be %d or more, got %s' % (name, least, params[name]))
     if not params['fence_tag'].strip():
         daas.fail('fence_tag must not be empty')
+    if params['result_limit'] is not None and params['result_limit'] < 0:
+        daas.fail('result_limit must be 0 or more, got %s' % params['result_limit'])
     if params['chosen_at'] is not None and parse_rfc3339(params['chosen_at']) is None:
         daas.fail("chosen_at must be an RFC 3339 time such as 2026-12-01T20:00:00Z, got '%s'" % params['chosen_at'])
     try:
@@ -360,12 +370,13 @@ def execute(daas):
                              chosen_at=params['chosen_at'], drain=policy if params['drain_sessions'] else None,
                              finish_by=policy.finish_by)
     results = pipeline.run()
-    output = dict(changed=any(r['fenced'] or r['job_id'] or r['lifted'] for r in results), results=results,
+    output = dict(changed=any(r['fenced'] or r['job_id'] or r['lifted'] for r in results),
+                  results=pipeline.bounded_results(params['result_limit']),
                   summary=count_by_status(results, STATUSES),
                   stopped_by=str(pipeline.stopped_by) if pipeline.stopped_by is not None else None,
                   left_in_maintenance=lock.left_in_maintenance)
     if daas.module._diff:
-        output['diff'] = diff(results)
+        output['diff'] = diff(output['results'])
     if pipeline.stopped_by is not None:
         daas.fail_from_error(pipeline.stopped_by, **output)
     fail_if_any_machine_failed(daas, results, 'rolling reboot failed', output)
@@ -392,6 +403,7 @@ def main():
             logoff=dict(type='str', choices=list(LOGOFF_POLICIES), default=DEFAULTS['logoff']),
             logoff_disconnected_minutes=dict(type='int', default=DEFAULTS['logoff_disconnected_minutes']),
             finish_by=dict(type='str'),
+            result_limit=dict(type='int'),
         ),
         supports_check_mode=True,
     ).run(execute)

@@ -26,65 +26,95 @@ def name_list(value, option):
     return [text for text in (str(item).strip() for item in value if item is not None) if text]
 
 
-def first_of(names, limit, more=' ... and %d more'):
-    """`names` joined by commas, at most `limit` of them (0: none), then how many more there are."""
+def first_of(names, limit, more=' ... and %d more', total=None):
+    """`names` joined by commas, at most `limit` of them (0: none), then how many more there are (of `total`, when
+    the names are only the first ones)."""
     names = list(names)
-    text = ', '.join(names[:limit])
-    if len(names) > limit:
-        text += more % (len(names) - limit)
+    shown = names[:limit]
+    text = ', '.join(shown)
+    rest = (len(names) if total is None else total) - len(shown)
+    if rest > 0:
+        text += more % rest
     return text.strip()
 
 
-def _of_status(results, status):
-    return [result for result in results or [] if result.get('status') == status]
+def _entry(machine, **more):
+    """A machine of the summary, named as the summary spells it (name, id), from an entry of either spelling."""
+    entry = {'name': machine.get('Name', machine.get('name')), 'id': machine.get('Id', machine.get('id'))}
+    entry.update(more)
+    return entry
 
 
-def build_summary(selection, reboots=None, errors=None, stopped_by=None, catalogs=None, machine_count=0,
-                  check_mode=False, started_at=None, finished_at=None, fence_tag=None):
+def _bounded(entries, limit):
+    return list(entries) if limit is None else list(entries)[:limit]
+
+
+def build_summary(selection, reboots=None, errors=None, stopped_by=None, catalogs=None, machine_count=None,
+                  check_mode=False, started_at=None, finished_at=None, fence_tag=None, delivery_groups=None,
+                  reboot_counts=None, list_limit=None):
     """The summary of a run of the role, from the candidates' selection and the per-machine results of the reboot.
 
-    Each machine counts once, whether a result names it by Id or by name (a machine never read keeps the name it was
-    given). A candidate that no result accounts for was not reached (the run stopped early): it counts as failed.
+    `reboot_counts` is the reboot's `summary` (counts by status) when its `results` are bounded; without it the
+    results are every machine's, and a candidate that no result accounts for was not reached (the run stopped
+    early): it counts as failed. In check mode without results, the candidates are what would be rebooted. Each list
+    holds at most `list_limit` machines (all when None); `counts` counts them all.
     """
     errors = list(errors or []) + ([stopped_by] if stopped_by else [])
     reboots = list(reboots or [])
-    failed = []
-    skipped = list(selection.get('skipped') or [])
-    rebooted = []
+    candidates = list(selection.get('candidates') or [])
+    check_mode = bool(check_mode) or any(r.get('predicted') for r in reboots)
+    done, skipped, failed = [], [_entry(m, reason=m.get('reason')) for m in selection.get('skipped') or []], []
     for result in reboots:
         if result['status'] == 'done':
-            rebooted.append(dict(name=result['name'], id=result['id'], job_id=result.get('job_id'),
-                                 power_state_after=result.get('power_state_after'), note=result.get('reason')))
+            done.append(dict(name=result['name'], id=result['id'], job_id=result.get('job_id'),
+                             power_state_after=result.get('power_state_after'), note=result.get('reason')))
         elif result['status'] == 'skipped':
             skipped.append(dict(name=result['name'], id=result['id'], reason=result['reason']))
         else:
             failed.append(dict(name=result['name'], id=result['id'], error=result.get('reason')))
-    accounted = set(str(key).lower() for entry in rebooted + skipped + failed for key in (entry['id'], entry['name'])
-                    if key)
-    stopped = 'not rebooted: the run stopped early (%s)' % (errors[-1] if errors else 'unknown error')
-    failed += [dict(name=m.get('Name'), id=m.get('Id'), error=stopped)
-               for m in selection.get('candidates') or []
-               if not accounted.intersection(str(key).lower() for key in (m.get('Id'), m.get('Name')) if key)]
-    fence_ids = set(fence.get('id') for fence in selection.get('fences') or [])
+    counts = dict(done=len(done), skipped=len(skipped), failed=len(failed))
+    if reboot_counts:
+        counts.update((status, int(reboot_counts.get(status) or 0)) for status in ('done', 'skipped', 'failed'))
+        counts['skipped'] += int(selection.get('skipped_count', len(selection.get('skipped') or [])))
+    elif check_mode and not reboots:
+        done = [_entry(m, job_id=None, power_state_after='On', note=None) for m in candidates]
+        counts['done'] = len(done)
+    else:
+        accounted = set(str(key).lower() for entry in done + skipped + failed for key in (entry['id'], entry['name'])
+                        if key)
+        stopped = 'not rebooted: the run stopped early (%s)' % (errors[-1] if errors else 'unknown error')
+        failed += [_entry(m, error=stopped) for m in candidates
+                   if not accounted.intersection(str(key).lower() for key in (m.get('Id'), m.get('Name')) if key)]
+        counts['failed'] = len(failed)
+        counts['skipped'] += int(selection.get('skipped_count', len(selection.get('skipped') or []))) \
+            - len(selection.get('skipped') or [])
+    fence_ids = set(fence.get('Id', fence.get('id')) for fence in selection.get('fences') or [])
     lifted = [r['name'] for r in reboots if r['id'] in fence_ids and r.get('lifted')]
+    if check_mode and not reboots:
+        lifted = [fence.get('Name', fence.get('name')) for fence in selection.get('fences') or []]
+    machines = selection.get('machines') if machine_count is None else machine_count
     return {
         # A check-mode prediction tells also when only the task's check_mode was set.
-        'check_mode': bool(check_mode) or any(r.get('predicted') for r in reboots),
+        'check_mode': check_mode,
         'catalogs': [studio_name(catalog) for catalog in catalogs or []],
+        'delivery_groups': list(delivery_groups or []),
         'started_at': started_at,
         'finished_at': finished_at,
         'fence_tag': fence_tag,
-        'rebooted': rebooted,
-        'skipped': skipped,
-        'failed': failed,
-        'stale_fences_lifted': lifted,
+        'rebooted': [] if check_mode else _bounded(done, list_limit),
+        'would_reboot': _bounded(done, list_limit) if check_mode else [],
+        'skipped': _bounded(skipped, list_limit),
+        'skipped_reasons': dict(selection.get('reasons') or {}),
+        'failed': _bounded(failed, list_limit),
+        'stale_fences_lifted': _bounded(lifted, list_limit),
         'errors': errors,
         'counts': {
-            'machines': int(machine_count),
-            'candidates': len(selection.get('candidates') or []),
-            'rebooted': len(rebooted),
-            'skipped': len(skipped),
-            'failed': len(failed),
+            'machines': int(machines or 0),
+            'candidates': len(candidates),
+            'rebooted': 0 if check_mode else counts['done'],
+            'would_reboot': counts['done'] if check_mode else 0,
+            'skipped': counts['skipped'],
+            'failed': counts['failed'],
             'stale_fences_lifted': len(lifted),
         },
     }
@@ -94,51 +124,65 @@ def _unique(names):
     return list(dict.fromkeys(names))
 
 
+def scope_text(summary, separator=' '):
+    """The catalogs and delivery groups of a summary, as one text ("Catalogs A, B; delivery groups C")."""
+    parts = []
+    if summary.get('catalogs'):
+        parts.append('Catalogs%s%s' % (separator, ', '.join(summary['catalogs'])))
+    if summary.get('delivery_groups'):
+        parts.append('%s%s%s' % ('delivery groups' if parts else 'Delivery groups', separator,
+                                 ', '.join(summary['delivery_groups'])))
+    return '; '.join(parts) or 'No catalog or delivery group'
+
+
 def report(summary, limit):
     """The texts of a summary: the lines to show, a notification's title, description and severity, and the
     message to fail with (None when nothing failed), each naming at most `limit` machines per list."""
     check_mode = summary['check_mode']
     counts = summary['counts']
-    rebooted_names = [entry['name'] for entry in summary['rebooted']]
+    reboots = counts.get('would_reboot', 0) if check_mode else counts['rebooted']
+    rebooted_names = [entry['name'] for entry in summary.get('would_reboot' if check_mode else 'rebooted') or []]
     failed_names = _unique(entry['name'] for entry in summary['failed'])
     lines = [
-        '%sCatalogs %s: %d machines, %d idle candidates.' % (
-            'CHECK MODE, nothing was changed. ' if check_mode else '', ', '.join(summary['catalogs']),
-            counts['machines'], counts['candidates']),
-        '%s (%d): %s' % ('Would reboot' if check_mode else 'Rebooted', counts['rebooted'],
-                         first_of(rebooted_names, limit) or 'none'),
+        '%s%s: %d machines, %d idle candidates.' % (
+            'CHECK MODE, nothing was changed. ' if check_mode else '', scope_text(summary), counts['machines'],
+            counts['candidates']),
+        '%s (%d): %s' % ('Would reboot' if check_mode else 'Rebooted', reboots,
+                         first_of(rebooted_names, limit, total=reboots) or 'none'),
     ]
-    for title, entries, key in (('Skipped', summary['skipped'], 'reason'), ('Failed', summary['failed'], 'error')):
-        lines.append('%s (%d)%s' % (title, len(entries), ':' if entries else ''))
+    for title, entries, key, count in (('Skipped', summary['skipped'], 'reason', counts['skipped']),
+                                       ('Failed', summary['failed'], 'error', counts['failed'])):
+        lines.append('%s (%d)%s' % (title, count, ':' if count else ''))
         lines += ['  %s: %s' % (entry['name'], entry[key]) for entry in entries[:limit]]
-        if len(entries) > limit:
-            lines.append('  ... and %d more' % (len(entries) - limit))
+        if count > min(limit, len(entries)):
+            lines.append('  ... and %d more' % (count - min(limit, len(entries))))
     if summary['stale_fences_lifted']:
         lines.append('Drain fences of an interrupted run %s: %s' % (
-            'to lift' if check_mode else 'lifted', first_of(summary['stale_fences_lifted'], limit)))
+            'to lift' if check_mode else 'lifted',
+            first_of(summary['stale_fences_lifted'], limit, total=counts['stale_fences_lifted'])))
     lines += ['Error: %s' % error for error in summary['errors']]
 
-    description = 'Catalogs: %s. %s%s.' % (', '.join(summary['catalogs']), 'To reboot: ' if check_mode else 'Rebooted: ',
-                                           first_of(rebooted_names, limit) or 'none')
+    description = '%s. %s%s.' % (scope_text(summary, ': '), 'To reboot: ' if check_mode else 'Rebooted: ',
+                                 first_of(rebooted_names, limit, total=reboots) or 'none')
     if failed_names:
-        description += ' Failed: %s.' % first_of(failed_names, limit)
+        description += ' Failed: %s.' % first_of(failed_names, limit, total=counts['failed'])
     if summary['errors']:
         description += ' Errors: %s.' % '; '.join(summary['errors'])
 
     failure = None
-    if failed_names or summary['errors']:
-        failure = 'reboot_idle_machines: %d machine(s) failed' % len(failed_names)
+    if counts['failed'] or summary['errors']:
+        failure = 'reboot_idle_machines: %d machine(s) failed' % counts['failed']
         if summary['errors']:
             failure += ' and the run stopped early: %s' % '; '.join(summary['errors'])
         failure += '; see reboot_idle_machines_summary'
         if failed_names:
-            failure += ': ' + first_of(failed_names, limit)
+            failure += ': ' + first_of(failed_names, limit, total=counts['failed'])
     return {
         'lines': lines,
         'title': 'Reboot of idle machines%s: %d %s, %d skipped, %d failed' % (
-            ' (check mode)' if check_mode else '', counts['rebooted'], 'to reboot' if check_mode else 'rebooted',
+            ' (check mode)' if check_mode else '', reboots, 'to reboot' if check_mode else 'rebooted',
             counts['skipped'], counts['failed']),
         'description': description,
-        'severity': 'Warning' if failed_names or summary['errors'] else 'Information',
+        'severity': 'Warning' if counts['failed'] or summary['errors'] else 'Information',
         'failure': failure,
     }

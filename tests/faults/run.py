@@ -399,8 +399,9 @@ class Suite:
             # Faults, kills and other runs stop no run: its summary names no error.
             self.figures["role_runs_stopped"] += 1 if report["errors"] else 0
         if case.kind.startswith("5xx") and report is not None:
-            self.figures["transient_rebooted"] += len(report["rebooted"])
-            self.figures["transient_candidates"] += len(report["rebooted"]) + len(report["failed"])
+            # The counts: the summary's lists name at most reboot_idle_machines_list_limit machines.
+            self.figures["transient_rebooted"] += report["counts"]["rebooted"]
+            self.figures["transient_candidates"] += report["counts"]["rebooted"] + report["counts"]["failed"]
         print("%-28s %-22s faults %3d  %s%s%s" % (
             case.name, case.kind, injected, note,
             "; fences left: %s" % ", ".join(fences) if fences else "",

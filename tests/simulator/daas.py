@@ -257,8 +257,9 @@ async def patch_machine(ctx):
     if enabled is not None:
         if not enabled and machine.in_maintenance and machine.current(ctx.now)[2]:
             ctx.sim.estate.lifted_with_action_pending += 1
+        was = machine.in_maintenance
         machine.set_maintenance(enabled)
-        ctx.sim.estate.note_maintenance(ctx.site)
+        ctx.sim.estate.note_maintenance(ctx.site, int(machine.in_maintenance) - int(was))
     if ctx.flag("async"):
         job = ctx.site.new_job(ctx.client["client_id"], "UpdateMachineCatalogMachine", ctx.now,
                                [{"Name": "Id", "Value": machine.id}, {"Name": "Name", "Value": machine.name}],

@@ -54,7 +54,8 @@ def load_scenario(source):
         data = copy.deepcopy(source)
     else:
         with open(scenario_path(source), encoding="utf-8") as handle:
-            data = yaml.safe_load(handle) or {}
+            # libyaml's loader when there is one: a generated estate of 100,000 machines loads in seconds.
+            data = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     if not isinstance(data, dict):
         raise ScenarioError("a scenario must be a mapping")
     for site in data.get("sites") or []:

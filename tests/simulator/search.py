@@ -47,7 +47,7 @@ EVALUATED = {
     "Uid": ("int", lambda machine, body: body["Uid"]),
     "MachineCatalog": ("names", lambda machine, body: _names(machine.catalog)),
     "DeliveryGroup": ("names", lambda machine, body: _names(machine.delivery_group)),
-    "Tags": ("list", lambda machine, body: body["Tags"]),
+    "Tags": ("list", lambda machine, body: [tag.name for tag in machine.tags]),
     "SupportedPowerActions": ("list", lambda machine, body: body["SupportedPowerActions"]),
     "PowerState": ("text", lambda machine, body: body["PowerState"]),
     "RegistrationState": ("text", lambda machine, body: body["RegistrationState"]),
@@ -235,6 +235,8 @@ class Search:
                            "SearchFilterGroups": body.get("SearchFilterGroups"),
                            "SearchFilterGroupsType": body.get("SearchFilterGroupsType")}, self.evaluated)
         self.check_names(self.root.names())
+        # A Tags filter that all must pass (not negated) matches no machine without tags: those are passed over at once.
+        self.needs_tags = any(item.name == "Tags" and not item.negate for item in self.root.filters)
         basic = body.get("BasicSearchString")
         if basic is not None and not isinstance(basic, str):
             raise bad_request("BasicSearchString must be a string.")
@@ -265,9 +267,11 @@ class Search:
         """The models of the matching machines, in the requested order (else the site's)."""
         found = []
         for machine in machines:
-            body = models.machine_model(machine, now, detail=False)
+            if self.needs_tags and not machine.tags:
+                continue
+            body = LazyMachineModel(machine, now)
             if self.root.matches(machine, body) and (self.basic is None or self._basic_match(machine, body)):
-                found.append((machine, body))
+                found.append((machine, body.rendered()))
         for name, descending in reversed(self.sort):
             kind, getter = EVALUATED[name]
             found.sort(key=lambda pair, getter=getter, kind=kind: _sort_key(getter(*pair), kind), reverse=descending)
@@ -275,7 +279,8 @@ class Search:
 
 
 class LazyMachineModel:
-    """A machine's rendered model, rendered on first use: most session filters never read it."""
+    """A machine's rendered model, rendered on first use: most session filters never read it, and a filter on the
+    machine's own facts (its tags, its catalog) rejects most machines of a large site without rendering them."""
 
     __slots__ = ("machine", "now", "_body")
 
@@ -284,10 +289,13 @@ class LazyMachineModel:
         self.now = now
         self._body = None
 
-    def __getitem__(self, key):
+    def rendered(self):
         if self._body is None:
             self._body = models.machine_model(self.machine, self.now, detail=False)
-        return self._body[key]
+        return self._body
+
+    def __getitem__(self, key):
+        return self.rendered()[key]
 
 
 def _machine_property(getter):

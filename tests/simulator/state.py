@@ -777,6 +777,8 @@ class Estate:
         self.power_actions = 0
         # The most machines of one site in maintenance mode at the same time (a cap across runs shows here).
         self.most_in_maintenance = 0
+        # Site id -> its machines in maintenance mode (see note_maintenance).
+        self._in_maintenance = {}
         # Maintenance mode switched off through the API on a machine with a power action pending.
         self.lifted_with_action_pending = 0
         self.notifications = []
@@ -787,9 +789,14 @@ class Estate:
         now = clock.now()
         self.sites = [Site(self, spec, index, now) for index, spec in enumerate(scenario.get("sites") or [])]
 
-    def note_maintenance(self, site):
-        """Count the site's machines in maintenance mode after a change of maintenance mode."""
-        self.most_in_maintenance = max(self.most_in_maintenance, sum(1 for m in site.machines if m.in_maintenance))
+    def note_maintenance(self, site, change):
+        """Count the site's machines in maintenance mode after a change of maintenance mode (``change``: +1, -1 or 0
+        machines), counted once per site and then kept up to date, so that a write costs the same on any estate."""
+        if site.id in self._in_maintenance:
+            self._in_maintenance[site.id] += change
+        else:
+            self._in_maintenance[site.id] = sum(1 for m in site.machines if m.in_maintenance)
+        self.most_in_maintenance = max(self.most_in_maintenance, self._in_maintenance[site.id])
 
     def find_site(self, site_id):
         """Site by id (case-insensitive) or None."""

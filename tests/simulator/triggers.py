@@ -95,7 +95,10 @@ class Trigger:
             machine.end_sessions(now)
         else:
             # As an administrator would, in Studio: maintenance mode only, no tag.
+            was = machine.in_maintenance
             machine.set_maintenance(self.action == "maintenance_on")
+            site, _machine = sim.estate.find_machine(machine.id)
+            sim.estate.note_maintenance(site, int(machine.in_maintenance) - int(was))
 
     def describe(self):
         """The definition as given, with the count so far and whether it fired."""

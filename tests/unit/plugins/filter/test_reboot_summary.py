@@ -68,7 +68,8 @@ def test_every_machine_is_accounted_for_once():
         ('D\\E', 'not rebooted: the run stopped early (the API cannot be reached)')]
     assert summary['errors'] == ['Read: one catalog failed', 'the API cannot be reached']
     assert summary['stale_fences_lifted'] == ['D\\OLD']
-    assert summary['counts'] == dict(machines=9, candidates=5, rebooted=1, skipped=3, failed=4, stale_fences_lifted=1)
+    assert summary['counts'] == dict(machines=9, candidates=5, rebooted=1, would_reboot=0, skipped=3, failed=4,
+                                     stale_fences_lifted=1)
     assert summary['check_mode'] is False
 
 

@@ -33,7 +33,7 @@ def test_read_many_reads_every_collection_in_one_batch_of_long_pages_and_follows
               "/DeliveryGroups/B%7CC/RebootSchedules?limit=1000": (404, {"ErrorMessage": "Delivery group 'B|C' was not found."}),
               "/DeliveryGroups/D/RebootSchedules?limit=1000": (200, {"Items": [{"Name": "1"}], "ContinuationToken": "t"})}
     route = requests_mock.post(MANAGE + "/$batch", json=answer_items(bodies))
-    requests_mock.get(MANAGE + "/DeliveryGroups/D/RebootSchedules", json={"Items": [{"Name": "1"}, {"Name": "2"}]})
+    more = requests_mock.get(MANAGE + "/DeliveryGroups/D/RebootSchedules", json={"Items": [{"Name": "2"}]})
     client = make_client()
     paths = [client.delivery_group_path("A", "Tags")] + [
         client.delivery_group_path(group, "RebootSchedules") for group in ("B\\C", "D")]
@@ -44,6 +44,8 @@ def test_read_many_reads_every_collection_in_one_batch_of_long_pages_and_follows
     assert isinstance(read[paths[1]], DaaSError) and read[paths[1]].status == 404
     assert "Delivery group 'B|C' was not found." in str(read[paths[1]])
     assert read[paths[2]] == [{"Name": "1"}, {"Name": "2"}]
+    # The longer one is read on from its second page: the first came in the batch.
+    assert more.call_count == 1 and more.last_request.qs["continuationtoken"] == ["t"]
 
 
 def test_the_writes_are_the_api_paths_and_bodies(make_client):

@@ -12,6 +12,7 @@ from unittest import mock
 import pytest
 
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import DaaSError
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import DECISION_FIELDS
 from ansible_collections.citrix_cloud.daas.plugins.modules import machine_info
 from ansible_collections.citrix_cloud.daas.tests.unit.plugins.modules.module_runner import run_module
 
@@ -43,14 +44,20 @@ def get_machine(name_or_id):
                         url='https://api.cloud.com/cvad/manage/Machines/x', transaction_id='tx-%s' % name_or_id)
 
 
+def scope_machines(kind=None, name=None, fields=None):
+    """The machines of a scope as the client hands them: a generator, page by page (catalogs: the first two machines,
+    delivery groups: the others, the site: all of them)."""
+    chosen = {None: MACHINES, 'catalog': MACHINES[:2], 'delivery group': MACHINES[2:]}[kind]
+    for entry in chosen:
+        yield dict(entry)
+
+
 @pytest.fixture(name='client')
 def fixture_client():
     with mock.patch('ansible_collections.citrix_cloud.daas.plugins.module_utils._connection.DaaSClient') as client_class:
         client = client_class.return_value
         client.get_machine.side_effect = get_machine
-        client.list_machines.side_effect = lambda fields=None: [dict(entry) for entry in MACHINES]
-        client.catalog_machines.side_effect = lambda name, fields=None: [dict(entry) for entry in MACHINES[:2]]
-        client.delivery_group_machines.side_effect = lambda name, fields=None: [dict(entry) for entry in MACHINES[2:]]
+        client.scope_machines.side_effect = scope_machines
         client.machine_sessions.side_effect = lambda machine_id: list(SESSIONS.get(machine_id, []))
         yield client
 
@@ -64,14 +71,14 @@ def test_without_a_source_returns_every_machine(client):
     assert result['failed'] is False
     assert result['changed'] is False
     assert result['machines'] == MACHINES
-    client.list_machines.assert_called_once_with(None)
+    client.scope_machines.assert_called_once_with(fields=None)
 
 
 def test_names_are_looked_up_in_order_and_once_each(client):
     result = run_module(machine_info.main, dict(ARGS, names=['DEMOLAB\\OWL', 'm-1', 'DEMOLAB\\OWL']))
     assert names(result) == ['DEMOLAB\\OWL', 'DEMOLAB\\EAGLE']
     assert sorted(call.args[0] for call in client.get_machine.call_args_list) == ['DEMOLAB\\OWL', 'm-1']
-    client.list_machines.assert_not_called()
+    client.scope_machines.assert_not_called()
 
 
 def test_unknown_machine_fails_with_the_clients_message(client):
@@ -92,9 +99,31 @@ def test_several_unknown_machines_are_named_in_one_line(client):
 
 def test_catalog_and_delivery_group_read_their_machines(client):
     assert names(run_module(machine_info.main, dict(ARGS, catalog='Pooled'))) == ['DEMOLAB\\EAGLE', 'DEMOLAB\\OWL']
-    client.catalog_machines.assert_called_once_with('Pooled', None)
+    client.scope_machines.assert_called_once_with('catalog', 'Pooled', None)
     assert names(run_module(machine_info.main, dict(ARGS, delivery_group='Desktops')))[0] == 'DEMOLAB\\HAWK'
-    client.delivery_group_machines.assert_called_once_with('Desktops', None)
+    client.scope_machines.assert_called_with('delivery group', 'Desktops', None)
+
+
+def test_catalogs_and_delivery_groups_together_return_each_machine_once(client):
+    client.scope_machines.side_effect = lambda kind=None, name=None, fields=None: iter(
+        [dict(entry) for entry in (MACHINES[:3] if kind == 'catalog' else MACHINES[1:])])
+    result = run_module(machine_info.main, dict(ARGS, catalog=['Pooled'], delivery_group=['Desktops', 'Kiosks']))
+    assert sorted(names(result)) == sorted(m['Name'] for m in MACHINES)
+    assert sorted(call.args[:2] for call in client.scope_machines.call_args_list) == [
+        ('catalog', 'Pooled'), ('delivery group', 'Desktops'), ('delivery group', 'Kiosks')]
+
+
+@pytest.mark.parametrize('option, kind', [('catalog', 'catalog'), ('delivery_group', 'delivery group')])
+def test_an_unknown_scope_fails_in_one_line_with_the_clients_message(client, option, kind):
+    def unknown(kind=None, name=None, fields=None):
+        raise DaaSError("%s '%s' was not found; the %ss are: Pooled" % (kind, name, kind), status=404, method='GET',
+                        url='https://api.cloud.com/cvad/manage/x/%s/Machines' % name)
+    client.scope_machines.side_effect = unknown
+    result = run_module(machine_info.main, dict(ARGS, **{option: ['Unknown-1']}))
+    assert result['failed'] is True
+    assert result['msg'].startswith("%s 'Unknown-1' was not found; the %ss are: Pooled" % (kind, kind))
+    assert '\n' not in result['msg']
+    assert result['error']['status'] == 404
 
 
 def test_sources_are_mutually_exclusive(client):
@@ -168,14 +197,64 @@ def test_a_negative_max_session_count_is_refused_before_any_request(client):
     result = run_module(machine_info.main, dict(ARGS, max_session_count=-1))
     assert result['failed'] is True
     assert result['msg'] == 'max_session_count must be 0 or more, got -1'
-    client.list_machines.assert_not_called()
+    client.scope_machines.assert_not_called()
 
 
 def test_several_catalogs_are_read_with_trimmed_fields_and_each_machine_returned_once(client):
-    result = run_module(machine_info.main, dict(ARGS, catalogs=['Pooled', 'Dedicated'], fields=['SessionCount']))
+    result = run_module(machine_info.main, dict(ARGS, catalogs=['Pooled', 'Dedicated'], fields=['Name', 'SessionCount']))
     assert names(result) == [m['Name'] for m in MACHINES[:2]]
-    fields = ['Id', 'InMaintenanceMode', 'Name', 'PowerState', 'RegistrationState', 'SessionCount', 'Tags']
-    assert sorted(client.catalog_machines.call_args_list) == [mock.call('Dedicated', fields), mock.call('Pooled', fields)]
+    fields = ['Id', 'Name', 'SessionCount']
+    assert sorted(client.scope_machines.call_args_list) == [mock.call('catalog', 'Dedicated', fields),
+                                                            mock.call('catalog', 'Pooled', fields)]
+
+
+def test_a_trimmed_read_adds_only_id_and_what_the_set_filters_read(client):
+    run_module(machine_info.main, dict(ARGS, catalog='Pooled', fields=['Name', 'InMaintenanceMode'], power_state=['On'],
+                                       tags=['reboot-ok']))
+    client.scope_machines.assert_called_once_with('catalog', 'Pooled', ['Id', 'InMaintenanceMode', 'Name', 'PowerState',
+                                                                        'Tags'])
+
+
+def test_select_for_reboot_returns_the_choice_and_no_machine(client):
+    result = run_module(machine_info.main, dict(ARGS, select_for_reboot=dict(
+        now='2026-11-23T12:00:00Z', fence_tag='fence', list_limit=1)))
+    assert result['failed'] is False
+    assert 'machines' not in result
+    selection = result['selection']
+    assert selection['machines'] == 5
+    # EAGLE is idle, but the mocked machines carry no SupportedPowerActions: nothing can restart.
+    assert selection['candidates'] == []
+    assert selection['skipped_count'] == 5
+    assert sum(selection['reasons'].values()) == 5
+    assert selection['reasons']['has N session(s)'] == 1
+    # At most list_limit machines listed per reason.
+    assert len(selection['skipped']) == len(selection['reasons'])
+    assert all(sorted(entry) == ['Id', 'Name', 'reason'] for entry in selection['skipped'])
+
+
+def test_select_for_reboot_reads_exactly_the_properties_the_rules_read(client):
+    run_module(machine_info.main, dict(ARGS, catalog='Pooled', select_for_reboot={}))
+    client.scope_machines.assert_called_once_with('catalog', 'Pooled', sorted(DECISION_FIELDS))
+
+
+def test_select_for_reboot_keeps_the_candidates_id_and_name_only(client):
+    restartable = dict(MACHINES[0], SupportedPowerActions=['Restart'], FormattedLastDeregistrationTime='2026-11-20T00:00:00Z')
+    client.scope_machines.side_effect = lambda kind=None, name=None, fields=None: iter([dict(restartable)])
+    result = run_module(machine_info.main, dict(ARGS, select_for_reboot=dict(min_hours_since_reboot=1)))
+    assert result['selection']['candidates'] == [{'Id': 'm-1', 'Name': 'DEMOLAB\\EAGLE'}]
+
+
+@pytest.mark.parametrize('rules, message', [
+    (dict(min_hours=3), 'select_for_reboot: unknown rule min_hours: the rules are '),
+    (dict(max_machines=-1), 'select_for_reboot: max_machines must not be negative, got -1'),
+    (dict(now='soon'), "select_for_reboot: now must be an RFC 3339 time such as 2026-11-23T17:09:00Z, got 'soon'"),
+])
+def test_select_for_reboot_refuses_a_bad_rule_in_one_line_before_any_request(client, rules, message):
+    result = run_module(machine_info.main, dict(ARGS, select_for_reboot=rules))
+    assert result['failed'] is True
+    assert result['msg'].startswith(message)
+    assert '\n' not in result['msg']
+    client.scope_machines.assert_not_called()
 
 
 def test_server_errors_name_each_machine_with_status_and_url(client):
@@ -206,7 +285,7 @@ def test_a_boolean_read_from_unquoted_yaml_names_the_pitfall(client, option, val
     assert result['failed'] is True
     assert result['msg'] == ('%s: %s is not a state: YAML reads an unquoted On, Off, Yes or No as a boolean; quote it, '
                              'for example %s: ["On"]' % (option, value, option))
-    client.catalog_machines.assert_not_called()
+    client.scope_machines.assert_not_called()
 
 
 def test_a_value_that_is_no_state_is_refused(client):
