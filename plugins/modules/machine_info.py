@@ -289,13 +289,16 @@ import threading
 
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import DaaSModule, capped_list, run_concurrently
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import DaaSError
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import DECISION_FIELDS, machine_filter
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import (
+    DECISION_FIELDS,
+    POWER_STATES,
+    REGISTRATION_STATES,
+    machine_filter,
+    state_problem,
+)
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._selection import RebootSelection
 
 # The enums of the API's machine model (PowerState, RegistrationState).
-POWER_STATES = ('Unknown', 'Unmanaged', 'Unavailable', 'Off', 'On', 'Suspended', 'TurningOn', 'TurningOff',
-                'Suspending', 'Resuming', 'NotSupported', 'VirtualMachineNotFound')
-REGISTRATION_STATES = ('Unknown', 'Unregistered', 'Initializing', 'Registered', 'AgentError')
 # The property each filter reads: a trimmed read asks for it only when that filter is set.
 FILTER_PROPERTIES = {'power_state': 'PowerState', 'registration_state': 'RegistrationState',
                      'in_maintenance_mode': 'InMaintenanceMode', 'max_session_count': 'SessionCount', 'tags': 'Tags'}
@@ -306,14 +309,10 @@ SCOPE_OPTIONS = (('catalog', 'catalog'), ('delivery_group', 'delivery group'))
 
 def check_states(daas, option, allowed):
     """Fail on a value of `option` that is not one of the API's `allowed` values (any case)."""
-    known = set(value.lower() for value in allowed)
     for value in daas.params[option] or []:
-        if value.lower() in known:
-            continue
-        if value in ('True', 'False'):
-            daas.fail('%s: %s is not a state: YAML reads an unquoted On, Off, Yes or No as a boolean; quote it, '
-                      'for example %s: ["On"]' % (option, value, option))
-        daas.fail('%s: %r is not a state; use one of %s' % (option, value, ', '.join(allowed)))
+        problem = state_problem(option, value, allowed)
+        if problem:
+            daas.fail(problem)
 
 
 def collect(daas, items, results, what):
