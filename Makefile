@@ -91,6 +91,7 @@ faults-on-premises: collection
 # The drain fence's model, explored over every interleaving (docs/reboot-workflow.md); prints states and violations.
 model: venv
 	python -m tests.model.fence_model
+	python -m tests.model.drain_model
 	python -m pytest tests/model -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # The example rulebooks under the real ansible-rulebook (own venv, Java 17+) with the installed collection.

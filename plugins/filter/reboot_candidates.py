@@ -91,6 +91,13 @@ options:
     type: list
     elements: str
     default: []
+  drain:
+    description:
+      - Machines with sessions are candidates too (to be drained by M(citrix_cloud.daas.rolling_reboot) with
+        O(citrix_cloud.daas.rolling_reboot#module:drain_sessions=true)); a machine whose session count is unknown
+        is still skipped.
+    type: bool
+    default: false
   reason_prefix:
     description: 'Text put in front of every skip reason, for example V(changed after it was chosen: ).'
     type: str
@@ -195,7 +202,7 @@ from ansible_collections.citrix_cloud.daas.plugins.module_utils._selection impor
 
 
 def reboot_candidates(machines, now=None, min_hours_since_reboot=0, exclude=None, required_tags=None,
-                      max_machines=0, fence_tag=None, reason_prefix='', fenced=None, list_limit=None):
+                      max_machines=0, fence_tag=None, reason_prefix='', fenced=None, list_limit=None, drain=False):
     """Split machines into reboot candidates and skipped machines (see DOCUMENTATION), with the selection that
     machine_info's select_for_reboot makes while it pages."""
     if machines is None:
@@ -206,7 +213,7 @@ def reboot_candidates(machines, now=None, min_hours_since_reboot=0, exclude=None
     try:
         selection = RebootSelection(dict(now=now, min_hours_since_reboot=min_hours_since_reboot, exclude=exclude,
                                          required_tags=required_tags, max_machines=max_machines, fence_tag=fence_tag,
-                                         fenced=fenced, list_limit=list_limit),
+                                         fenced=fenced, list_limit=list_limit, drain=drain),
                                     keep=dict)
     except ValueError as err:
         raise AnsibleFilterError('reboot_candidates: %s' % err)

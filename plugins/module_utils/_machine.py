@@ -281,13 +281,14 @@ def _hours(value):
     return ('%.1f' % value).rstrip('0').rstrip('.')
 
 
-def reboot_skip_reason(machine, now, min_hours=0, exclude=(), required_tags=(), fence_tag=None, fenced=frozenset()):
+def reboot_skip_reason(machine, now, min_hours=0, exclude=(), required_tags=(), fence_tag=None, fenced=frozenset(),
+                       drain=False):
     """Why the machine is not a reboot candidate, or None when it is one.
 
     A candidate is not excluded, not in maintenance mode (unless it is fenced by this collection: it carries
-    `fence_tag`, or its Id is in `fenced`), has no session, is On and Registered with no power action pending,
-    supports a restart, carries one of `required_tags` (when given), and last rebooted `min_hours` or more before
-    `now` (an aware datetime).
+    `fence_tag`, or its Id is in `fenced`), has no session (with `drain`, sessions are drained first: a known
+    number of them is no reason), is On and Registered with no power action pending, supports a restart, carries
+    one of `required_tags` (when given), and last rebooted `min_hours` or more before `now` (an aware datetime).
     """
     pattern = excluded_by(machine, exclude)
     if pattern is not None:
@@ -299,7 +300,7 @@ def reboot_skip_reason(machine, now, min_hours=0, exclude=(), required_tags=(), 
     sessions = session_count(machine)
     if sessions is None:
         return 'session count unknown'
-    if sessions != 0:
+    if sessions != 0 and not drain:
         return 'has %d session(s)' % sessions
     if machine.get('PowerState') != 'On':
         return 'power state is %s, not On' % (machine.get('PowerState') or 'unknown')

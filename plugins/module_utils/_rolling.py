@@ -13,6 +13,11 @@ one that is lifted frees its slot at once. Each step sends one `$batch` for all 
 wait reads every machine in flight with one search on the fence tag: requests grow with batches and pages, not with
 machines. A fault (429, 5xx, a dropped connection) fails no machine at once: a write that is safe to repeat is sent
 again in the next round, and a reboot whose outcome is unknown is read back before anything else is done with it.
+
+In drain mode (a _drain.DrainPolicy), a machine that still has sessions behind its fence is drained instead of
+lifted: its users are warned (one `$batch` of `$sendMessage` for every session due a warning in a round), it is
+rebooted as soon as its last session ends, and at the deadline the policy logs off what it allows (one `$batch`);
+a machine with a session left then is lifted and reported still busy. No machine is fenced after `finish_by`.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -21,9 +26,17 @@ __metaclass__ = type
 import datetime
 import time
 
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import BatchOutcome
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import SESSION_FIELDS, BatchOutcome
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._drain import (
+    DEADLINE,
+    MESSAGE_STYLE,
+    WARN,
+    session_machine_id,
+    session_user,
+)
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._http import DaaSError
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._jobs import CITRIX_JOB_STATES, citrix_job_details, job_id_of
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._sessions import selector_filters
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import (
     BROKEN,
     DECISION_FIELDS,
@@ -45,6 +58,7 @@ from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import 
     parse_rfc3339,
     reboot_skip_reason,
     same_machine_reason,
+    session_count,
 )
 
 LATE = 'changed after it was chosen: '
@@ -60,8 +74,10 @@ JOB_CHECK_INTERVAL = 10.0
 # Answers of a site without Machines/$search (or that refuses our search): read machines one by one in $batch.
 SEARCH_UNAVAILABLE = (400, 404, 405, 501)
 
-QUEUED, FENCING, CHECKING, REBOOTING, LIFTING, FINISHED = 'queued', 'fencing', 'checking', 'rebooting', 'lifting', 'finished'
-OUT_OF_SERVICE = (FENCING, CHECKING, REBOOTING, LIFTING)
+QUEUED, FENCING, CHECKING, DRAINING, REBOOTING, LIFTING, FINISHED = (
+    'queued', 'fencing', 'checking', 'draining', 'rebooting', 'lifting', 'finished')
+OUT_OF_SERVICE = (FENCING, CHECKING, DRAINING, REBOOTING, LIFTING)
+IN_FLIGHT = (CHECKING, DRAINING, REBOOTING)
 
 
 class Entry(object):
@@ -89,8 +105,18 @@ class Entry(object):
         # After the deadline: why the reboot failed, and how often the machine was read since its job was cancelled.
         self.cancelled = None
         self.reads_since_cancel = 0
+        # Drain mode: when the drain began (the pipeline's clock), the warnings sent, when its logoffs were sent.
+        self.drain_started = None
+        self.warnings_sent = 0
+        self.logoff_sent_at = None
         self.result = dict(name=given, id=None, status='failed', reason=None, job_id=None, power_state_before=None,
                            power_state_after=None, fenced=False, lifted=None, predicted=predicted)
+
+    def drained(self):
+        """Start the result's drain fields (drain mode only): the users warned, the warnings sent, those logged off."""
+        self.result.setdefault('warned', [])
+        self.result.setdefault('warnings', 0)
+        self.result.setdefault('logged_off', [])
 
     @property
     def id(self):
@@ -120,11 +146,13 @@ class RollingReboot(object):
     """Reboots the machines of `names` (names or Ids) through the pipeline; run() returns their results, in order.
 
     `lock` is the RunLock held while working (None: no lock); `chosen_at` (RFC 3339) is when the machines were
-    chosen: one that rebooted since (another run rebooted it) is skipped.
+    chosen: one that rebooted since (another run rebooted it) is skipped. `drain` (a DrainPolicy) drains machines
+    that have sessions; `finish_by` (an aware datetime) is when no more machines are fenced; `now` gives the time of
+    day (aware) that finish_by is compared with (session ages are measured against the API's clock).
     """
 
     def __init__(self, client, names, fence_tag, max_unavailable, wait_timeout, check_mode, lock=None, chosen_at=None,
-                 sleep=None, clock=None):
+                 sleep=None, clock=None, drain=None, finish_by=None, now=None):
         self.client = client
         self.fence_tag = fence_tag
         self.max_unavailable = max_unavailable
@@ -134,12 +162,20 @@ class RollingReboot(object):
         self.chosen_at = parse_rfc3339(chosen_at)
         self._sleep = sleep or time.sleep
         self._clock = clock or time.monotonic
+        self._now = now or (lambda: datetime.datetime.now(datetime.timezone.utc))
+        self.drain = drain
+        self.finish_by = finish_by
         self.entries = [Entry(name, check_mode) for name in dict.fromkeys(names)]
+        if drain is not None:
+            for entry in self.entries:
+                entry.drained()
         self._first_entry_of = {}
         self._search_works = bool(fence_tag)
         self._tag_ready = False
         # How long the reboots that are done took, to read again when the next ones are due.
         self._reboot_seconds = []
+        # Logoffs were sent: the machines are read again soon (the growing pause starts over).
+        self._logoffs_sent = False
         self.stopped_by = None
 
     @property
@@ -195,9 +231,11 @@ class RollingReboot(object):
             return False
         return True
 
-    def _skip_reason(self, machine, now, fenced):
-        """Why the machine is not to be rebooted now, or None; behind its fence, its maintenance mode is the fence's."""
-        reason = reboot_skip_reason(machine, now, fenced=frozenset([machine.get('Id')]) if fenced else frozenset())
+    def _skip_reason(self, machine, now, fenced, drain=False):
+        """Why the machine is not to be rebooted now (with `drain`: nor drained), or None; behind its fence, its
+        maintenance mode is the fence's."""
+        reason = reboot_skip_reason(machine, now, fenced=frozenset([machine.get('Id')]) if fenced else frozenset(),
+                                    drain=drain and self.drain is not None)
         last = last_reboot_time(machine)
         if reason is None and self.chosen_at is not None and last is not None and last >= self.chosen_at:
             reason = 'rebooted at %s, after it was chosen (by another run)' % machine.get('FormattedLastDeregistrationTime')
@@ -205,7 +243,7 @@ class RollingReboot(object):
 
     def _admit(self, entries):
         """Read the next machines right before their fence, and fence those still to reboot."""
-        now = datetime.datetime.now(datetime.timezone.utc)
+        now = self._now()
         answers = self._read_each(entries)
         for entry in entries:
             machine = answers[entry.id or entry.given]
@@ -226,9 +264,13 @@ class RollingReboot(object):
             # A fence found up (an earlier run's, in this run's scope) is carried on, and lifted by this run.
             entry.fence_up = state == FENCED
             entry.result['fenced'] = entry.fence_up
-            reason = self._skip_reason(machine, now, entry.fence_up)
+            reason = self._skip_reason(machine, now, entry.fence_up, drain=True)
             if reason is not None:
                 entry.finish('skipped', LATE + reason)
+                continue
+            outside = None if entry.fence_up else self._outside_window(machine, now)
+            if outside is not None:
+                entry.finish('skipped', outside)
                 continue
             entry.before = machine
             entry.marked = not self.mark or has_tag(machine, self.mark)
@@ -236,6 +278,18 @@ class RollingReboot(object):
                 if self.fence_tag else []
             entry.phase = FENCING if entry.steps else CHECKING
         self._fence([entry for entry in entries if entry.phase == FENCING])
+
+    def _outside_window(self, machine, now):
+        """Why a machine is not fenced at `now` (finish_by has passed, or its drain would end after it), or None."""
+        if self.finish_by is None:
+            return None
+        if now >= self.finish_by:
+            return 'not fenced: finish_by %s has passed' % self.finish_by.isoformat()
+        if self.drain is not None and session_count(machine) and \
+                now + datetime.timedelta(seconds=self.drain.warning) > self.finish_by:
+            return 'not fenced: its drain (warning_minutes %g) would end after finish_by %s' % (
+                self.drain.warning / 60.0, self.finish_by.isoformat())
+        return None
 
     def _send_steps(self, entries):
         """Send the entries' next fence or lift steps, one $batch per step in the protocol's order; an entry whose
@@ -304,13 +358,91 @@ class RollingReboot(object):
                 entry.phase = CHECKING
 
     def _recheck(self, entry, machine, now, to_reboot):
-        """Behind the fence: reboot a machine that is still idle, else lift it."""
+        """Behind the fence: reboot a machine that is still idle; in drain mode, drain one that has sessions; else
+        lift it."""
         reason = self._skip_reason(machine, now, entry.fence_up)
-        if reason is not None:
+        if reason is not None and self._skip_reason(machine, now, entry.fence_up, drain=True) is None:
+            entry.phase = DRAINING
+            if entry.drain_started is None:
+                entry.drain_started = self._clock()
+        elif reason is not None:
             entry.finish('skipped', LATE + reason, power_state_after=machine.get('PowerState'))
         else:
             entry.before = machine
             to_reboot.append(entry)
+
+    def _drain_step(self, entry, machine, now, to_reboot, due):
+        """A draining machine: rebooted once empty; a warning or the deadline due is noted in `due`; a machine
+        whose logoffs have not emptied it within wait_timeout is lifted, still busy."""
+        if session_count(machine) == 0:
+            entry.phase = CHECKING
+            self._recheck(entry, machine, now, to_reboot)
+            return
+        reason = self._skip_reason(machine, now, entry.fence_up, drain=True)
+        if reason is not None:
+            entry.finish('skipped', LATE + reason, power_state_after=machine.get('PowerState'))
+        elif entry.logoff_sent_at is not None:
+            if self._clock() - entry.logoff_sent_at > self.wait_timeout:
+                entry.finish('skipped', 'still busy: %d session(s) left %g s after their logoff'
+                             % (session_count(machine), self.wait_timeout))
+        else:
+            step = self.drain.next_step(entry.drain_started, self._clock(), entry.warnings_sent)
+            if step in (WARN, DEADLINE):
+                due[entry] = step
+
+    def _drain_actions(self, due):
+        """The warnings and logoffs due this round: one search of the sessions of those machines, then one $batch.
+        Session ages are measured against the API's own clock."""
+        try:
+            sessions = self.client.search_sessions(selector_filters(machines=[e.result['name'] for e in due]),
+                                                   SESSION_FIELDS)
+            now = self.client.server_time() if DEADLINE in due.values() else None
+        except DaaSError as err:
+            if not err.transient:
+                raise
+            # Read again next round: a warning comes late, the deadline waits for the read.
+            return
+        by_machine = {}
+        for session in sessions:
+            by_machine.setdefault(session_machine_id(session), []).append(session)
+        clock = self._clock()
+        requests, sent = [], []
+        for entry, step in due.items():
+            on_machine = by_machine.get(entry.id, [])
+            if step == WARN:
+                title, text = self.drain.message(entry.drain_started, clock)
+                body = self.client.message_body(title, text, MESSAGE_STYLE)
+                entry.warnings_sent = self.drain.warnings_due(entry.drain_started, clock)
+                entry.result['warnings'] = entry.warnings_sent
+                for session in self.drain.to_warn(on_machine):
+                    requests.append(self.client.session_action_request(session['Id'], 'sendMessage', body))
+                    sent.append((entry, 'warned', session))
+                continue
+            logoff = self.drain.to_log_off(on_machine, now)
+            # Sessions that the machine's read counts but the search did not show stay, too.
+            staying = max(len(on_machine), session_count(entry.last_seen) or 0) - len(logoff)
+            for session in logoff:
+                requests.append(self.client.session_action_request(session['Id'], 'logoff'))
+                sent.append((entry, 'logged_off', session))
+            if staying:
+                entry.finish('skipped', 'still busy at the deadline: %d session(s) that logoff %s leaves'
+                             % (staying, self.drain.logoff))
+            elif logoff:
+                entry.logoff_sent_at = clock
+                self._logoffs_sent = True
+        for (entry, field, session), outcome in zip(sent, self.client.session_actions(requests) if requests else []):
+            # A session already gone counts as logged off; a warning that did not reach its user is not counted.
+            if outcome.error is None or (field == 'logged_off' and outcome.status == 404):
+                user = session_user(session)
+                if user not in entry.result[field]:
+                    entry.result[field].append(user)
+            elif field == 'logged_off' and entry.phase == DRAINING:
+                entry.faults += 1
+                if entry.faults < FAULT_TRIES:
+                    # Logging off is safe to repeat: the deadline's step comes again next round.
+                    entry.logoff_sent_at = None
+                else:
+                    entry.finish('failed', 'not rebooted: the logoff of a session failed: %s' % outcome.error)
 
     def _reboot(self, entries):
         """The reboots, in one $batch; each one's job is kept for its failure's details.
@@ -439,7 +571,7 @@ class RollingReboot(object):
         fencing = [e for e in self.entries if e.phase == FENCING and e not in admitted]
         if fencing:
             self._fence(fencing)
-        in_flight = [e for e in self.entries if e.phase in (CHECKING, REBOOTING)]
+        in_flight = [e for e in self.entries if e.phase in IN_FLIGHT]
         if in_flight:
             self._follow_all(in_flight)
         lifting = [e for e in self.entries if e.phase == LIFTING]
@@ -450,7 +582,7 @@ class RollingReboot(object):
 
     def _follow_all(self, in_flight):
         """Read the machines in flight: re-check the fenced ones (and reboot those still idle), follow the others."""
-        now = datetime.datetime.now(datetime.timezone.utc)
+        now = self._now()
         try:
             states = self._read_in_flight(in_flight)
         except DaaSError as err:
@@ -461,6 +593,7 @@ class RollingReboot(object):
                 self._timed_out(entry, err)
             return
         to_reboot = []
+        due = {}
         for entry in in_flight:
             machine = states.get(entry.id)
             if machine is None or (self.fence_tag and not has_tag(machine, self.fence_tag)):
@@ -474,10 +607,15 @@ class RollingReboot(object):
             entry.last_seen = machine
             if entry.phase == CHECKING:
                 self._recheck(entry, machine, now, to_reboot)
+            elif entry.phase == DRAINING:
+                self._drain_step(entry, machine, now, to_reboot, due)
             else:
                 self._follow(entry, machine)
+        # The reboots first: a machine whose users have all left is rebooted before more warnings go out.
         if to_reboot:
             self._reboot(to_reboot)
+        if due:
+            self._drain_actions(due)
 
     def _timed_out(self, entry, err):
         """A rebooting machine whose wait ended while it could not be read stays fenced and is reported."""
@@ -507,6 +645,8 @@ class RollingReboot(object):
                 if self._tick():
                     interval = POLL_INTERVAL
                 else:
+                    if self._logoffs_sent:
+                        interval, self._logoffs_sent = POLL_INTERVAL, False
                     self._sleep(self._pause(interval))
                     interval = min(interval * 1.5, MAX_POLL_INTERVAL)
         except DaaSError as err:
@@ -557,12 +697,16 @@ class RollingReboot(object):
         shortest time a reboot took so far, and a twentieth more), else the growing `interval`. So once a reboot is
         done, each machine is read about when it is back, not many times before. (The shortest, not a mean: a time
         measured when a machine was read late would otherwise push every later read later.)"""
-        if not self._reboot_seconds:
-            return interval
-        typical = min(self._reboot_seconds) * 1.05
-        due = [entry.rebooted_at + typical - self._clock() for entry in self.entries if entry.phase == REBOOTING]
+        due = []
+        if self._reboot_seconds:
+            typical = min(self._reboot_seconds) * 1.05
+            due = [entry.rebooted_at + typical - self._clock() for entry in self.entries if entry.phase == REBOOTING]
         due = [seconds for seconds in due if seconds > 0]
-        return min(max(min(due), 0.05), MAX_POLL_INTERVAL) if due else interval
+        pause = min(max(min(due), 0.05), MAX_POLL_INTERVAL) if due else interval
+        # A drain's next warning or deadline is not missed.
+        events = [self.drain.next_event(entry.drain_started, entry.warnings_sent) - self._clock()
+                  for entry in self.entries if entry.phase == DRAINING and entry.logoff_sent_at is None]
+        return min([pause] + [max(seconds, 0.05) for seconds in events])
 
     def _stop(self, err):
         """After an error that ends the run: fail what is not finished and lift what this run fenced."""
@@ -570,7 +714,7 @@ class RollingReboot(object):
             if entry.phase == QUEUED:
                 entry.result.update(status='failed', reason='not rebooted: the run stopped early (%s)' % err)
                 entry.phase = FINISHED
-            elif entry.phase in (FENCING, CHECKING, REBOOTING):
+            elif entry.phase in (FENCING,) + IN_FLIGHT:
                 # A fence half set (maintenance mode on, the tag not yet) is this run's: lifted like a whole one.
                 half_set = entry.phase == FENCING and MAINTENANCE_ON not in entry.steps
                 entry.finish('failed', 'the run stopped early (%s)' % err,
@@ -597,16 +741,47 @@ class RollingReboot(object):
             keys = [str(key).lower() for key in (machine.get('Id'), machine.get('Name'))]
             for key in wanted.intersection(keys):
                 by_key[key] = machine
+        sessions, api_now = self._predicted_sessions(list(by_key.values()))
         for entry in self.entries:
             machine = by_key.get(entry.given.lower())
             if machine is None:
                 entry.finish('failed', "machine '%s' was not found" % entry.given)
             elif self._claim(entry, machine):
                 state = fence_state(machine, self.fence_tag)
-                reason = self._skip_reason(machine, now, state == FENCED)
+                reason = self._skip_reason(machine, now, state == FENCED, drain=True)
+                outside = None if state == FENCED else self._outside_window(machine, now)
                 if state == BROKEN:
                     entry.finish('skipped', LATE + BROKEN_FENCE + ': the tag would be removed')
                 elif reason is not None:
                     entry.finish('skipped', LATE + reason)
+                elif outside is not None:
+                    entry.finish('skipped', outside)
+                elif session_count(machine):
+                    self._predict_drain(entry, machine, sessions.get(machine.get('Id'), []), api_now)
                 else:
                     entry.finish('done', power_state_after='On', fenced=bool(self.fence_tag))
+
+    def _predicted_sessions(self, machines):
+        """Check mode, drain mode: machine Id -> its sessions, for the machines that have some (one search, which
+        changes nothing), and the API's time their ages are measured by."""
+        busy = [machine.get('Name') for machine in machines if session_count(machine)]
+        if self.drain is None or not busy:
+            return {}, None
+        by_machine = {}
+        for session in self.client.search_sessions(selector_filters(machines=busy), SESSION_FIELDS):
+            by_machine.setdefault(session_machine_id(session), []).append(session)
+        return by_machine, self.client.server_time()
+
+    def _predict_drain(self, entry, machine, sessions, now):
+        """Check mode: who would be warned, what the policy would log off at the deadline (the sessions' ages
+        then), and whether the machine would be rebooted, if nobody logged off on their own meanwhile."""
+        deadline = now + datetime.timedelta(seconds=self.drain.warning)
+        logoff = self.drain.to_log_off(sessions, deadline)
+        entry.result.update(warned=[session_user(s) for s in self.drain.to_warn(sessions)],
+                            warnings=self.drain.count, logged_off=[session_user(s) for s in logoff])
+        staying = max(len(sessions), session_count(machine)) - len(logoff)
+        if staying:
+            entry.finish('skipped', 'would still be busy at the deadline unless its users log off: %d session(s) '
+                                    'that logoff %s leaves' % (staying, self.drain.logoff), fenced=bool(self.fence_tag))
+        else:
+            entry.finish('done', power_state_after='On', fenced=bool(self.fence_tag))

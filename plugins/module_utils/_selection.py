@@ -74,6 +74,15 @@ def _tag(value, rule):
     return value or None
 
 
+def _boolean(value, rule):
+    if value is None or value == '' or isinstance(value, bool):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ('true', 'yes', 'on', '1', 'false', 'no', 'off', '0'):
+        return text in ('true', 'yes', 'on', '1')
+    raise ValueError('%s must be a boolean, got %r' % (rule, value))
+
+
 def _limit(value, rule):
     return None if value is None else _number(value, rule, int)
 
@@ -89,6 +98,7 @@ RULES = {
     'fence_tag': (_tag, 'fence_tag'),
     'fenced': (lambda value, rule: frozenset(_texts(value, rule)), 'fenced'),
     'list_limit': (_limit, None),
+    'drain': (_boolean, 'drain'),
 }
 
 

@@ -104,8 +104,9 @@ options:
         return RV(selection) instead of RV(machines).
       - The rules, each optional, are those of the filter P(citrix_cloud.daas.reboot_candidates#filter),
         C(now) (RFC 3339; default the controller's clock), C(min_hours_since_reboot), C(exclude),
-        C(required_tags), C(max_machines), C(fence_tag), C(fenced), and C(list_limit), at most this many skipped
-        machines listed per reason (all of them when not set). An unknown rule is refused.
+        C(required_tags), C(max_machines), C(fence_tag), C(fenced), C(drain) (machines with sessions are candidates
+        too), and C(list_limit), at most this many skipped machines listed per reason (all of them when not set). An
+        unknown rule is refused.
       - Only the properties the choice reads are read (O(fields) is not needed).
     type: dict
   concurrency:

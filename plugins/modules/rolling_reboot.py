@@ -41,6 +41,16 @@ description:
   - When the run must stop (the API refuses the calls, another run holds the lock), the machines not finished are
     failed and the fences already set are still lifted where the API allows; a fence that stays carries the tag, so
     the next run lifts it. RV(stopped_by) names the error.
+  - "Drain mode (O(drain_sessions=true), opt-in): a machine that has sessions is fenced too (it counts against
+    O(max_unavailable) like any other), and its users are warned with a message (O(warning_title), O(warning_text)):
+    at once, then every O(warning_interval_minutes), at most O(warning_count) times, in one C($batch) of
+    C($sendMessage) for every session due a warning in a round (a disconnected session, with nobody to read it, is
+    sent none). The machine is rebooted as soon as its last session ends (seen by the same search per round).
+    O(warning_minutes) after the first warning, O(logoff) decides: log off nothing, only the sessions disconnected
+    for more than O(logoff_disconnected_minutes), or every session; a machine that still has a session then is
+    lifted and reported still busy, never rebooted with a user on it."
+  - No machine is fenced after O(finish_by), and in drain mode a machine with sessions only when its drain ends
+    before it, so the work ends inside a maintenance window; the machines not reached are skipped with the reason.
   - The task fails when any machine failed, after every other machine has been handled; the failure still returns
     RV(results) and RV(summary).
 author:
@@ -97,6 +107,59 @@ options:
       - When the machines were chosen (RFC 3339, for example V(2026-12-01T20:00:00Z)). A machine whose last reboot
         (C(FormattedLastDeregistrationTime)) is at or after it was rebooted since by another run, and is skipped.
     type: str
+  drain_sessions:
+    description:
+      - Drain the machines that have sessions (warn their users, wait until they are empty, log off what O(logoff)
+        allows at the deadline) instead of skipping them. With V(false), only idle machines are rebooted.
+    type: bool
+    default: false
+  warning_title:
+    description: The title of the warning sent to the users of a machine being drained.
+    type: str
+    default: Restart for maintenance
+  warning_text:
+    description:
+      - The text of the warning; V(%m%) is replaced by the minutes left until the deadline (rounded up), as in
+        Citrix's own reboot schedules.
+    type: str
+    default: This machine restarts for maintenance in %m% minutes. Save your work and log off.
+  warning_minutes:
+    description:
+      - Minutes from the first warning to the deadline, when O(logoff) applies. More than 0; fractions of a minute
+        are allowed.
+    type: float
+    default: 15.0
+  warning_interval_minutes:
+    description: Minutes between two warnings. More than 0.
+    type: float
+    default: 5.0
+  warning_count:
+    description:
+      - How many warnings at most; all of them must fit before the deadline
+        ((O(warning_count) - 1) x O(warning_interval_minutes) less than O(warning_minutes)).
+    type: int
+    default: 3
+  logoff:
+    description:
+      - What is logged off at the deadline of a drain, after the last warning.
+      - V(none) logs off nothing; V(disconnected) only the sessions disconnected for more than
+        O(logoff_disconnected_minutes); V(all) every session, also active ones (an explicit choice).
+      - A machine that still has a session then is lifted and reported still busy.
+    type: str
+    choices: [none, disconnected, all]
+    default: none
+  logoff_disconnected_minutes:
+    description:
+      - With O(logoff=disconnected), how long a session must have been disconnected (its C(StateChangeTime)) at the
+        deadline to be logged off. 0 or more.
+    type: int
+    default: 60
+  finish_by:
+    description:
+      - No machine is fenced after this time (RFC 3339, for example V(2026-12-02T05:00:00Z), or V(HH:MM), the next
+        such time of day on the host that runs the module); in drain mode, a machine with sessions is fenced only
+        when its deadline is before it.
+    type: str
   result_limit:
     description:
       - At most this many entries of each status (V(done), V(skipped), V(failed)) in RV(results), which keeps the
@@ -112,9 +175,12 @@ attributes:
   check_mode:
     details: Check mode reads the machines with plain C(GET) requests (the site's machines, page by page), predicts
       each machine's outcome from its state, and sends nothing else; the results are marked RV(results[].predicted).
+      In drain mode it also reads the sessions (one C(Sessions/$search), which changes nothing) and shows, per
+      machine, who would be warned, what the policy would log off at the deadline, and whether it would be rebooted.
   diff_mode:
     details: The diff shows each machine rebooted (or that would be), with its C(PowerState) and C(InMaintenanceMode)
-      before and after and the C(PowerAction) sent.
+      before and after and the C(PowerAction) sent; in drain mode also each machine drained, with the users warned
+      and those logged off.
 seealso:
   - module: citrix_cloud.daas.machine_power
   - module: citrix_cloud.daas.machine_maintenance
@@ -129,6 +195,18 @@ EXAMPLES = r'''
     machines: "{{ selection.candidates | map(attribute='Id') | list }}"
     max_unavailable: 20
   register: reboot
+
+- name: Nightly, drain and reboot with a 15-minute warning, logging off only sessions disconnected for over an hour
+  citrix_cloud.daas.rolling_reboot:
+    machines: "{{ selection.candidates | map(attribute='Id') | list }}"
+    max_unavailable: 20
+    drain_sessions: true
+    warning_minutes: 15
+    warning_interval_minutes: 5
+    warning_count: 3
+    logoff: disconnected
+    logoff_disconnected_minutes: 60
+    finish_by: "05:00"
 
 - name: Show what was skipped and why
   ansible.builtin.debug:
@@ -188,6 +266,23 @@ results:
       description: Whether the entry is a prediction (check mode).
       type: bool
       sample: false
+    warned:
+      description: Drain mode, the users a warning reached (in check mode, would reach).
+      type: list
+      elements: str
+      returned: with O(drain_sessions=true)
+      sample: ['DEMOLAB\alice']
+    warnings:
+      description: Drain mode, how many warnings were sent to the machine's users (in check mode, would be).
+      type: int
+      returned: with O(drain_sessions=true)
+      sample: 3
+    logged_off:
+      description: Drain mode, the users whose sessions were logged off at the deadline (in check mode, would be).
+      type: list
+      elements: str
+      returned: with O(drain_sessions=true)
+      sample: ['DEMOLAB\bob']
 left_in_maintenance:
   description:
     - Machines in maintenance mode without the fence tag that carry the mark of a run that was stopped (killed)
@@ -222,11 +317,14 @@ summary:
   sample: {total: 3, done: 1, skipped: 1, failed: 1}
 '''
 
+import datetime
+
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import (
     DaaSModule,
     count_by_status,
     fail_if_any_machine_failed,
 )
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._drain import DEFAULTS, LOGOFF_POLICIES, DrainPolicy
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._lock import RunLock
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import parse_rfc3339
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._rolling import RollingReboot
@@ -235,13 +333,17 @@ STATUSES = ('done', 'skipped', 'failed')
 
 
 def diff(results):
-    """Before and after of each machine rebooted (or that would be)."""
+    """Before and after of each machine rebooted (or that would be), and of each one drained."""
     rebooted = [r for r in results if r['job_id'] or (r['predicted'] and r['status'] == 'done')]
-    return dict(
-        before=dict((r['name'], dict(PowerState=r['power_state_before'], InMaintenanceMode=False)) for r in rebooted),
-        after=dict((r['name'], dict(PowerState=r['power_state_after'], PowerAction='reboot', InMaintenanceMode=False))
-                   for r in rebooted),
-    )
+    drained = [r for r in results if r.get('warned') or r.get('logged_off')]
+    before = dict((r['name'], dict(PowerState=r['power_state_before'], InMaintenanceMode=False))
+                  for r in rebooted + drained)
+    after = dict((r['name'], dict(PowerState=r['power_state_after'], PowerAction='reboot', InMaintenanceMode=False))
+                 for r in rebooted)
+    for r in drained:
+        after.setdefault(r['name'], dict(PowerState=r['power_state_after'], InMaintenanceMode=False))
+        after[r['name']].update(Warned=r['warned'], LoggedOff=r['logged_off'])
+    return dict(before=before, after=after)
 
 
 def execute(daas):
@@ -256,10 +358,17 @@ def execute(daas):
         daas.fail('result_limit must be 0 or more, got %s' % params['result_limit'])
     if params['chosen_at'] is not None and parse_rfc3339(params['chosen_at']) is None:
         daas.fail("chosen_at must be an RFC 3339 time such as 2026-12-01T20:00:00Z, got '%s'" % params['chosen_at'])
+    try:
+        policy = DrainPolicy.from_params(params, datetime.datetime.now(datetime.timezone.utc))
+    except ValueError as err:
+        daas.fail(str(err))
+    if params['drain_sessions'] and not params['drain_fence']:
+        daas.fail('drain_sessions needs drain_fence: a machine is drained only behind its fence')
     lock = RunLock(daas.client, params['fence_tag'], params['lock_timeout'], lease=params['lock_lease'])
     pipeline = RollingReboot(daas.client, params['machines'], params['fence_tag'] if params['drain_fence'] else None,
                              params['max_unavailable'], params['wait_timeout'], daas.check_mode, lock=lock,
-                             chosen_at=params['chosen_at'])
+                             chosen_at=params['chosen_at'], drain=policy if params['drain_sessions'] else None,
+                             finish_by=policy.finish_by)
     results = pipeline.run()
     output = dict(changed=any(r['fenced'] or r['job_id'] or r['lifted'] for r in results),
                   results=pipeline.bounded_results(params['result_limit']),
@@ -285,6 +394,15 @@ def main():
             lock_timeout=dict(type='int', default=0),
             lock_lease=dict(type='int', default=900),
             chosen_at=dict(type='str'),
+            drain_sessions=dict(type='bool', default=False),
+            warning_title=dict(type='str', default=DEFAULTS['warning_title']),
+            warning_text=dict(type='str', default=DEFAULTS['warning_text']),
+            warning_minutes=dict(type='float', default=DEFAULTS['warning_minutes']),
+            warning_interval_minutes=dict(type='float', default=DEFAULTS['warning_interval_minutes']),
+            warning_count=dict(type='int', default=DEFAULTS['warning_count']),
+            logoff=dict(type='str', choices=list(LOGOFF_POLICIES), default=DEFAULTS['logoff']),
+            logoff_disconnected_minutes=dict(type='int', default=DEFAULTS['logoff_disconnected_minutes']),
+            finish_by=dict(type='str'),
             result_limit=dict(type='int'),
         ),
         supports_check_mode=True,

@@ -55,6 +55,11 @@ IDLE = ["DEMOLAB\\FLT-00%d" % number for number in range(1, 7)]
 # Administrators' maintenance in the scenario (one of them on a machine with a stale fence tag).
 ADMIN_MAINTENANCE = ["DEMOLAB\\FLT-ADMIN", "DEMOLAB\\FLT-STALE"]
 TRANSIENT = {"errors": {"share": 0.15, "statuses": [502, 503, 504]}, "drop_share": 0.05, "path_regex": "^/cvad/manage/"}
+# Drain mode at the suite's time scale: a 3-second warning period, two warnings, sessions disconnected for more than
+# an hour logged off at the deadline (FLT-GONE's), active ones (FLT-BUSY's) never.
+DRAIN = dict(reboot_idle_machines_drain_sessions=True, reboot_idle_machines_warning_minutes=0.05,
+             reboot_idle_machines_warning_interval_minutes=0.025, reboot_idle_machines_warning_count=2,
+             reboot_idle_machines_logoff="disconnected", reboot_idle_machines_logoff_disconnected_minutes=60)
 TRACEBACK = "Traceback (most recent call last)"
 # How long a kill point may take to come; a case that never reaches it fails the suite (not a figure).
 KILL_POINT_TIMEOUT = 120.0
@@ -194,6 +199,7 @@ class Suite:
                             admin_lifted=0, secrets=0, bad_input=0, bad_input_clear=0,
                             transient_rebooted=0, transient_candidates=0, rebooted_twice=0, over_cap=0,
                             lifted_pending=0, overlapping_runs=0, role_runs_stopped=0, left_by_kill=0,
+                            active_logged_off=0, stale_logged_off=0, drain_busy_rebooted=0,
                             left_by_kill_reported=0)
         self.problems = []
         self.outputs = []
@@ -377,6 +383,15 @@ class Suite:
         self.figures["sessions_lost"] += state["totals"]["sessions_lost"]
         self.figures["fences_left"] += len(fences)
         self.figures["admin_lifted"] += len(lifted)
+        # Drain mode: an active session is never logged off (no case asks for logoff all); a machine that still has
+        # a session is never rebooted.
+        ended = [session for session in sim.control("GET", "sessions")["ended"] if session["EndedBy"] == "api"]
+        active_logged_off = [s["User"] for s in ended if s["State"] != "Disconnected"]
+        self.figures["active_logged_off"] += len(active_logged_off)
+        self.figures["stale_logged_off"] += len(ended) - len(active_logged_off)
+        busy_rebooted = [name for name, machine in machines.items() if machine["SessionCount"]
+                         and machine["Counters"]["PowerActions"].get("reboot")]
+        self.figures["drain_busy_rebooted"] += len(busy_rebooted)
         report = None
         if case.playbook == ROLE_PLAYBOOK and os.path.exists(self.variables_report(case)):
             with open(self.variables_report(case)) as handle:
@@ -393,6 +408,8 @@ class Suite:
             "; admin maintenance lifted: %s" % ", ".join(lifted) if lifted else "") +
             ("; rebooted twice: %s" % ", ".join(twice) if twice else "") + ("; over the cap" if over_cap else "") +
             ("; left in maintenance mode by the kill: %s" % ", ".join(left_by_kill) if left_by_kill else "") +
+            ("; active sessions logged off: %s" % ", ".join(active_logged_off) if active_logged_off else "") +
+            ("; rebooted with a session: %s" % ", ".join(busy_rebooted) if busy_rebooted else "") +
             ("; NOT REPORTED by the next run: %s" % ", ".join(unreported) if unreported else ""),
             flush=True)
 
@@ -444,6 +461,10 @@ def cases(bounded, seed):
              triggers=[{"method": "PATCH", "path_regex": "/Machines/[^/]+$", "count": 1, "action": "freeze"}]),
         Case("role-two-runs-overlapping", "two runs at once", overlap_after=is_request("PATCH", "/Machines/"),
              extra={"reboot_idle_machines_lock_timeout": 600}),
+        # Drain mode under faults, and killed while warning (then run again: the next run drains and lifts).
+        Case("role-drain-5xx-resets-%d" % seed, "drain, 5xx+resets", faults=dict(TRANSIENT, seed=seed), extra=DRAIN),
+        Case("role-drain-kill-warning", "drain, SIGKILL warning", extra=DRAIN,
+             kill_after=is_request("POST", r"/\$sendMessage$")),
         Case("pce-echoing-gateway", "PCE echo of Basic", playbook=PCE_PLAYBOOK,
              faults={"errors": {"share": 1.0, "statuses": [500]}, "echo_headers": True,
                      "path_regex": "^/api/v2/orgs/1/jobs/"}),
@@ -489,8 +510,18 @@ def schedules(count, seed):
                      "machine": "DEMOLAB\\FLT-BUSY"},
                     {"machine": rng.choice(IDLE), "count": rng.randrange(1, 4), "action": "add_session"}]
         kill = rng.choice(kill_points)
-        result.append(Case("schedule-%d-%d" % (seed, number), "random schedule", faults=faults, triggers=triggers,
-                           kill_after=kill))
+        # Half the schedules drain (drawn apart, so the draws above stay those of earlier versions): FLT-BUSY's user
+        # stays or logs off at a random warning, and the kill may come at a warning.
+        drain = random.Random(seed * 7919 + number)
+        extra = None
+        if drain.random() < 0.5:
+            extra = DRAIN
+            triggers.append({"machine": "DEMOLAB\\FLT-BUSY", "path_regex": "^/cvad/manage/", "count": drain.randrange(1, 30),
+                             "action": "logoff_after_messages", "logoff_after_messages": drain.choice([1, 2, None])})
+            if kill is not None and drain.random() < 0.5:
+                kill = is_request("POST", r"/\$sendMessage$")
+        result.append(Case("schedule-%d-%d" % (seed, number), "random schedule%s" % (", drain" if extra else ""),
+                           faults=faults, triggers=triggers, kill_after=kill, extra=extra))
     return result
 
 
@@ -560,6 +591,9 @@ def main(argv=None):
         ("runs overlapping another", figures["overlapping_runs"], ""),
         ("machines a kill between two writes left in maintenance mode without the tag, reported by the next run",
          "%d / %d" % (figures["left_by_kill_reported"], figures["left_by_kill"]), "all"),
+        ("drain: active sessions logged off", figures["active_logged_off"], 0),
+        ("drain: sessions disconnected for more than the age logged off", figures["stale_logged_off"], ""),
+        ("machines rebooted that still have a session", figures["drain_busy_rebooted"], 0),
     ]
     if figures["bad_input"]:
         rows.append(("bad-input cases ending in one line", "%d / %d" % (figures["bad_input_clear"], figures["bad_input"]),
@@ -569,7 +603,8 @@ def main(argv=None):
         print("| %s | %s | %s |" % (label, value, target))
     missed = figures["runs_correct"] != figures["runs"] or any(
         figures[key] for key in ("tracebacks", "sessions_lost", "fences_left", "admin_lifted", "secrets", "rebooted_twice",
-                                 "over_cap", "lifted_pending", "role_runs_stopped")) or \
+                                 "over_cap", "lifted_pending", "role_runs_stopped", "active_logged_off",
+                                 "drain_busy_rebooted")) or \
         figures["bad_input_clear"] != figures["bad_input"] or figures["transient_rebooted"] != figures["transient_candidates"] \
         or figures["left_by_kill_reported"] != figures["left_by_kill"]
     for problem in suite.problems:

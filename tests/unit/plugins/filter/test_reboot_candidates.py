@@ -431,3 +431,10 @@ def test_the_machines_carrying_the_fence_tag_are_listed_as_fences():
     result = reboot_candidates(machines, now=NOW, fence_tag='REBOOT-FENCE')
     assert [m['Name'] for m in result['fences']] == ['D\\M1', 'D\\M2']
     assert [m['Name'] for m in result['candidates']] == ['D\\M1']
+
+
+def test_in_drain_mode_machines_with_sessions_are_candidates_but_an_unknown_count_is_not():
+    busy, unknown = machine('D\\BUSY', SessionCount=2), machine('D\\UNKNOWN', SessionCount=None)
+    assert reasons(reboot_candidates([busy], now=NOW)) == {'D\\BUSY': 'has 2 session(s)'}
+    result = reboot_candidates([busy, unknown], now=NOW, drain=True)
+    assert names(result['candidates']) == ['D\\BUSY'] and reasons(result) == {'D\\UNKNOWN': 'session count unknown'}

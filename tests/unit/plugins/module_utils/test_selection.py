@@ -82,8 +82,9 @@ def test_a_machine_given_twice_counts_once_and_fences_are_found():
 
 
 @pytest.mark.parametrize('rules, message', [
-    ({'drain': True}, 'unknown rule drain: the rules are exclude, fence_tag, fenced, list_limit, max_machines, '
+    ({'bogus': True}, 'unknown rule bogus: the rules are drain, exclude, fence_tag, fenced, list_limit, max_machines, '
                       'min_hours_since_reboot, now, required_tags'),
+    ({'drain': 'maybe'}, "drain must be a boolean, got 'maybe'"),
     ({'list_limit': -1}, 'list_limit must not be negative, got -1'),
     ({'exclude': {'a': 1}}, 'exclude must be a list of strings or comma-separated text, got dict'),
     ({'min_hours_since_reboot': True}, 'min_hours_since_reboot must be a number, got a boolean'),
@@ -96,8 +97,14 @@ def test_a_bad_rule_is_one_line_naming_it(rules, message):
 
 
 def test_each_rule_has_a_parser():
-    assert sorted(RULES) == ['exclude', 'fence_tag', 'fenced', 'list_limit', 'max_machines', 'min_hours_since_reboot',
-                             'now', 'required_tags']
+    assert sorted(RULES) == ['drain', 'exclude', 'fence_tag', 'fenced', 'list_limit', 'max_machines',
+                             'min_hours_since_reboot', 'now', 'required_tags']
+
+
+def test_in_drain_mode_machines_with_sessions_are_candidates():
+    busy = machine(1, SessionCount=2)
+    assert select([busy])['candidates'] == []
+    assert [entry['Id'] for entry in select([busy], drain='true')['candidates']] == ['id-00001']
 
 
 def test_the_summary_of_a_large_run_is_bounded_and_counts_every_machine():
