@@ -107,7 +107,7 @@ rm -rf "$WORKERS_DIR" && mkdir -p "$WORKERS_DIR/claimed"
 python_version=$("$VENV/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 
 # worker N: its collection copy and simulators, then the targets it claims (mkdir is atomic), one ansible-test run
-# each. Prints one line per target; a failed target's log ends up in N/TARGET.log.
+# each, with a HOME of its own (ansible-test keeps its state, an SSH key among it, under ~/.ansible/test). Prints one line per target; a failed target's log ends up in N/TARGET.log.
 worker() {
     local n=$1 root="$WORKERS_DIR/$1" copy sim_url sim_tls_url target started status
     copy="$root/ansible_collections/citrix_cloud/daas"
@@ -129,7 +129,7 @@ CONFIG
         mkdir "$WORKERS_DIR/claimed/$target" 2>/dev/null || continue
         started=$SECONDS
         status=0
-        (cd "$copy" && HOME="${ANSIBLE_TEST_HOME:-$HOME}" "$VENV/bin/ansible-test" integration --local --python "$python_version" --color no $verbosity \
+        (cd "$copy" && HOME="$root/home" "$VENV/bin/ansible-test" integration --local --python "$python_version" --color no $verbosity \
             "$target"; status=$?; times >"$root/$target.times"; exit $status) >"$root/$target.log" 2>&1 || status=$?
         if [ "$status" -eq 0 ]; then
             echo "integration: $target passed ($((SECONDS - started)) s, $(cpu_seconds "$root/$target.times") CPU s, worker $n)"
