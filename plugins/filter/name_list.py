@@ -37,7 +37,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.citrix_cloud.daas.plugins.plugin_utils._reboot import name_list
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._texts import name_list
 
 
 def names(value):

@@ -15,7 +15,7 @@ __metaclass__ = type
 import datetime
 import heapq
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import (
     has_tag,
@@ -23,6 +23,7 @@ from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import 
     reboot_order_key,
     reboot_skip_reason,
 )
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._texts import name_list
 
 # The variable parts of a skip reason (numbers, times), left out of the reason it is counted under.
 _TIMES = re.compile(r'\d{4}-\d\d-\d\dT[0-9:.]+(?:Z|[+-]\d\d:?\d\d)?')
@@ -57,17 +58,6 @@ def _now(value, rule):
     return parsed
 
 
-def _texts(value, rule):
-    """A list of non-empty texts from a list or comma-separated text."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = value.split(',')
-    elif isinstance(value, Mapping) or not isinstance(value, Sequence):
-        raise ValueError('%s must be a list of strings or comma-separated text, got %s' % (rule, type(value).__name__))
-    return [text for text in (str(item).strip() for item in value if item is not None) if text]
-
-
 def _tag(value, rule):
     if value is not None and not isinstance(value, str):
         raise ValueError('%s must be a string' % rule)
@@ -92,11 +82,11 @@ def _limit(value, rule):
 RULES = {
     'now': (_now, None),
     'min_hours_since_reboot': (lambda value, rule: _number(value, rule, float), 'min_hours'),
-    'exclude': (_texts, 'exclude'),
-    'required_tags': (_texts, 'required_tags'),
+    'exclude': (name_list, 'exclude'),
+    'required_tags': (name_list, 'required_tags'),
     'max_machines': (lambda value, rule: _number(value, rule, int), None),
     'fence_tag': (_tag, 'fence_tag'),
-    'fenced': (lambda value, rule: frozenset(_texts(value, rule)), 'fenced'),
+    'fenced': (lambda value, rule: frozenset(name_list(value, rule)), 'fenced'),
     'list_limit': (_limit, None),
     'drain': (_boolean, 'drain'),
 }

@@ -2,13 +2,15 @@
 # Copyright: (c) 2026, citrix_cloud.daas contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Texts of the API and of the messages to the user: RFC 3339 timestamps, one-line messages. No HTTP, no machines."""
+"""Texts of the API and of the messages to the user: RFC 3339 timestamps, one-line messages, lists of names. No HTTP,
+no machines."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
 import re
+from collections.abc import Mapping, Sequence
 
 UTC = datetime.timezone.utc
 ONE_LINE_LIMIT = 300
@@ -53,3 +55,17 @@ def studio_name(name):
     """A catalog or delivery group name as Citrix Studio shows it: the API's folder path `Folder|Name` becomes
     `Folder\\Name`."""
     return str(name).replace('|', '\\') if name is not None else name
+
+
+def name_list(value, option):
+    """A list of non-empty, trimmed texts from a list, or from comma-separated text (extra vars, AWX surveys).
+
+    Raises ValueError naming `option` for anything else.
+    """
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.split(',')
+    elif isinstance(value, Mapping) or not isinstance(value, Sequence):
+        raise ValueError('%s must be a list of strings or comma-separated text, got %s' % (option, type(value).__name__))
+    return [text for text in (str(item).strip() for item in value if item is not None) if text]

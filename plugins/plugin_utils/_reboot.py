@@ -7,23 +7,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from collections.abc import Mapping, Sequence
-
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._texts import studio_name
-
-
-def name_list(value, option):
-    """A list of non-empty, trimmed texts from a list, or from comma-separated text (extra vars, AWX surveys).
-
-    Raises ValueError naming `option` for anything else.
-    """
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = value.split(',')
-    elif isinstance(value, Mapping) or not isinstance(value, Sequence):
-        raise ValueError('%s must be a list of strings or comma-separated text, got %s' % (option, type(value).__name__))
-    return [text for text in (str(item).strip() for item in value if item is not None) if text]
 
 
 def first_of(names, limit, more=' ... and %d more', total=None):
