@@ -28,42 +28,6 @@ description:
 author:
   - citrix_cloud.daas contributors (@citrix-cloud-daas)
 options:
-  session_ids:
-    description:
-      - The sessions, by C(Id). With other selectors or filters, only those of these sessions that they also pick.
-    type: list
-    elements: str
-  machines:
-    description:
-      - The sessions on these machines, by name (V(DOMAIN\\NAME)) or ID. A plain string is one machine.
-    type: list
-    elements: str
-  catalogs:
-    description:
-      - The sessions on the machines of these machine catalogs, by name or ID. A plain string is one catalog.
-    type: list
-    elements: str
-  delivery_groups:
-    description:
-      - The sessions on the machines of these delivery groups, by name or ID. A plain string is one delivery group.
-    type: list
-    elements: str
-  users:
-    description:
-      - The sessions of these users, as V(DOMAIN\\user) or V(user).
-    type: list
-    elements: str
-  states:
-    description:
-      - Only the sessions in one of these states (C(SessionState)).
-    type: list
-    elements: str
-    choices: [Unknown, Connected, Active, Disconnected]
-  min_minutes_in_state:
-    description:
-      - Only the sessions that have been in their state (C(StateChangeTime)) for at least this many minutes.
-      - With O(states=[Disconnected]), V(480) picks the sessions disconnected for more than 8 hours.
-    type: int
   state:
     description:
       - What the sessions become. V(logged_off) logs them off (C($logoff)), V(disconnected) disconnects them
@@ -93,6 +57,7 @@ options:
         default: Information
 extends_documentation_fragment:
   - citrix_cloud.daas.daas
+  - citrix_cloud.daas.sessions
   - citrix_cloud.daas.attributes
   - citrix_cloud.daas.attributes.ACTIONS
 attributes:

@@ -18,13 +18,15 @@ description:
     or by user; each kind given narrows the choice, the values of one kind add up; without any, every session of
     the site. O(states) and O(min_minutes_in_state) filter them further."
   - The sessions are found with C(POST /Sessions/$search) (page by page) where the site serves it; elsewhere they are
-    listed (C(GET /Sessions)) and filtered by the module. An unknown machine, catalog or delivery group fails the task.
+    listed (C(GET /Sessions)) and filtered by the module. An unknown machine, catalog or delivery group fails the task;
+    a session of O(session_ids) that has ended is left out.
   - To read the sessions of many machines with the machines, use M(citrix_cloud.daas.machine_info)
     with O(citrix_cloud.daas.machine_info#module:include_sessions=true).
 author:
   - citrix_cloud.daas contributors (@citrix-cloud-daas)
 extends_documentation_fragment:
   - citrix_cloud.daas.daas
+  - citrix_cloud.daas.sessions
   - citrix_cloud.daas.attributes
   - citrix_cloud.daas.attributes.READ_ONLY
 options:
@@ -34,43 +36,6 @@ options:
       - Cannot be combined with O(session_ids), O(machines), O(catalogs) or O(delivery_groups); O(users),
         O(states) and O(min_minutes_in_state) filter its sessions.
     type: str
-  session_ids:
-    description:
-      - The sessions, by C(Id); those that have ended are left out. With other selectors or filters, only those of
-        these sessions that they also pick.
-    type: list
-    elements: str
-  machines:
-    description:
-      - The sessions on these machines, by name (V(DOMAIN\\NAME)) or ID. A plain string is one machine.
-    type: list
-    elements: str
-  catalogs:
-    description:
-      - The sessions on the machines of these machine catalogs, by name or ID. A plain string is one catalog.
-    type: list
-    elements: str
-  delivery_groups:
-    description:
-      - The sessions on the machines of these delivery groups, by name or ID. A plain string is one delivery group.
-    type: list
-    elements: str
-  users:
-    description:
-      - The sessions of these users, as V(DOMAIN\\user) or V(user).
-    type: list
-    elements: str
-  states:
-    description:
-      - Only the sessions in one of these states (C(SessionState)).
-    type: list
-    elements: str
-    choices: [Unknown, Connected, Active, Disconnected]
-  min_minutes_in_state:
-    description:
-      - Only the sessions that have been in their state (C(StateChangeTime)) for at least this many minutes, by the
-        API's clock (the C(Date) header of its answers).
-    type: int
 seealso:
   - module: citrix_cloud.daas.machine_info
   - module: citrix_cloud.daas.session
