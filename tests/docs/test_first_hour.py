@@ -162,3 +162,21 @@ def test_the_documented_remote_tmp_and_keep_remote_files_settings_are_ansible_co
     assert {"section": "defaults", "key": "remote_tmp"} in shell_options["remote_tmp"]["ini"]
     definitions = C.config.get_configuration_definitions()
     assert {"name": "ANSIBLE_KEEP_REMOTE_FILES"} in definitions["DEFAULT_KEEP_REMOTE_FILES"]["env"]
+
+
+def test_make_test_keeps_what_it_writes_in_the_clone_and_the_readme_says_what_it_needs(tmp_path):
+    """ansible-core's home, ansible-test's (its venvs, caches and SSH key) and the fault suite's logs are under BUILD."""
+    build = str(tmp_path / "build")
+    shown = subprocess.run(["make", "-s", "--no-print-directory", "--eval", "show-home: ; @echo $$ANSIBLE_HOME",
+                            "show-home", "BUILD=" + build], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == build + "/ansible-home"
+    planned = subprocess.run(["make", "-n", "--no-print-directory", "-o", "collection", "-o", "venv", "sanity", "faults",
+                              "faults-on-premises", "BUILD=" + build], cwd=REPO_ROOT, capture_output=True, text=True,
+                             check=True).stdout
+    assert planned.count("HOME=%s/ansible-test-home " % build) == 2  # the pip bootstrap, then ansible-test
+    assert "--work-dir %s/faults-cloud" % build in planned and "--work-dir %s/faults-on-premises" % build in planned
+    with open(os.path.join(REPO_ROOT, "tests", "integration", "run.sh")) as runner:
+        assert 'HOME="$root/home" "$VENV/bin/ansible-test" integration' in runner.read()
+    with open(os.path.join(REPO_ROOT, "README.md")) as readme:
+        needs = readme.read().split("## Two commands", 1)[1].split("\n## ", 1)[0]
+    assert "Java 17" in needs and "Python 3.12" in needs and "PyPI" in needs
