@@ -20,6 +20,16 @@ SESSION_ACTIONS = ("logoff", "disconnect", "sendMessage", "hide", "unhide")
 REPEATABLE_ACTIONS = ("logoff", "disconnect", "hide", "unhide")
 # The declarative states of a session and the action that reaches each.
 STATE_ACTIONS = {"logged_off": "logoff", "disconnected": "disconnect", "hidden": "hide", "visible": "unhide"}
+# The options of the selectors and filters that the session modules share (doc fragment citrix_cloud.daas.sessions).
+SELECTOR_OPTIONS = dict(
+    session_ids=dict(type="list", elements="str"),
+    machines=dict(type="list", elements="str"),
+    catalogs=dict(type="list", elements="str"),
+    delivery_groups=dict(type="list", elements="str"),
+    users=dict(type="list", elements="str"),
+    states=dict(type="list", elements="str", choices=list(SESSION_STATES)),
+    min_minutes_in_state=dict(type="int"),
+)
 COMPARISONS = {
     "Equals": lambda actual, wanted: actual == wanted,
     "LessThan": lambda actual, wanted: actual < wanted,

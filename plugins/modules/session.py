@@ -176,7 +176,7 @@ import datetime
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import DaaSModule, capped_list, count_by_status
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._sessions import (
     MESSAGE_STYLES,
-    SESSION_STATES,
+    SELECTOR_OPTIONS,
     STATE_ACTIONS,
     minutes_in_state,
     selector_filters,
@@ -319,13 +319,7 @@ def check_params(daas):
 def main():
     daas = DaaSModule(
         argument_spec=dict(
-            session_ids=dict(type='list', elements='str'),
-            machines=dict(type='list', elements='str'),
-            catalogs=dict(type='list', elements='str'),
-            delivery_groups=dict(type='list', elements='str'),
-            users=dict(type='list', elements='str'),
-            states=dict(type='list', elements='str', choices=list(SESSION_STATES)),
-            min_minutes_in_state=dict(type='int'),
+            SELECTOR_OPTIONS,
             state=dict(type='str', choices=list(STATE_ACTIONS)),
             send_message=dict(type='dict', options=dict(
                 title=dict(type='str', default=''),

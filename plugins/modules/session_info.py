@@ -126,7 +126,7 @@ sessions:
 import datetime
 
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._base import DaaSModule
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._sessions import SESSION_STATES, matches, selector_filters
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._sessions import SELECTOR_OPTIONS, matches, selector_filters
 
 SELECTORS = ('session_ids', 'machines', 'catalogs', 'delivery_groups')
 
@@ -151,14 +151,8 @@ def execute(daas):
 def main():
     daas = DaaSModule(
         argument_spec=dict(
+            SELECTOR_OPTIONS,
             machine=dict(type='str'),
-            session_ids=dict(type='list', elements='str'),
-            machines=dict(type='list', elements='str'),
-            catalogs=dict(type='list', elements='str'),
-            delivery_groups=dict(type='list', elements='str'),
-            users=dict(type='list', elements='str'),
-            states=dict(type='list', elements='str', choices=list(SESSION_STATES)),
-            min_minutes_in_state=dict(type='int'),
         ),
         mutually_exclusive=[['machine', name] for name in SELECTORS],
         supports_check_mode=True,
