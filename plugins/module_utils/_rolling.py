@@ -26,6 +26,13 @@ __metaclass__ = type
 import datetime
 import time
 
+# The bulk modules' limits hold for the pipeline too: fault tries, the longest poll, job checks, sites without $search.
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._bulk import (
+    FAULT_TRIES,
+    JOB_CHECK_INTERVAL,
+    MAX_POLL_INTERVAL,
+    SEARCH_UNAVAILABLE,
+)
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._client import SESSION_FIELDS, BatchOutcome
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._drain import (
     DEADLINE,
@@ -64,15 +71,8 @@ from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import 
 LATE = 'changed after it was chosen: '
 BROKEN_FENCE = 'it carries the fence tag without maintenance mode (switched off behind a fence)'
 POLL_INTERVAL = 0.5
-MAX_POLL_INTERVAL = 15.0
 # A machine that the read behind the fence misses this often has lost its fence.
 MISSES_ALLOWED = 3
-# How often a read, a fence or lift step, or a reboot that failed with a fault is tried before the machine fails.
-FAULT_TRIES = 5
-# How often the job of a reboot that shows no sign of progress is asked for its status, in seconds.
-JOB_CHECK_INTERVAL = 10.0
-# Answers of a site without Machines/$search (or that refuses our search): read machines one by one in $batch.
-SEARCH_UNAVAILABLE = (400, 404, 405, 501)
 
 QUEUED, FENCING, CHECKING, DRAINING, REBOOTING, LIFTING, FINISHED = (
     'queued', 'fencing', 'checking', 'draining', 'rebooting', 'lifting', 'finished')
