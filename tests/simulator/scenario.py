@@ -3,7 +3,9 @@
 A scenario is a YAML mapping (see README.md for every key).  ``load_scenario``
 accepts a name of a file under ``scenarios/``, a path, or an already parsed
 mapping, and returns the mapping with every ``generate:`` block expanded into
-plain catalog and machine entries.
+plain catalog and machine entries; ``extends: NAME`` starts from another
+scenario and adds to it (``paging.yml`` is ``integration.yml`` and a large
+catalog).
 
 Run as ``python3 -m tests.simulator.scenario --catalogs 5 --machines 5000
 --idle-share 0.3 > big.yml`` to write a scenario with the machines listed.
@@ -58,10 +60,26 @@ def load_scenario(source):
             data = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     if not isinstance(data, dict):
         raise ScenarioError("a scenario must be a mapping")
+    if "extends" in data:
+        data = _extended(load_scenario(data.pop("extends")), data)
     for site in data.get("sites") or []:
         for block in site.pop("generate", None) or []:
             expand_generate_block(site, block)
     return data
+
+
+def _extended(base, extension):
+    """``base`` (a loaded scenario) with what ``extension`` adds: its keys replace the base's, but ``sites``, whose
+    entries add their catalogs and generate blocks to the base's site of the same name (a new name adds a site)."""
+    sites = {site["name"]: site for site in base.get("sites") or []}
+    for site in extension.pop("sites", None) or []:
+        if site.get("name") not in sites:
+            base.setdefault("sites", []).append(site)
+            continue
+        for key in ("catalogs", "generate"):
+            sites[site["name"]].setdefault(key, []).extend(site.get(key) or [])
+    base.update(extension)
+    return base
 
 
 def _sessions_for(rng, busy, multi_session, disconnected=None, leave_after=None):

@@ -90,12 +90,12 @@ class Api:
         return next(entry for entry in self.control("GET", "state")["machines"] if entry["Name"] == name)
 
 
-simulator = simulator_fixture(scope="module", scenario="integration", time_scale=TIME_SCALE)
+simulator = simulator_fixture(scope="module", scenario="paging", time_scale=TIME_SCALE)
 
 
 @pytest.fixture()
 def api(simulator):  # pylint: disable=redefined-outer-name
-    """A client of a freshly reset simulator (integration scenario)."""
+    """A client of a freshly reset simulator (the paging scenario: the integration site and a catalog of 2,500)."""
     client = Api(simulator.url)
-    client.control("POST", "reset", json={"scenario": "integration"})
+    client.control("POST", "reset", json={"scenario": "paging"})
     return client

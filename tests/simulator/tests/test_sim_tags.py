@@ -15,7 +15,7 @@ def test_scenario_tags_are_site_tags(api):
     assert tags["reboot-ok"]["NumMachines"] == 7
     assert tags["large"]["NumMachines"] == 2500
     assert str(uuid.UUID(tags["large"]["Id"])) == tags["large"]["Id"]
-    api.control("POST", "reset", json={"scenario": "integration"})
+    api.control("POST", "reset", json={"scenario": "paging"})
     api.sign_in()
     assert api.get("/Tags/large")["Id"] == tags["large"]["Id"]
     machine = api.get("/Machines/DEMOLAB%7CFIN-001")
