@@ -69,7 +69,9 @@ weight() {
 # Cloud site; against an on-premises site, those whose aliases say `on_premises`: the ones whose requests differ by
 # kind of site (sign-in, site discovery, async jobs, $batch and $search, the inventory), as the modules share one
 # connection layer.
+# setup_simulator (the sim_request action of the others) runs no test of its own.
 for_site_kind() {
+    [ "${1#setup_}" = "$1" ] || return 1
     [ "$SITE_KIND" = cloud ] || grep -qx "$SITE_KIND" "$1/aliases" 2>/dev/null
 }
 if [ "$#" -gt 0 ]; then
