@@ -82,11 +82,13 @@ integration-on-premises: collection
 
 # The fault suite: the role and the bulk modules under faults, races and interruptions; prints the figures table.
 # faults-on-premises: the same cases against an on-premises site (the PCE case aside, which the Cloud run has).
+# FAULT_JOBS cases run at a time, each on a simulator of its own (they mostly wait on the simulator's clock).
+FAULT_JOBS ?= 3
 faults: collection
-	python tests/faults/run.py --work-dir $(BUILD)/faults-cloud $(FAULTS_ARGS)
+	python tests/faults/run.py --jobs $(FAULT_JOBS) --work-dir $(BUILD)/faults-cloud $(FAULTS_ARGS)
 
 faults-on-premises: collection
-	python tests/faults/run.py --site-kind on_premises --work-dir $(BUILD)/faults-on-premises $(FAULTS_ARGS)
+	python tests/faults/run.py --site-kind on_premises --jobs $(FAULT_JOBS) --work-dir $(BUILD)/faults-on-premises $(FAULTS_ARGS)
 
 # The drain fence's model, explored over every interleaving (docs/reboot-workflow.md); prints states and violations.
 model: venv

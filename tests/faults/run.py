@@ -3,7 +3,7 @@
 Usage (from the repository root, with the collection under ANSIBLE_COLLECTIONS_PATH, as `make faults` does):
 
     python tests/faults/run.py [--bounded] [--site-kind cloud|on_premises] [--seed N] [--schedules N]
-                               [--schedules-only]
+                               [--schedules-only] [--case NAME] [--jobs N] [--work-dir DIR]
 
 Every run is a real ``ansible-playbook -vvv`` against a simulator started here. Each case sets its faults, triggers
 and job behaviours through ``/_sim/``, runs, clears them and reads the simulator's state. The suite prints one line
@@ -12,7 +12,7 @@ traceback, no session lost, no fence left, no administrator's maintenance lifted
 ``--bounded`` runs one case of each kind (what `make test` runs); without it, more seeds and every kill point.
 ``--schedules N`` adds N random schedules (seeded by ``--seed``): faults, a kill, an administrator and a user acting
 at random moments; ``--schedules-only`` runs just those (``--schedules 200 --schedules-only`` on demand).
-``--case NAME`` runs only that case. ``--site-kind on_premises`` runs the same cases against an on-premises Delivery
+``--case NAME`` runs only that case; ``--jobs N`` runs N cases at a time, each on a simulator of its own. ``--site-kind on_premises`` runs the same cases against an on-premises Delivery
 Controller (the simulator's on-premises deployment, a domain user's sign-in), but the Illumio PCE case, which no kind of
 DaaS site changes: it runs in the Cloud run only.
 """
@@ -21,6 +21,7 @@ import argparse
 import base64
 import json
 import os
+import queue
 import random
 import re
 import shutil
@@ -28,6 +29,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import requests
@@ -97,12 +99,11 @@ def kill_tree(pid):
 
 
 class Simulator:
-    """A simulator of a kind of site started by the launcher (its files in WORK/simulator), with its control
-    endpoints."""
+    """A simulator of a kind of site started by the launcher (its files in WORK/NAME), with its control endpoints."""
 
-    def __init__(self, work, site_kind):
+    def __init__(self, work, site_kind, name="simulator"):
         try:
-            self.running = start(state_dir=os.path.join(work, "simulator"), scenario=SCENARIO, time_scale=30,
+            self.running = start(state_dir=os.path.join(work, name), scenario=SCENARIO, time_scale=30,
                                  deployment=site_kind)
         except SimulatorNotStarted as error:
             raise SystemExit("faults: %s" % error) from None
@@ -189,7 +190,7 @@ def is_clear(result):
 
 
 class Suite:
-    """Runs the cases and adds up the figures."""
+    """Runs cases one after the other against one simulator, and adds up their figures."""
 
     def __init__(self, sim, work, ansible_playbook):
         self.sim = sim
@@ -413,18 +414,53 @@ class Suite:
             ("; NOT REPORTED by the next run: %s" % ", ".join(unreported) if unreported else ""),
             flush=True)
 
-    def count_secrets(self):
-        """Occurrences of every secret in every output: the client secret, the domain user's password, each bearer
-        token, the PCE secret, and the passwords and Basic credentials in base64."""
-        encoded = [base64.b64encode(text.encode()).decode() for text in (
-            PCE_SECRET, "%s:%s" % (PCE_KEY, PCE_SECRET), DOMAIN_PASSWORD, "%s:%s" % (DOMAIN_USER, DOMAIN_PASSWORD))]
-        secrets = [CLIENT_SECRET, PCE_SECRET, DOMAIN_PASSWORD] + encoded + sorted(self.tokens)
-        found = 0
-        for output in self.outputs:
-            for secret in secrets:
-                found += output.count(secret)
-        self.figures["secrets"] = found
-        return len(secrets)
+
+
+def count_secrets(suites):
+    """Occurrences of every secret in every output of the suites: the client secret, the domain user's password,
+    each bearer token, the PCE secret, and the passwords and Basic credentials in base64; returns how many secrets
+    were looked for."""
+    encoded = [base64.b64encode(text.encode()).decode() for text in (
+        PCE_SECRET, "%s:%s" % (PCE_KEY, PCE_SECRET), DOMAIN_PASSWORD, "%s:%s" % (DOMAIN_USER, DOMAIN_PASSWORD))]
+    tokens = set().union(*(suite.tokens for suite in suites))
+    secrets = [CLIENT_SECRET, PCE_SECRET, DOMAIN_PASSWORD] + encoded + sorted(tokens)
+    found = sum(output.count(secret) for suite in suites for output in suite.outputs for secret in secrets)
+    return found, len(secrets)
+
+
+def run_all(selected, jobs, work, site_kind, ansible_playbook):
+    """Run the cases on `jobs` simulators at a time (each case on one of them, its runs one after the other); returns
+    the suites, one per simulator. The cases mostly wait on the simulator's clock, so they share the CPU well."""
+    pending = queue.Queue()
+    for case in selected:
+        pending.put(case)
+    sims = [Simulator(work, site_kind, "simulator-%d" % (number + 1)) for number in range(min(jobs, len(selected)) or 1)]
+    suites = [Suite(sim, work, ansible_playbook) for sim in sims]
+    errors = []
+
+    def worker(suite):
+        while True:
+            try:
+                case = pending.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                suite.run(case)
+            except Exception as error:  # pylint: disable=broad-except
+                errors.append("%s: %s: %s" % (case.name, type(error).__name__, error))
+
+    threads = [threading.Thread(target=worker, args=(suite,)) for suite in suites]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        for sim in sims:
+            sim.stop()
+    if errors:
+        raise SystemExit("faults: a case could not run: %s" % "; ".join(errors))
+    return suites
 
 
 def cases(bounded, seed):
@@ -536,6 +572,8 @@ def main(argv=None):
                         help="random schedules of faults, kills and administrator actions (default: 3; 1 with --bounded)")
     parser.add_argument("--schedules-only", action="store_true", help="run only the random schedules")
     parser.add_argument("--case", action="append", metavar="NAME", help="run only this case (again for more)")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="cases at a time, each on a simulator of its own (default 1)")
     parser.add_argument("--work-dir", metavar="DIR",
                         help="the folder for the simulator's state and every run's log, emptied first and kept "
                         "(default: a temporary folder, removed when every case passed)")
@@ -563,16 +601,10 @@ def main(argv=None):
         work = tempfile.mkdtemp(prefix="citrix-daas-faults-")
     os.environ.setdefault("ANSIBLE_NOCOLOR", "1")
     os.environ["ANSIBLE_FORCE_COLOR"] = "0"
-    sim = Simulator(work, args.site_kind)
     started = time.monotonic()
-    try:
-        suite = Suite(sim, work, ansible_playbook)
-        for case in selected:
-            suite.run(case)
-        checked = suite.count_secrets()
-    finally:
-        sim.stop()
-    figures = suite.figures
+    suites = run_all(selected, args.jobs, work, args.site_kind, ansible_playbook)
+    figures = dict((key, sum(suite.figures[key] for suite in suites)) for key in suites[0].figures)
+    figures["secrets"], checked = count_secrets(suites)
     rows = [
         ("cases", figures["cases"], ""),
         ("faults injected", figures["faults"], ""),
@@ -607,13 +639,13 @@ def main(argv=None):
                                  "drain_busy_rebooted")) or \
         figures["bad_input_clear"] != figures["bad_input"] or figures["transient_rebooted"] != figures["transient_candidates"] \
         or figures["left_by_kill_reported"] != figures["left_by_kill"]
-    for problem in suite.problems:
+    for problem in (problem for suite in suites for problem in suite.problems):
         print("problem: " + problem)
     kept = missed or args.work_dir
     if not kept:
         shutil.rmtree(work)
-    print("\n%s against a simulator of kind %s in %.0f s; %s" % (
-        "bounded run" if args.bounded else "full run", args.site_kind, time.monotonic() - started,
+    print("\n%s against %d simulator(s) of kind %s in %.0f s; %s" % (
+        "bounded run" if args.bounded else "full run", len(suites), args.site_kind, time.monotonic() - started,
         "its logs: %s" % work if kept else "every case passed, its logs removed"))
     return 1 if missed else 0
 
