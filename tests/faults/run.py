@@ -12,9 +12,10 @@ traceback, no session lost, no fence left, no administrator's maintenance lifted
 ``--bounded`` runs one case of each kind (what `make test` runs); without it, more seeds and every kill point.
 ``--schedules N`` adds N random schedules (seeded by ``--seed``): faults, a kill, an administrator and a user acting
 at random moments; ``--schedules-only`` runs just those (``--schedules 200 --schedules-only`` on demand).
-``--case NAME`` runs only that case; ``--jobs N`` runs N cases at a time, each on a simulator of its own. ``--site-kind on_premises`` runs the same cases against an on-premises Delivery
-Controller (the simulator's on-premises deployment, a domain user's sign-in), but the Illumio PCE case, which no kind of
-DaaS site changes: it runs in the Cloud run only.
+``--case NAME`` runs only that case; ``--jobs N`` runs N cases at a time, each on a simulator of its own.
+``--site-kind on_premises`` runs the same cases against an on-premises Delivery Controller (the simulator's
+on-premises deployment, a domain user's sign-in), but the Illumio PCE case, which no kind of DaaS site changes: it
+runs in the Cloud run only.
 """
 
 import argparse
@@ -413,7 +414,6 @@ class Suite:
             ("; rebooted with a session: %s" % ", ".join(busy_rebooted) if busy_rebooted else "") +
             ("; NOT REPORTED by the next run: %s" % ", ".join(unreported) if unreported else ""),
             flush=True)
-
 
 
 def count_secrets(suites):
