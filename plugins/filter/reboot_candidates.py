@@ -155,6 +155,10 @@ _value:
       description: The machine objects that may be rebooted, unchanged, in the order described above.
       type: list
       elements: dict
+    candidate_names:
+      description: The names of the first O(list_limit) candidates (all of them when it is not set), in the same order.
+      type: list
+      elements: str
     skipped:
       description:
         - One entry per machine that is not a candidate (at most O(list_limit) per reason when it is set).

@@ -81,7 +81,11 @@ IN_FLIGHT = (CHECKING, DRAINING, REBOOTING)
 
 
 class Entry(object):
-    """One machine on its way through the pipeline, with its result."""
+    """One machine on its way through the pipeline, with its result (slots: a run may hold tens of thousands)."""
+
+    __slots__ = ('given', 'phase', 'before', 'last_seen', 'steps', 'faults', 'fence_up', 'fence_kept', 'adopted',
+                 'marked', 'job', 'rebooted_at', 'job_checked_at', 'went_down', 'misses', 'cancelled',
+                 'reads_since_cancel', 'drain_started', 'warnings_sent', 'logoff_sent_at', 'result')
 
     def __init__(self, given, predicted):
         self.given = given

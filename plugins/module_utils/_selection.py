@@ -109,10 +109,16 @@ def identity(machine):
     return {'Id': machine.get('Id'), 'Name': machine.get('Name')}
 
 
+def machine_id(machine):
+    """A candidate kept as its Id alone: a list of 30,000 Ids costs a controller far less than as many dicts."""
+    return machine.get('Id')
+
+
 class RebootSelection(object):
     """The reboot candidates of the machines fed to add(), one at a time; result() tells the choice.
 
-    `keep` is what is kept of a candidate (default: identity; the filter keeps the whole machine). Candidates are kept
+    `keep` is what is kept of a candidate (default: identity; machine_info keeps its Id, the filter the whole
+    machine), and `candidate_names` names the first `list_limit` candidates whatever is kept. Candidates are kept
     in reboot order (the longest since its last reboot first), at most `max_machines` of them; the others count as
     skipped, "over the limit". A machine given twice (the same Id) counts once.
     """
@@ -151,7 +157,7 @@ class RebootSelection(object):
             return
         # The heap's smallest is the candidate that comes last in reboot order: it makes room for a better one.
         order = reboot_order_key(machine)
-        item = (_Reversed(order), -self._order, self._keep(machine))
+        item = (_Reversed(order), -self._order, self._keep(machine), identity(machine))
         self._order += 1
         if not self.max_machines:
             self._candidates.append(item)
@@ -159,7 +165,7 @@ class RebootSelection(object):
             heapq.heappush(self._candidates, item)
         else:
             out = heapq.heappushpop(self._candidates, item)
-            self._skip(out[2], 'over the limit of %d machine(s) per run' % self.max_machines)
+            self._skip(out[3], 'over the limit of %d machine(s) per run' % self.max_machines)
 
     def _skip(self, machine, reason):
         kind = reason_key(reason)
@@ -173,13 +179,15 @@ class RebootSelection(object):
             self.skipped.append(entry)
 
     def result(self):
-        """The choice: `candidates` (in reboot order), `skipped` (at most `list_limit` per reason, each with its
-        reason), `skipped_count`, `reasons` (reason -> how many machines), `fences` (the machines that carry the
-        fence tag) and `machines` (how many were fed)."""
+        """The choice: `candidates` (in reboot order), `candidate_names` (the names of the first `list_limit` of
+        them), `skipped` (at most `list_limit` per reason, each with its reason), `skipped_count`, `reasons`
+        (reason -> how many machines), `fences` (the machines that carry the fence tag) and `machines` (how many
+        were fed)."""
         ordered = sorted(self._candidates, key=lambda item: (item[0].order, -item[1]))
         return {
             'machines': self.machines,
             'candidates': [item[2] for item in ordered],
+            'candidate_names': [item[3]['Name'] for item in ordered[:self.list_limit]],
             'skipped': list(self.skipped),
             'skipped_count': self.skipped_count,
             'reasons': dict(self.reasons),

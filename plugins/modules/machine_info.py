@@ -252,7 +252,8 @@ machines:
 selection:
   description:
     - The choice of reboot candidates (with O(select_for_reboot)), as the filter
-      P(citrix_cloud.daas.reboot_candidates#filter) returns it, but with each candidate as its C(Id) and C(Name) only.
+      P(citrix_cloud.daas.reboot_candidates#filter) returns it, but with each candidate as its C(Id) only, named in
+      C(candidate_names), so that what the controller holds stays small for tens of thousands of candidates.
   type: dict
   returned: with O(select_for_reboot)
   contains:
@@ -261,10 +262,15 @@ selection:
       type: int
       sample: 18
     candidates:
-      description: The machines to reboot, in reboot order (the longest since its last reboot first).
+      description: The C(Id) of each machine to reboot, in reboot order (the longest since its last reboot first).
       type: list
-      elements: dict
-      sample: [{Id: 9f6c2a1e-3b7d-4e8a-a1c4-5d2e8f9b0c17, Name: CORP\VDI-W11-001}]
+      elements: str
+      sample: [9f6c2a1e-3b7d-4e8a-a1c4-5d2e8f9b0c17]
+    candidate_names:
+      description: The names of the first C(list_limit) candidates (all of them without C(list_limit)), in the same order.
+      type: list
+      elements: str
+      sample: [CORP\VDI-W11-001]
     skipped:
       description: The machines that are not candidates, with C(Id), C(Name) and C(reason), at most C(list_limit) per reason.
       type: list
@@ -296,7 +302,7 @@ from ansible_collections.citrix_cloud.daas.plugins.module_utils._machine import 
     machine_filter,
     state_problem,
 )
-from ansible_collections.citrix_cloud.daas.plugins.module_utils._selection import RebootSelection
+from ansible_collections.citrix_cloud.daas.plugins.module_utils._selection import RebootSelection, machine_id
 
 # The enums of the API's machine model (PowerState, RegistrationState).
 # The property each filter reads: a trimmed read asks for it only when that filter is set.
@@ -379,7 +385,7 @@ def execute(daas):
         if params['include_sessions']:
             daas.fail('include_sessions cannot be used with select_for_reboot, which returns no machine objects')
         try:
-            selection = RebootSelection(params['select_for_reboot'])
+            selection = RebootSelection(params['select_for_reboot'], keep=machine_id)
         except ValueError as err:
             daas.fail('select_for_reboot: %s' % err)
     client = daas.client

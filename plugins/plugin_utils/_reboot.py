@@ -7,6 +7,8 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from collections.abc import Mapping
+
 from ansible_collections.citrix_cloud.daas.plugins.module_utils._texts import studio_name
 
 
@@ -20,6 +22,20 @@ def first_of(names, limit, more=' ... and %d more', total=None):
     if rest > 0:
         text += more % rest
     return text.strip()
+
+
+def _candidate_entries(selection, limit):
+    """The first `limit` candidates of the selection (all when None) as entries of the summary: the filter's
+    candidates are machines; machine_info's are Ids, named by its `candidate_names` (an Id beyond them stands for its
+    name)."""
+    names = selection.get('candidate_names') or []
+    entries = []
+    for index, candidate in enumerate(_bounded(selection.get('candidates') or [], limit)):
+        if isinstance(candidate, Mapping):
+            entries.append(_entry(candidate))
+        else:
+            entries.append({'name': names[index] if index < len(names) else candidate, 'id': candidate})
+    return entries
 
 
 def _entry(machine, **more):
@@ -45,7 +61,7 @@ def build_summary(selection, reboots=None, errors=None, stopped_by=None, catalog
     """
     errors = list(errors or []) + ([stopped_by] if stopped_by else [])
     reboots = list(reboots or [])
-    candidates = list(selection.get('candidates') or [])
+    candidates = selection.get('candidates') or []
     check_mode = bool(check_mode) or any(r.get('predicted') for r in reboots)
     done, skipped, failed = [], [_entry(m, reason=m.get('reason')) for m in selection.get('skipped') or []], []
     for result in reboots:
@@ -61,14 +77,15 @@ def build_summary(selection, reboots=None, errors=None, stopped_by=None, catalog
         counts.update((status, int(reboot_counts.get(status) or 0)) for status in ('done', 'skipped', 'failed'))
         counts['skipped'] += int(selection.get('skipped_count', len(selection.get('skipped') or [])))
     elif check_mode and not reboots:
-        done = [_entry(m, job_id=None, power_state_after='On', note=None) for m in candidates]
-        counts['done'] = len(done)
+        done = [dict(entry, job_id=None, power_state_after='On', note=None)
+                for entry in _candidate_entries(selection, list_limit)]
+        counts['done'] = len(candidates)
     else:
         accounted = set(str(key).lower() for entry in done + skipped + failed for key in (entry['id'], entry['name'])
                         if key)
         stopped = 'not rebooted: the run stopped early (%s)' % (errors[-1] if errors else 'unknown error')
-        failed += [_entry(m, error=stopped) for m in candidates
-                   if not accounted.intersection(str(key).lower() for key in (m.get('Id'), m.get('Name')) if key)]
+        failed += [dict(entry, error=stopped) for entry in _candidate_entries(selection, None)
+                   if not accounted.intersection(str(key).lower() for key in (entry['id'], entry['name']) if key)]
         counts['failed'] = len(failed)
         counts['skipped'] += int(selection.get('skipped_count', len(selection.get('skipped') or []))) \
             - len(selection.get('skipped') or [])

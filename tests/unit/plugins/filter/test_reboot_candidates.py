@@ -346,7 +346,8 @@ def test_candidates_are_copies():
 
 
 def test_empty_and_none_input():
-    empty = {'machines': 0, 'candidates': [], 'skipped': [], 'skipped_count': 0, 'reasons': {}, 'fences': []}
+    empty = {'machines': 0, 'candidates': [], 'candidate_names': [], 'skipped': [], 'skipped_count': 0, 'reasons': {},
+             'fences': []}
     assert reboot_candidates([], now=NOW) == empty
     assert reboot_candidates(None, now=NOW) == empty
 

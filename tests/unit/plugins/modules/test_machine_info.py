@@ -237,11 +237,14 @@ def test_select_for_reboot_reads_exactly_the_properties_the_rules_read(client):
     client.scope_machines.assert_called_once_with('catalog', 'Pooled', sorted(DECISION_FIELDS))
 
 
-def test_select_for_reboot_keeps_the_candidates_id_and_name_only(client):
+def test_select_for_reboot_keeps_the_candidates_ids_and_names_the_first_list_limit(client):
     restartable = dict(MACHINES[0], SupportedPowerActions=['Restart'], FormattedLastDeregistrationTime='2026-11-20T00:00:00Z')
-    client.scope_machines.side_effect = lambda kind=None, name=None, fields=None: iter([dict(restartable)])
-    result = run_module(machine_info.main, dict(ARGS, select_for_reboot=dict(min_hours_since_reboot=1)))
-    assert result['selection']['candidates'] == [{'Id': 'm-1', 'Name': 'DEMOLAB\\EAGLE'}]
+    second = dict(restartable, Id='m-2', Name='DEMOLAB\\HAWK', FormattedLastDeregistrationTime='2026-11-21T00:00:00Z')
+    client.scope_machines.side_effect = lambda kind=None, name=None, fields=None: iter([dict(second), dict(restartable)])
+    result = run_module(machine_info.main, dict(ARGS, select_for_reboot=dict(min_hours_since_reboot=1, list_limit=1)))
+    # In reboot order (the longest since its last reboot first); only the first list_limit are named.
+    assert result['selection']['candidates'] == ['m-1', 'm-2']
+    assert result['selection']['candidate_names'] == ['DEMOLAB\\EAGLE']
 
 
 @pytest.mark.parametrize('rules, message', [
