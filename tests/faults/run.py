@@ -434,7 +434,7 @@ def run_all(selected, jobs, work, site_kind, ansible_playbook):
     pending = queue.Queue()
     for case in selected:
         pending.put(case)
-    sims = [Simulator(work, site_kind, "simulator-%d" % (number + 1)) for number in range(min(jobs, len(selected)) or 1)]
+    sims = [Simulator(work, site_kind, "simulator-%d" % (number + 1)) for number in range(max(min(jobs, len(selected)), 1))]
     suites = [Suite(sim, work, ansible_playbook) for sim in sims]
     errors = []
 
@@ -578,6 +578,8 @@ def main(argv=None):
                         help="the folder for the simulator's state and every run's log, emptied first and kept "
                         "(default: a temporary folder, removed when every case passed)")
     args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error("--jobs must be 1 or more, got %d" % args.jobs)
     if args.schedules is None:
         args.schedules = 1 if args.bounded else 3
     every = ([] if args.schedules_only else cases(args.bounded, args.seed)) + schedules(args.schedules, args.seed)
