@@ -10,7 +10,8 @@ The module reads the machines, sends the power actions and reads their jobs in `
 machine in flight with one `Machines/$search`. Its floor is what that pattern allows at best: one sign-in, one site
 discovery, the read, power and job-read groups and a single poll, each taking the simulator's latency, plus the
 simulated length of a power action divided by the time scale. The wall time of ansible-playbook is compared with the
-floor plus the start-up of an empty playbook, measured in the same run (median of the runs).
+floor plus the start-up of an empty playbook, measured in the same run (median of the runs); beside it, the same task
+with no machine and a playbook of one ping task tell how much of the difference any module task costs.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -72,6 +73,15 @@ IDLE_TASK_PLAYBOOK = """---
         machines: []
         state: "{{ power_state }}"
 """ % CONNECTION
+# The least a module task costs in ansible-core: one ping (packaging, a Python process, the result).
+PING_PLAYBOOK = """---
+- name: Start-up of a module task
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Ping
+      ansible.builtin.ping:
+"""
 EMPTY_PLAYBOOK = """---
 - name: Start-up of ansible-playbook
   hosts: localhost
@@ -148,17 +158,19 @@ def main():
         with open(os.path.join(workdir, 'vars.json'), 'w') as handle:
             json.dump(dict(sim_url=simulator.url, machines=names, power_state=args.state, concurrency=args.concurrency),
                       handle)
-        for name, text in (('bench.yml', PLAYBOOK), ('empty.yml', EMPTY_PLAYBOOK), ('idle.yml', IDLE_TASK_PLAYBOOK)):
+        for name, text in (('bench.yml', PLAYBOOK), ('empty.yml', EMPTY_PLAYBOOK), ('idle.yml', IDLE_TASK_PLAYBOOK),
+                           ('ping.yml', PING_PLAYBOOK)):
             with open(os.path.join(workdir, name), 'w') as handle:
                 handle.write(text)
         env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(workdir, 'collections'), ANSIBLE_NOCOLOR='1',
                    ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false')
         playbook = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
-        runs, start_ups, task_start_ups = [], [], []
+        runs, start_ups, task_start_ups, ping_start_ups = [], [], [], []
         variables = ['-e', '@' + os.path.join(workdir, 'vars.json')]
         for _run in range(args.runs):
             start_ups.append(run_once(simulator.url, [playbook, os.path.join(workdir, 'empty.yml')], env)[0])
             task_start_ups.append(run_once(simulator.url, [playbook, os.path.join(workdir, 'idle.yml')] + variables, env)[0])
+            ping_start_ups.append(run_once(simulator.url, [playbook, os.path.join(workdir, 'ping.yml')], env)[0])
             actions = call(simulator.url + '/_sim/state')['totals']['power_actions']
             runs.append(run_once(simulator.url, [playbook, os.path.join(workdir, 'bench.yml')] + variables, env))
             # The task failed had any machine failed; each machine's action was carried out once.
@@ -168,7 +180,7 @@ def main():
     finally:
         simulator.stop()
         shutil.rmtree(workdir)
-    report(args, len(names), runs, start_ups, task_start_ups)
+    report(args, len(names), runs, start_ups, task_start_ups, ping_start_ups)
 
 
 def run_once(sim_url, command, env):
@@ -185,7 +197,7 @@ def run_once(sim_url, command, env):
     return wall, call(sim_url + '/_sim/requests')['requests'], started_at
 
 
-def report(args, machines, runs, start_ups, task_start_ups):
+def report(args, machines, runs, start_ups, task_start_ups, ping_start_ups):
     """Print the requests of each run, the floor's arithmetic and the median wall time against it."""
     groups = int(math.ceil(machines / float(BATCH_ITEMS)))
     least = 1 + 1 + groups + groups + 1 + groups
@@ -224,6 +236,10 @@ def report(args, machines, runs, start_ups, task_start_ups):
           'the median wall time is %.2fx (floor + that = %.2f s)'
           % (', '.join('%.2f' % s for s in task_start_ups), task_start_up, wall / (floor + task_start_up),
              floor + task_start_up))
+    ping = median(ping_start_ups)
+    print('a playbook of one ping task (the least a module task costs): %s s; median %.2f s, %.2f s over the empty '
+          'playbook; this module with no machine costs %.2f s more than ping'
+          % (', '.join('%.2f' % s for s in ping_start_ups), ping, ping - start_up, task_start_up - ping))
 
 
 if __name__ == '__main__':
