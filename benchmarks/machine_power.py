@@ -51,43 +51,33 @@ CONNECTION = """
         customer_id: democustomer
         client_id: 0b5f8a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b
         client_secret: sim-client-secret-3f9a7c"""
-PLAYBOOK = """---
-- name: Benchmark machine_power
-  hosts: localhost
-  gather_facts: false
-  tasks:
+
+
+def one_play(name, tasks):
+    """A playbook of one play on localhost; `tasks` is its task list in YAML, indented for the play."""
+    return '---\n- name: %s\n  hosts: localhost\n  gather_facts: false\n  tasks: %s' % (name, tasks)
+
+
+PLAYBOOK = one_play('Benchmark machine_power', """
     - name: Bring every machine to the state
       citrix_cloud.daas.machine_power:%s
         machines: "{{ machines }}"
         state: "{{ power_state }}"
         concurrency: "{{ concurrency }}"
-""" % CONNECTION
+""" % CONNECTION)
 # The same task with no machine: what a run of the module costs before and after its requests (it sends none).
-IDLE_TASK_PLAYBOOK = """---
-- name: Start-up of a machine_power task
-  hosts: localhost
-  gather_facts: false
-  tasks:
+IDLE_TASK_PLAYBOOK = one_play('Start-up of a machine_power task', """
     - name: Bring no machine to the state
       citrix_cloud.daas.machine_power:%s
         machines: []
         state: "{{ power_state }}"
-""" % CONNECTION
+""" % CONNECTION)
 # The least a module task costs in ansible-core: one ping (packaging, a Python process, the result).
-PING_PLAYBOOK = """---
-- name: Start-up of a module task
-  hosts: localhost
-  gather_facts: false
-  tasks:
+PING_PLAYBOOK = one_play('Start-up of a module task', """
     - name: Ping
       ansible.builtin.ping:
-"""
-EMPTY_PLAYBOOK = """---
-- name: Start-up of ansible-playbook
-  hosts: localhost
-  gather_facts: false
-  tasks: []
-"""
+""")
+EMPTY_PLAYBOOK = one_play('Start-up of ansible-playbook', '[]\n')
 
 
 def call(url, method='GET'):
