@@ -670,24 +670,6 @@ class DaaSClient(HTTPClient):
         """Every machine of a delivery group (only the properties in ``fields``, when given)."""
         return list(self.scope_machines("delivery group", name_or_id, fields))
 
-    def power_action(self, machine_id, action, force=None, delay=None):
-        """Start a power action (start, shutdown, reboot, suspend, resume) as a job."""
-        if action not in POWER_ACTIONS:
-            raise DaaSError("Unknown power action '%s': use one of %s" % (action, ", ".join(POWER_ACTIONS)))
-        params = {}
-        if force is not None:
-            params["force"] = "true" if force else "false"
-        if delay is not None:
-            params["delay"] = int(delay)
-        path = "/Machines/%s/$%s" % (self.quote_name(machine_id), action)
-        return self._named("machine", machine_id, lambda: self.start_async("POST", path, params=params))
-
-    def set_maintenance(self, machine_id, enabled):
-        """Turn maintenance mode on or off."""
-        body = {"InMaintenanceMode": bool(enabled)}
-        path = "/Machines/" + self.quote_name(machine_id)
-        self._named("machine", machine_id, lambda: self.patch(path, json=body, idempotent=True))
-
     def ensure_tag(self, name, description=None):
         """The site's tag of that name, created when it does not exist yet."""
         try:
@@ -705,21 +687,6 @@ class DaaSClient(HTTPClient):
                 raise
         # Created meanwhile by another run.
         return self._get_object("/Tags/" + self.quote_name(name))
-
-    def add_machine_tag(self, machine_id, tag):
-        """Put a tag (by name or id) on a machine."""
-        path = "/Machines/%s/Tags/%s" % (self.quote_name(machine_id), self.quote_name(tag))
-        self._named("machine or tag", "%s, %s" % (machine_id, tag), lambda: self.post(path, idempotent=True))
-
-    def remove_machine_tag(self, machine_id, tag):
-        """Take a tag (by name or id) off a machine."""
-        path = "/Machines/%s/Tags/%s" % (self.quote_name(machine_id), self.quote_name(tag))
-        try:
-            self._named("machine or tag", "%s, %s" % (machine_id, tag), lambda: self.delete(path))
-        except DaaSError as err:
-            # After a lost answer, the retry finds the tag already gone.
-            if err.status != 404 or err.attempts < 2:
-                raise
 
     # Calls for $batch: each machine write and trimmed read as a BatchRequest, spelled here only
 

@@ -677,24 +677,6 @@ def test_an_unknown_scope_whose_neighbours_cannot_be_read_still_says_not_found(r
     assert caught.value.message == "delivery group 'Nope' was not found"
 
 
-def test_power_action_sends_force_only_when_given(requests_mock, make_client, signed_in):
-    route = requests_mock.post(MANAGE + "/Machines/m1/$reboot", status_code=202, headers={"Location": MANAGE + "/Jobs/j1"})
-    client = make_client()
-    assert client.power_action("m1", "reboot") == AsyncJob("j1", MANAGE + "/Jobs/j1")
-    assert query_of(route.last_request) == {"async": ["true"]}
-    client.power_action("m1", "reboot", force=True)
-    assert query_of(route.last_request) == {"async": ["true"], "force": ["true"]}
-    with pytest.raises(DaaSError, match="Unknown power action"):
-        client.power_action("m1", "explode")
-
-
-def test_set_maintenance_patches_the_flag(requests_mock, make_client, signed_in):
-    route = requests_mock.patch(MANAGE + "/Machines/m1", status_code=204)
-    make_client().set_maintenance("m1", True)
-    assert route.last_request.json() == {"InMaintenanceMode": True}
-    assert route.last_request.headers["Content-Type"] == "application/json"
-
-
 def test_ensure_tag_reads_an_existing_tag(requests_mock, make_client, signed_in):
     requests_mock.get(MANAGE + "/Tags/daas-fence", json={"Id": "t1", "Name": "daas-fence"})
     create = requests_mock.post(MANAGE + "/Tags", json={})
@@ -714,18 +696,6 @@ def test_ensure_tag_reads_a_tag_created_meanwhile(requests_mock, make_client, si
                                                {"json": {"Id": "t1", "Name": "fence"}}])
     requests_mock.post(MANAGE + "/Tags", status_code=409, json={"ErrorMessage": "Tag already exists"})
     assert make_client().ensure_tag("fence")["Id"] == "t1"
-
-
-def test_machine_tags_are_added_and_removed_by_path(requests_mock, make_client, signed_in):
-    add = requests_mock.post(MANAGE + "/Machines/m1/Tags/daas-fence", json={"Items": []})
-    remove = requests_mock.delete(MANAGE + "/Machines/m1/Tags/daas-fence", status_code=204)
-    client = make_client()
-    client.add_machine_tag("m1", "daas-fence")
-    client.remove_machine_tag("m1", "daas-fence")
-    assert add.called and remove.called
-    requests_mock.delete(MANAGE + "/Machines/m2/Tags/daas-fence", status_code=404, json={"ErrorMessage": "Not found"})
-    with pytest.raises(DaaSError, match="machine or tag 'm2, daas-fence' was not found"):
-        client.remove_machine_tag("m2", "daas-fence")
 
 
 def test_jobs_by_id_or_url(requests_mock, make_client, signed_in):
@@ -889,35 +859,27 @@ def test_sign_in_with_an_impossible_lifetime_or_token(requests_mock, make_client
 @pytest.mark.parametrize("failure", [{"status_code": 502}, {"status_code": 503}, {"status_code": 504},
                                      {"exc": reset_while_reading()}, {"exc": requests.exceptions.ReadTimeout}])
 def test_writes_safe_to_repeat_are_retried_on_every_transient_failure(requests_mock, make_client, signed_in, failure):
-    patch = requests_mock.patch(MANAGE + "/Machines/m1", [failure, {"status_code": 204}])
     create = requests_mock.post(MANAGE + "/Tags", [failure, {"json": {"Id": "t1", "Name": "fence"}}])
     requests_mock.get(MANAGE + "/Tags/fence", status_code=404, json={"ErrorMessage": "Tag not found"})
-    add = requests_mock.post(MANAGE + "/Machines/m1/Tags/fence", [failure, {"json": {"Items": []}}])
-    remove = requests_mock.delete(MANAGE + "/Machines/m1/Tags/fence", [failure, {"status_code": 204}])
+    writes = requests_mock.post(MANAGE + "/$batch", [failure, {"json": batch_answer([204, 200, 204])}])
     client = make_client()
-    client.set_maintenance("m1", True)
     assert client.ensure_tag("fence")["Id"] == "t1"
-    client.add_machine_tag("m1", "fence")
-    client.remove_machine_tag("m1", "fence")
-    assert [route.call_count for route in (patch, create, add, remove)] == [2, 2, 2, 2]
-
-
-def test_a_tag_removal_whose_answer_was_lost_is_done_when_the_retry_finds_it_gone(requests_mock, make_client, signed_in):
-    route = requests_mock.delete(MANAGE + "/Machines/m1/Tags/fence", [
-        {"exc": reset_while_reading()}, {"status_code": 404, "json": {"ErrorMessage": "Machine does not have the tag"}}])
-    make_client().remove_machine_tag("m1", "fence")
-    assert route.call_count == 2
+    outcomes = client.batch([client.maintenance_request("m1", True), client.machine_tag_request("m1", "fence", True),
+                             client.machine_tag_request("m1", "fence", False)])
+    assert [o.status for o in outcomes] == [204, 200, 204]
+    assert [route.call_count for route in (create, writes)] == [2, 2]
 
 
 @pytest.mark.parametrize("status", [502, 504])
 def test_a_power_action_is_not_retried_and_does_not_claim_it_was(requests_mock, make_client, signed_in, status):
-    route = requests_mock.post(MANAGE + "/Machines/m1/$reboot", status_code=status, json={"detail": "Bad gateway"})
-    with pytest.raises(DaaSError) as caught:
-        make_client().power_action("m1", "reboot")
-    assert route.call_count == 1
-    assert "retr" not in str(caught.value) and "attempts" not in str(caught.value)
-    assert str(caught.value).startswith("Bad gateway: HTTP %d on POST " % status) or \
-        str(caught.value).startswith("Gateway timeout: HTTP %d on POST " % status)
+    route = requests_mock.post(MANAGE + "/$batch", status_code=status, json={"detail": "Bad gateway"})
+    client = make_client()
+    [outcome] = client.batch([client.power_request("m1", "reboot")])
+    assert route.call_count == 1 and outcome.status is None
+    message = str(outcome.error)
+    assert "retr" not in message and "attempts" not in message
+    assert message.startswith("Bad gateway: HTTP %d on POST " % status) or \
+        message.startswith("Gateway timeout: HTTP %d on POST " % status)
 
 
 def test_a_get_that_keeps_failing_says_how_often_it_was_sent(requests_mock, make_client, signed_in):
@@ -1070,6 +1032,7 @@ def test_request_builders_spell_the_paths_and_bodies(make_client):
     assert client.machine_read_request("D\\M1", ["Id", "Tags"]) == BatchRequest("GET", "/Machines/D%7CM1?fields=Id,Tags", None)
     assert client.maintenance_request("m1", True) == BatchRequest("PATCH", "/Machines/m1", {"InMaintenanceMode": True})
     assert client.machine_tag_request("m1", "a fence", False) == BatchRequest("DELETE", "/Machines/m1/Tags/a%20fence", None)
+    assert client.machine_tag_request("m1", "a fence", True) == BatchRequest("POST", "/Machines/m1/Tags/a%20fence", None)
     assert client.power_request("m1", "reboot") == BatchRequest("POST", "/Machines/m1/$reboot?async=true", None)
     with pytest.raises(DaaSError, match="Unknown power action 'boot'"):
         client.power_request("m1", "boot")
