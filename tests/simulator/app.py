@@ -101,10 +101,11 @@ class Simulator:
 
     # ----- request log ------------------------------------------------------------------------
 
-    def log_request(self, request, status, sign_in=False):
-        """Append one HTTP request to the request log (secrets in the query masked)."""
+    def log_request(self, request, status, sign_in=False, work_s=None):
+        """Append one HTTP request to the request log (secrets in the query masked); ``work_s`` is how long the
+        simulator took to answer it once its latency had passed."""
         self.log_entry(request.method, request.rel_url.path, request.rel_url.query, status,
-                       request.headers.get("Citrix-TransactionId"), sign_in=sign_in)
+                       request.headers.get("Citrix-TransactionId"), sign_in=sign_in, work_s=work_s)
 
     def is_sign_in(self, lowered):
         """True for the path of this site's token endpoint (Citrix Cloud's, or a controller's)."""
@@ -112,7 +113,7 @@ class Simulator:
             return tuple(lowered) in onprem.TOKEN_PATHS
         return lowered[:1] == ["cctrustoauth2"] and len(lowered) == 4 and lowered[2:] == ["tokens", "clients"]
 
-    def log_entry(self, method, path, query, status, transaction_id, batch_reference=None, sign_in=False):
+    def log_entry(self, method, path, query, status, transaction_id, batch_reference=None, sign_in=False, work_s=None):
         """Append one entry; ``batch_reference`` marks an item of a ``$batch`` request (not an HTTP request), and
         ``sign_in`` a request to the token endpoint, whichever kind of site this is."""
         self.sequence += 1
@@ -122,6 +123,8 @@ class Simulator:
                  "sign_in": sign_in}
         if batch_reference is not None:
             entry["batch_reference"] = batch_reference
+        if work_s is not None:
+            entry["work_s"] = round(work_s, 6)
         self.requests.append(entry)
         if len(self.requests) > LOG_LIMIT:
             del self.requests[:LOG_LIMIT // 10]
@@ -159,6 +162,7 @@ class Simulator:
                 request.transport.close()
             raise asyncio.CancelledError()
         fault = await self.faults.apply(raw_path, self.base_latency_ms, request.headers)
+        latency_passed = time.monotonic()
         if fault == "drop":
             self.log_request(request, None)
             request.transport.close()
@@ -173,6 +177,7 @@ class Simulator:
                 response = await self.route(request, segments, lowered)
             except ApiError as error:
                 response = json_response(error.status, error.body, error.headers)
+        work_s = time.monotonic() - latency_passed
         if fault == SLOW:
             await self.faults.delay_answer()
         # The server's own clock: the simulated time (a client measures ages in the API's times against it).
@@ -180,7 +185,7 @@ class Simulator:
         sign_in = self.is_sign_in(lowered)
         if request.method in MUTATING_METHODS and not sign_in:
             self.mutating_requests += 1
-        self.log_request(request, response.status, sign_in)
+        self.log_request(request, response.status, sign_in, work_s)
         if self.triggers:
             self.fire_triggers(request.method, request.rel_url.path)
         return response
