@@ -216,10 +216,10 @@ def report(args, machines, runs, start_ups, task_start_ups, ping_start_ups):
         span = log[-1]['time'] - log[0]['time']
         walls.append(wall)
         # The simulator's own work on each request, beyond its latency: the server's share of the span, not the module's.
-        served = sum(entry.get('work_s', 0) for entry in log if not entry.get('batch_item'))
+        simulator_work = sum(entry.get('work_s', 0) for entry in log if not entry.get('batch_item'))
         print('run %d: ansible-playbook %.2f s (%.2fx the floor plus start-up) = %.2f s until the first API request + '
               '%.2f s from the first to the last (%.2fx the floor; %.2f s of it the simulator at work) + %.2f s after it'
-              % (number, wall, wall / budget, before, span, span / floor, served, wall - before - span))
+              % (number, wall, wall / budget, before, span, span / floor, simulator_work, wall - before - span))
     wall = median(walls)
     print('median wall time: %.2f s = %.2fx (floor %.2f s + start-up %.2f s = %.2f s); target within %gx: %s'
           % (wall, wall / budget, floor, start_up, budget, TARGET, 'met' if wall <= TARGET * budget else 'NOT met'))

@@ -68,6 +68,8 @@ def test_sync_batch_runs_items_like_direct_requests(api):
         ("missing-4", "GET", "/cvad/manage/Machines/DEMOLAB|NOPE", 404),
         ("eagle-5", "POST", "/cvad/manage/Machines/DEMOLAB|EAGLE/$reboot", 400)]
     assert items[1]["query"] == {"detailResponseRequired": "false"}
+    # The simulator's work is told for each HTTP request: the batch's includes that of its items.
+    assert all("work_s" in entry for entry in outer) and not any("work_s" in entry for entry in items)
     totals = api.control("GET", "state")["totals"]
     assert (totals["mutating_requests"], totals["batch_items"]) == (1, 5)
 
