@@ -11,7 +11,8 @@ machine in flight with one `Machines/$search`. Its floor is what that pattern al
 discovery, the read, power and job-read groups and a single poll, each taking the simulator's latency, plus the
 simulated length of a power action divided by the time scale. The wall time of ansible-playbook is compared with the
 floor plus the start-up of an empty playbook, measured in the same run (median of the runs); beside it, the same task
-with no machine and a playbook of one ping task tell how much of the difference any module task costs.
+with no machine and a playbook of one ping task tell how much of the difference any module task costs, and the
+simulator's request log how much of the span the simulator spent working on the requests (`work_s`).
 """
 
 from __future__ import absolute_import, division, print_function
